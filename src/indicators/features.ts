@@ -1,0 +1,174 @@
+import { ADX, ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'technicalindicators';
+import type { Series } from '../market/types.js';
+import * as fast from './fast.js';
+
+/**
+ * Everything the strategies look at, computed ONCE per series (never per step from a slice), as
+ * columns aligned with the candles. Warm-up bars hold NaN. Value at bar i uses candles 0..i only.
+ */
+export interface Features {
+  n: number;
+  close: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  volume: Float64Array;
+  rsi: Float64Array; // RSI(14), Wilder
+  emaFast: Float64Array; // EMA(12)
+  emaSlow: Float64Array; // EMA(26)
+  sma50: Float64Array; // SMA(50)
+  macd: Float64Array; // MACD(12,26)
+  macdSignal: Float64Array; // EMA(9) of MACD
+  macdHist: Float64Array;
+  bbUpper: Float64Array; // Bollinger(20, 2)
+  bbMiddle: Float64Array;
+  bbLower: Float64Array;
+  atr: Float64Array; // ATR(14), Wilder
+  adx: Float64Array; // ADX(14)
+  pdi: Float64Array; // +DI(14)
+  mdi: Float64Array; // -DI(14)
+  donchianHigh: Float64Array; // highest high of the 20 candles BEFORE i
+  donchianLow: Float64Array; // lowest low of the 20 candles BEFORE i
+  volSma: Float64Array; // SMA(20) of volume
+  volatility: Float64Array; // ATR / close
+  volatilityAvg: Float64Array; // SMA(100) of volatility
+  momentum: Float64Array; // close / close[i-10] - 1
+}
+
+export const FEATURE_PERIODS = {
+  rsi: 14,
+  emaFast: 12,
+  emaSlow: 26,
+  sma: 50,
+  macdSignal: 9,
+  bb: 20,
+  bbStd: 2,
+  atr: 14,
+  adx: 14,
+  donchian: 20,
+  volSma: 20,
+  volAvg: 100,
+  momentum: 10,
+} as const;
+
+/** Bars before every feature is defined; strategies hold until then. */
+export const WARMUP = 2 * FEATURE_PERIODS.adx + FEATURE_PERIODS.volAvg;
+
+function nanArray(n: number): Float64Array {
+  return new Float64Array(n).fill(NaN);
+}
+
+/** Library outputs are shorter than the input (warm-up dropped): align them to the end. */
+function alignEnd(n: number, values: ArrayLike<number | undefined>): Float64Array {
+  const out = nanArray(n);
+  const off = n - values.length;
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    out[off + j] = v === undefined ? NaN : v;
+  }
+  return out;
+}
+
+function rollingExtreme(src: Float64Array, period: number, max: boolean): Float64Array {
+  // Window is the `period` bars strictly before i, so a breakout compares against the past only.
+  const n = src.length;
+  const out = nanArray(n);
+  const dq = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    if (i >= period) out[i] = src[dq[head]];
+    // push i for future windows
+    while (tail > head && (max ? src[dq[tail - 1]] <= src[i] : src[dq[tail - 1]] >= src[i])) tail--;
+    dq[tail++] = i;
+    if (dq[head] <= i - period) head++;
+  }
+  return out;
+}
+
+export type IndicatorImpl = 'fast' | 'technicalindicators';
+
+/**
+ * Features of a whole series. `fast` (default) is the typed-array hot path in ./fast.ts;
+ * `technicalindicators` computes the same columns with the library, for cross-checks.
+ */
+export function computeFeatures(s: Series, impl: IndicatorImpl = 'fast'): Features {
+  const n = s.close.length;
+  const P = FEATURE_PERIODS;
+  const core = impl === 'fast' ? fastCore(s) : libraryCore(s);
+  const volatility = nanArray(n);
+  for (let i = 0; i < n; i++) volatility[i] = core.atr[i] / s.close[i];
+  const momentum = nanArray(n);
+  for (let i = P.momentum; i < n; i++) momentum[i] = s.close[i] / s.close[i - P.momentum] - 1;
+  return {
+    n,
+    close: s.close,
+    high: s.high,
+    low: s.low,
+    volume: s.volume,
+    ...core,
+    donchianHigh: rollingExtreme(s.high, P.donchian, true),
+    donchianLow: rollingExtreme(s.low, P.donchian, false),
+    volSma: fast.sma(s.volume, P.volSma),
+    volatility,
+    volatilityAvg: fast.sma(volatility, P.volAvg),
+    momentum,
+  };
+}
+
+type Core = Pick<Features, 'rsi' | 'emaFast' | 'emaSlow' | 'sma50' | 'macd' | 'macdSignal' | 'macdHist' | 'bbUpper' | 'bbMiddle' | 'bbLower' | 'atr' | 'adx' | 'pdi' | 'mdi'>;
+
+function fastCore(s: Series): Core {
+  const P = FEATURE_PERIODS;
+  const m = fast.macd(s.close, P.emaFast, P.emaSlow, P.macdSignal);
+  const bb = fast.bollinger(s.close, P.bb, P.bbStd);
+  const a = fast.adx(s.high, s.low, s.close, P.adx);
+  return {
+    rsi: fast.rsi(s.close, P.rsi),
+    emaFast: fast.ema(s.close, P.emaFast),
+    emaSlow: fast.ema(s.close, P.emaSlow),
+    sma50: fast.sma(s.close, P.sma),
+    macd: m.macd,
+    macdSignal: m.signal,
+    macdHist: m.hist,
+    bbUpper: bb.upper,
+    bbMiddle: bb.middle,
+    bbLower: bb.lower,
+    atr: fast.atr(s.high, s.low, s.close, P.atr),
+    adx: a.adx,
+    // The library reports DI only where ADX exists; keep the same so both impls agree exactly.
+    pdi: maskWhereNaN(a.pdi, a.adx),
+    mdi: maskWhereNaN(a.mdi, a.adx),
+  };
+}
+
+function maskWhereNaN(values: Float64Array, mask: Float64Array): Float64Array {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(mask[i])) values[i] = NaN;
+  return values;
+}
+
+function libraryCore(s: Series): Core {
+  const n = s.close.length;
+  const P = FEATURE_PERIODS;
+  const close = Array.from(s.close);
+  const high = Array.from(s.high);
+  const low = Array.from(s.low);
+  const macd = MACD.calculate({ values: close, fastPeriod: P.emaFast, slowPeriod: P.emaSlow, signalPeriod: P.macdSignal, SimpleMAOscillator: false, SimpleMASignal: false });
+  const bb = BollingerBands.calculate({ values: close, period: P.bb, stdDev: P.bbStd });
+  const adx = ADX.calculate({ high, low, close, period: P.adx });
+  return {
+    rsi: alignEnd(n, RSI.calculate({ values: close, period: P.rsi })),
+    emaFast: alignEnd(n, EMA.calculate({ values: close, period: P.emaFast })),
+    emaSlow: alignEnd(n, EMA.calculate({ values: close, period: P.emaSlow })),
+    sma50: alignEnd(n, SMA.calculate({ values: close, period: P.sma })),
+    macd: alignEnd(n, macd.map((m) => m.MACD)),
+    macdSignal: alignEnd(n, macd.map((m) => m.signal)),
+    macdHist: alignEnd(n, macd.map((m) => m.histogram)),
+    bbUpper: alignEnd(n, bb.map((b) => b.upper)),
+    bbMiddle: alignEnd(n, bb.map((b) => b.middle)),
+    bbLower: alignEnd(n, bb.map((b) => b.lower)),
+    atr: alignEnd(n, ATR.calculate({ high, low, close, period: P.atr })),
+    adx: alignEnd(n, adx.map((a) => a.adx)),
+    pdi: alignEnd(n, adx.map((a) => a.pdi)),
+    mdi: alignEnd(n, adx.map((a) => a.mdi)),
+  };
+}

@@ -1,0 +1,61 @@
+import type { Decision } from '../agents/decision.js';
+
+export interface RiskSettings {
+  risk_per_trade: number;
+  max_position_pct: number;
+  max_total_exposure: number;
+  max_open_positions: number;
+  daily_trade_limit: number;
+  cooldown_candles: number;
+  daily_loss_limit: number;
+  max_drawdown: number;
+  min_risk_reward: number;
+  allow_short: boolean;
+  leverage: number;
+}
+
+/** The account as the gate sees it at the decision. */
+export interface RiskState {
+  equity: number;
+  peakEquity: number;
+  dayStartEquity: number;
+  openPositions: number;
+  /** Notional of open positions, quote currency. */
+  exposure: number;
+  tradesToday: number;
+  /** Candles since this agent's last exit (Infinity when none). */
+  candlesSinceExit: number;
+  paused: boolean;
+}
+
+export type GateResult = { ok: true; quantity: number; notional: number } | { ok: false; reason: string };
+
+/**
+ * The risk gate, pure: may this decision open a position, and how large? Size = equity x
+ * risk_per_trade / stop distance, capped by max_position_pct x equity x leverage and by the room
+ * left under max_total_exposure. Every refusal says why in plain words.
+ */
+export function gate(d: Decision, s: RiskState, r: RiskSettings): GateResult {
+  if (s.paused) return { ok: false, reason: 'trading is paused (/resume to restart)' };
+  if (d.direction === 'SHORT' && !r.allow_short) return { ok: false, reason: 'short positions are switched off (risk.allow_short)' };
+  if (s.peakEquity > 0 && s.equity < s.peakEquity * (1 - r.max_drawdown)) {
+    return { ok: false, reason: `kill switch: drawdown ${(100 * (1 - s.equity / s.peakEquity)).toFixed(1)}% is past max_drawdown ${(100 * r.max_drawdown).toFixed(1)}%` };
+  }
+  if (s.dayStartEquity > 0 && s.equity < s.dayStartEquity * (1 - r.daily_loss_limit)) {
+    return { ok: false, reason: `daily loss limit ${(100 * r.daily_loss_limit).toFixed(1)}% reached` };
+  }
+  if (s.openPositions >= r.max_open_positions) return { ok: false, reason: `max_open_positions ${r.max_open_positions} reached` };
+  if (s.tradesToday >= r.daily_trade_limit) return { ok: false, reason: `daily_trade_limit ${r.daily_trade_limit} reached` };
+  if (s.candlesSinceExit < r.cooldown_candles) return { ok: false, reason: `cooldown: ${s.candlesSinceExit}/${r.cooldown_candles} candles since the last exit` };
+  if (!(d.riskReward >= r.min_risk_reward)) return { ok: false, reason: `risk:reward ${d.riskReward.toFixed(2)} is below min_risk_reward ${r.min_risk_reward}` };
+  const stopDist = Math.abs(d.price - d.stop);
+  if (!(stopDist > 0) || !(d.price > 0)) return { ok: false, reason: 'no valid stop distance' };
+  let qty = (s.equity * r.risk_per_trade) / stopDist;
+  const maxNotional = s.equity * r.max_position_pct * r.leverage;
+  const room = s.equity * r.max_total_exposure * r.leverage - s.exposure;
+  const cap = Math.min(maxNotional, room);
+  if (cap <= 0) return { ok: false, reason: `max_total_exposure ${(100 * r.max_total_exposure).toFixed(0)}% of equity is used` };
+  if (qty * d.price > cap) qty = cap / d.price;
+  if (!(qty > 0)) return { ok: false, reason: 'position size is zero' };
+  return { ok: true, quantity: qty, notional: qty * d.price };
+}

@@ -1,0 +1,37 @@
+import type { Candle } from '../market/types.js';
+import type { DB } from './db.js';
+
+/** Upserts candles (a re-fetched candle replaces the cached one). Returns how many were written. */
+export function saveCandles(db: DB, symbol: string, timeframe: string, candles: readonly Candle[]): number {
+  const stmt = db.prepare(
+    `INSERT INTO candles (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)
+     ON CONFLICT(symbol, timeframe, ts) DO UPDATE SET open=excluded.open, high=excluded.high, low=excluded.low, close=excluded.close, volume=excluded.volume`,
+  );
+  db.transaction(() => {
+    for (const c of candles) stmt.run(symbol, timeframe, c.ts, c.open, c.high, c.low, c.close, c.volume);
+  })();
+  return candles.length;
+}
+
+export function loadCandles(db: DB, symbol: string, timeframe: string, from = 0, to = Number.MAX_SAFE_INTEGER): Candle[] {
+  return db
+    .prepare(`SELECT ts, open, high, low, close, volume FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<? ORDER BY ts`)
+    .all(symbol, timeframe, from, to) as Candle[];
+}
+
+/** The last `n` candles, ascending. */
+export function lastCandles(db: DB, symbol: string, timeframe: string, n: number): Candle[] {
+  const rows = db
+    .prepare(`SELECT ts, open, high, low, close, volume FROM candles WHERE symbol=? AND timeframe=? ORDER BY ts DESC LIMIT ?`)
+    .all(symbol, timeframe, n) as Candle[];
+  return rows.reverse();
+}
+
+export function lastCandleTs(db: DB, symbol: string, timeframe: string): number | null {
+  const r = db.prepare(`SELECT MAX(ts) AS ts FROM candles WHERE symbol=? AND timeframe=?`).get(symbol, timeframe) as { ts: number | null };
+  return r.ts;
+}
+
+export function candleCount(db: DB, symbol: string, timeframe: string): number {
+  return (db.prepare(`SELECT COUNT(*) AS n FROM candles WHERE symbol=? AND timeframe=?`).get(symbol, timeframe) as { n: number }).n;
+}

@@ -1,0 +1,108 @@
+/**
+ * Schema migrations, applied in order inside one transaction each. Never edit a migration that
+ * has shipped; add a new one.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE candles (
+    symbol TEXT NOT NULL, timeframe TEXT NOT NULL, ts INTEGER NOT NULL,
+    open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL,
+    PRIMARY KEY (symbol, timeframe, ts)
+  ) WITHOUT ROWID;
+
+  -- Key/value state that must survive restarts: paused flag, auto-approve, equity peak...
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- A proposal is persisted before anyone is asked. status moves pending -> approved -> executed,
+  -- or pending -> rejected | expired, or approved -> failed. Only one transition out of pending wins.
+  CREATE TABLE proposals (
+    id TEXT PRIMARY KEY,
+    symbol TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    entry REAL NOT NULL, stop REAL NOT NULL, target REAL NOT NULL, quantity REAL NOT NULL,
+    confidence REAL NOT NULL,
+    decision_json TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    created_at INTEGER NOT NULL,
+    candle_ts INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    decided_by TEXT, decided_at INTEGER, note TEXT
+  );
+  CREATE INDEX proposals_status ON proposals(status);
+
+  -- One order per proposal (client_order_id is derived from the proposal id).
+  CREATE TABLE orders (
+    client_order_id TEXT PRIMARY KEY,
+    proposal_id TEXT, trade_id TEXT, purpose TEXT NOT NULL,
+    symbol TEXT NOT NULL, side TEXT NOT NULL, amount REAL NOT NULL,
+    status TEXT NOT NULL, exchange_order_id TEXT,
+    price REAL, fee REAL, created_at INTEGER NOT NULL, filled_at INTEGER, error TEXT
+  );
+
+  CREATE TABLE trades (
+    id TEXT PRIMARY KEY,
+    proposal_id TEXT UNIQUE,
+    symbol TEXT NOT NULL, direction TEXT NOT NULL, strategy TEXT NOT NULL,
+    quantity REAL NOT NULL, entry_price REAL NOT NULL, entry_ts INTEGER NOT NULL, entry_fee REAL NOT NULL,
+    entry_slippage REAL NOT NULL DEFAULT 0,
+    stop REAL NOT NULL, target REAL NOT NULL, leverage REAL NOT NULL DEFAULT 1,
+    entry_candle_ts INTEGER NOT NULL,
+    -- Last candle whose high/low was checked against stop and target.
+    checked_ts INTEGER NOT NULL,
+    decision_json TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    exit_price REAL, exit_ts INTEGER, exit_reason TEXT, pnl REAL, metric_json TEXT
+  );
+  CREATE INDEX trades_status ON trades(status);
+
+  -- Equity snapshots for charts and daily summaries.
+  CREATE TABLE equity (ts INTEGER PRIMARY KEY, equity REAL NOT NULL, cash REAL NOT NULL);
+
+  -- Outbox: every outgoing message is written here first and sent at least once.
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    adapter TEXT NOT NULL, chat_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    -- For edits: which earlier outbox message (its platform id comes from message_refs).
+    edit_of INTEGER,
+    proposal_id TEXT,
+    status TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    platform_message_id TEXT,
+    created_at INTEGER NOT NULL, sent_at INTEGER, error TEXT
+  );
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,
+    adapter TEXT NOT NULL, user_id TEXT NOT NULL, user_name TEXT,
+    action TEXT NOT NULL, allowed INTEGER NOT NULL, detail TEXT
+  );
+
+  -- Risk-gate refusals, visible in /status and /pending.
+  CREATE TABLE refusals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, symbol TEXT NOT NULL, reason TEXT NOT NULL
+  );
+
+  CREATE TABLE training_runs (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, config_json TEXT NOT NULL,
+    started_at INTEGER NOT NULL, finished_at INTEGER,
+    cycles_total INTEGER NOT NULL, cycles_done INTEGER NOT NULL DEFAULT 0,
+    checkpoint_json TEXT, result_json TEXT, error TEXT
+  );
+  CREATE TABLE training_cycles (
+    run_id TEXT NOT NULL, cycle INTEGER NOT NULL, summary_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, cycle)
+  );
+  CREATE TABLE training_trades (
+    run_id TEXT NOT NULL, cycle INTEGER NOT NULL, symbol TEXT NOT NULL, metric_json TEXT NOT NULL
+  );
+  CREATE INDEX training_trades_run ON training_trades(run_id, cycle);
+
+  -- Learned agent state (Q-tables, memories, ensemble weights) by agent key.
+  CREATE TABLE agent_state (agent TEXT PRIMARY KEY, state_json TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  `,
+];

@@ -1,0 +1,152 @@
+import type { Decision } from '../agents/decision.js';
+import { qualityScore } from '../metrics/quality.js';
+import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
+
+export interface Costs {
+  fee: number;
+  slippage: number;
+}
+
+/** An open position: the same shape in backtest, paper and live. */
+export interface OpenPosition {
+  id: string;
+  symbol: string;
+  dir: 1 | -1;
+  quantity: number;
+  entryPrice: number;
+  entryTs: number;
+  /** Index of the entry candle (backtest) or the entry candle's ts (live): durations count candles. */
+  entryCandle: number;
+  entryFee: number;
+  entrySlippage: number;
+  stop: number;
+  target: number;
+  leverage: number;
+  decision: Decision;
+  cycleId: number;
+}
+
+/** Market fill with slippage against us: buys fill higher, sells lower. */
+export function slippedPrice(ref: number, side: 1 | -1, slippage: number): number {
+  return ref * (1 + side * slippage);
+}
+
+export function openPosition(p: {
+  id: string;
+  symbol: string;
+  decision: Decision;
+  quantity: number;
+  refPrice: number;
+  ts: number;
+  entryCandle: number;
+  costs: Costs;
+  leverage: number;
+  cycleId: number;
+}): OpenPosition {
+  const dir: 1 | -1 = p.decision.direction === 'LONG' ? 1 : -1;
+  const entryPrice = slippedPrice(p.refPrice, dir, p.costs.slippage);
+  return {
+    id: p.id,
+    symbol: p.symbol,
+    dir,
+    quantity: p.quantity,
+    entryPrice,
+    entryTs: p.ts,
+    entryCandle: p.entryCandle,
+    entryFee: entryPrice * p.quantity * p.costs.fee,
+    entrySlippage: Math.abs(entryPrice - p.refPrice) * p.quantity,
+    stop: p.decision.stop,
+    target: p.decision.target,
+    leverage: p.leverage,
+    decision: p.decision,
+    cycleId: p.cycleId,
+  };
+}
+
+/**
+ * Did this candle reach the stop or the target? When both lie inside one candle, the stop is
+ * assumed hit first (we cannot know the path inside a candle; assume the worse). A candle that
+ * opens beyond the level fills at the open (a gap), not at the level.
+ */
+export function stopOrTarget(pos: OpenPosition, open: number, high: number, low: number): { reason: ExitReason; ref: number } | null {
+  if (pos.dir > 0) {
+    if (low <= pos.stop) return { reason: 'STOP_LOSS', ref: Math.min(open, pos.stop) };
+    if (high >= pos.target) return { reason: 'TAKE_PROFIT', ref: Math.max(open, pos.target) };
+  } else {
+    if (high >= pos.stop) return { reason: 'STOP_LOSS', ref: Math.max(open, pos.stop) };
+    if (low <= pos.target) return { reason: 'TAKE_PROFIT', ref: Math.min(open, pos.target) };
+  }
+  return null;
+}
+
+/** Unrealised PnL at a price, before exit costs. */
+export function unrealised(pos: OpenPosition, price: number): number {
+  return pos.dir * (price - pos.entryPrice) * pos.quantity;
+}
+
+/**
+ * Closes a position into the seed's DetailedTradeMetric. Take-profit exits are limit orders and
+ * pay no slippage; every other exit is a market order and does. `balanceBefore` is the account
+ * balance before this trade's PnL (entry fee not yet deducted), so balanceAfter = before + pnl.
+ */
+export function closePosition(
+  pos: OpenPosition,
+  x: { ref: number; reason: ExitReason; ts: number; candles: number; costs: Costs; balanceBefore: number; timeframeMs: number; symbol: string; timeframe: string },
+): DetailedTradeMetric {
+  const exitPrice = x.reason === 'TAKE_PROFIT' ? x.ref : slippedPrice(x.ref, (-pos.dir) as 1 | -1, x.costs.slippage);
+  const exitFee = exitPrice * pos.quantity * x.costs.fee;
+  const exitSlippage = Math.abs(exitPrice - x.ref) * pos.quantity;
+  const gross = pos.dir * (exitPrice - pos.entryPrice) * pos.quantity;
+  const fee = pos.entryFee + exitFee;
+  const pnl = gross - fee;
+  const balanceUsed = (pos.entryPrice * pos.quantity) / pos.leverage;
+  const pnlPct = balanceUsed > 0 ? pnl / balanceUsed : 0;
+  const d = pos.decision;
+  const followedPlan = x.reason === 'TAKE_PROFIT' || x.reason === 'STOP_LOSS' || x.reason === 'SIGNAL';
+  const base = {
+    pnlPct,
+    riskReward: d.riskReward,
+    confluenceScore: d.confluence,
+    confidence: d.confidence,
+    followedPlan,
+    exitReason: x.reason,
+    volumeConfirmation: d.volumeConfirmed,
+  };
+  return {
+    tradeId: pos.id,
+    agentSymbol: x.symbol,
+    timestamp: x.ts,
+    cycleId: pos.cycleId,
+    action: d.action,
+    direction: d.direction,
+    entryPrice: pos.entryPrice,
+    exitPrice,
+    quantity: pos.quantity,
+    leverage: pos.leverage,
+    entryTime: pos.entryTs,
+    exitTime: x.ts,
+    durationCandles: x.candles,
+    durationHours: (x.candles * x.timeframeMs) / 3_600_000,
+    pnl,
+    pnlPct,
+    balanceUsed,
+    balanceAfter: x.balanceBefore + pnl,
+    confidence: d.confidence,
+    confidenceLevel: d.confidenceLevel,
+    strategyName: d.strategy,
+    confluenceScore: d.confluence,
+    riskReward: d.riskReward,
+    marketRegime: d.regime,
+    volatilityLevel: d.volatility,
+    volumeConfirmation: d.volumeConfirmed,
+    wasSuccessful: pnl > 0,
+    followedPlan,
+    exitReason: x.reason,
+    slippage: pos.entrySlippage + exitSlippage,
+    fee,
+    qualityScore: qualityScore(base),
+    stop: pos.stop,
+    target: pos.target,
+    timeframe: x.timeframe,
+  };
+}

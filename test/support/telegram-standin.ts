@@ -1,0 +1,297 @@
+/**
+ * A local stand-in for the Telegram Bot API: a real HTTP server on 127.0.0.1 that answers the
+ * subset of methods tradecrew uses, in the shape grammy expects (`{ok, result}` / `{ok:false,
+ * error_code, description}`), so tests drive the real grammy client over real HTTP.
+ * getUpdates is long-polled like the real server; otherwise grammy's loop would busy-poll.
+ * Telegram's own checks that a user would notice (HTML parse errors, 4096/1024 length limits,
+ * "no text in the message to edit", "message is not modified") are reproduced.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
+
+export interface StandinMessage {
+  message_id: number;
+  chat_id: number;
+  text?: string;
+  caption?: string;
+  photoBytes?: number;
+  parse_mode?: string;
+  reply_markup?: any;
+  edits: Array<{ text?: string; caption?: string; reply_markup?: any }>;
+}
+interface From {
+  id: number;
+  username?: string;
+}
+type Reply = { status: number; body: any };
+
+const BOT = { id: 777000111, is_bot: true, first_name: 'TradeCrew', username: 'tradecrew_bot' };
+const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'code', 'pre', 'a', 'span', 'tg-spoiler', 'blockquote']);
+const ok = (result: unknown): Reply => ({ status: 200, body: { ok: true, result } });
+const bad = (description: string, code = 400): Reply => ({ status: code, body: { ok: false, error_code: code, description: `${code === 400 ? 'Bad Request: ' : ''}${description}` } });
+
+/** Parses Telegram-style HTML; returns the visible text (what Telegram's limits count) or an error. */
+function parseHtml(s: string): { text: string } | { error: string } {
+  const open: string[] = [];
+  let text = '';
+  for (let i = 0; i < s.length; ) {
+    if (s[i] === '<') {
+      const m = /^<(\/?)([a-z-]+)[^<>]*>/.exec(s.slice(i));
+      if (!m || !ALLOWED_TAGS.has(m[2])) return { error: `can't parse entities: Unsupported start tag at byte offset ${i}` };
+      if (m[1] && open.pop() !== m[2]) return { error: `can't parse entities: Unmatched end tag at byte offset ${i}` };
+      if (!m[1]) open.push(m[2]);
+      i += m[0].length;
+    } else if (s[i] === '&') {
+      const m = /^&(lt|gt|amp|quot|#\d+);/.exec(s.slice(i));
+      if (!m) return { error: `can't parse entities: Character entity expected at byte offset ${i}` };
+      text += { lt: '<', gt: '>', amp: '&', quot: '"' }[m[1]] ?? '?';
+      i += m[0].length;
+    } else text += s[i++];
+  }
+  return open.length ? { error: `can't parse entities: Can't find end tag corresponding to start tag "${open.pop()}"` } : { text };
+}
+
+/** Reads a request body: JSON, urlencoded or multipart (grammy uses multipart for InputFile). */
+function readBody(req: http.IncomingMessage): Promise<{ fields: Record<string, any>; files: Record<string, number> }> {
+  const type = req.headers['content-type'] ?? '';
+  const fields: Record<string, any> = {};
+  const files: Record<string, number> = {};
+  if (type.startsWith('multipart/form-data')) {
+    return new Promise((resolve, reject) => {
+      const bb = busboy({ headers: req.headers });
+      bb.on('field', (name, value) => (fields[name] = value));
+      bb.on('file', (name, stream) => {
+        files[name] = 0;
+        stream.on('data', (d: Buffer) => (files[name] += d.length));
+      });
+      bb.on('close', () => resolve({ fields, files }));
+      bb.on('error', reject);
+      req.pipe(bb);
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('error', reject);
+    req.on('end', () => {
+      const raw = Buffer.concat(parts).toString('utf8');
+      try {
+        if (type.startsWith('application/json')) Object.assign(fields, raw ? JSON.parse(raw) : {});
+        else for (const [k, v] of new URLSearchParams(raw)) fields[k] = v;
+        resolve({ fields, files });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+/** Form fields arrive as strings; Telegram accepts JSON-serialized objects in the structured ones. */
+const JSON_FIELDS = new Set(['reply_markup', 'commands', 'allowed_updates', 'entities', 'caption_entities', 'link_preview_options']);
+function decodeField(k: string, v: any): any {
+  if (typeof v !== 'string' || !JSON_FIELDS.has(k)) return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+export async function startTelegramStandin(opts: { token: string }) {
+  const sent: StandinMessage[] = [];
+  const callbackAnswers: Array<{ callback_query_id: string; text?: string }> = [];
+  const calls: Array<{ method: string; body: any }> = [];
+  const updates: any[] = [];
+  const failures = new Map<string, Array<Reply>>();
+  let waiters: Array<() => void> = [];
+  let nextUpdateId = 1;
+  let nextMessageId = 1;
+  let down = false;
+  const now = () => Math.floor(Date.now() / 1000);
+  const chatOf = (id: number) => ({ id, type: id > 0 ? 'private' : 'supergroup' });
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    w.forEach((f) => f());
+  };
+  const publicMessage = (m: StandinMessage) => ({
+    message_id: m.message_id,
+    date: now(),
+    chat: chatOf(m.chat_id),
+    from: BOT,
+    ...(m.photoBytes !== undefined
+      ? { photo: [{ file_id: `photo${m.message_id}`, file_unique_id: `u${m.message_id}`, width: 800, height: 400, file_size: m.photoBytes }] }
+      : {}),
+    ...(m.text !== undefined ? { text: m.text } : {}),
+    ...(m.caption !== undefined ? { caption: m.caption } : {}),
+    ...(m.reply_markup?.inline_keyboard?.length ? { reply_markup: m.reply_markup } : {}),
+  });
+
+  /** Checks a text/caption the way Telegram does and returns an error reply, if any. */
+  function checkText(s: string | undefined, parseMode: string | undefined, limit: number, what: string): Reply | undefined {
+    if (s === undefined) return what === 'text' ? bad('message text is empty') : undefined;
+    const parsed = parseMode === 'HTML' ? parseHtml(s) : { text: s };
+    if ('error' in parsed) return bad(parsed.error);
+    if (what === 'text' && !parsed.text.trim()) return bad('message text is empty');
+    if (parsed.text.length > limit) return bad(what === 'text' ? 'message is too long' : 'message caption is too long');
+  }
+
+  function findMessage(b: any): StandinMessage | undefined {
+    return sent.find((m) => m.chat_id === Number(b.chat_id) && m.message_id === Number(b.message_id));
+  }
+
+  async function getUpdates(b: any, res: http.ServerResponse): Promise<Reply> {
+    const offset = Number(b.offset ?? 0);
+    // Confirming: updates below `offset` are forgotten, as on the real server.
+    while (updates.length && updates[0].update_id < offset) updates.shift();
+    const deadline = Date.now() + Number(b.timeout ?? 0) * 1000;
+    while (updates.length === 0 && Date.now() < deadline && !res.destroyed) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, deadline - Date.now());
+        function done() {
+          clearTimeout(t);
+          waiters = waiters.filter((w) => w !== done);
+          res.off('close', done);
+          resolve();
+        }
+        waiters.push(done);
+        res.on('close', done);
+      });
+    }
+    return ok(updates.slice(0, Number(b.limit ?? 100)));
+  }
+
+  function handle(method: string, b: any, files: Record<string, number>, res: http.ServerResponse): Reply | Promise<Reply> {
+    switch (method) {
+      case 'getMe':
+        return ok(BOT);
+      case 'getUpdates':
+        return getUpdates(b, res);
+      case 'setMyCommands':
+      case 'deleteWebhook':
+        return ok(true);
+      case 'sendMessage': {
+        const err = checkText(b.text, b.parse_mode, 4096, 'text');
+        if (err) return err;
+        const m: StandinMessage = { message_id: nextMessageId++, chat_id: Number(b.chat_id), text: b.text, parse_mode: b.parse_mode, reply_markup: b.reply_markup, edits: [] };
+        sent.push(m);
+        return ok(publicMessage(m));
+      }
+      case 'sendPhoto': {
+        const err = checkText(b.caption, b.parse_mode, 1024, 'caption');
+        if (err) return err;
+        const attach = typeof b.photo === 'string' && b.photo.startsWith('attach://') ? b.photo.slice(9) : undefined;
+        if (attach === undefined || files[attach] === undefined) return bad('wrong file identifier/HTTP URL specified');
+        const m: StandinMessage = { message_id: nextMessageId++, chat_id: Number(b.chat_id), caption: b.caption, photoBytes: files[attach], parse_mode: b.parse_mode, reply_markup: b.reply_markup, edits: [] };
+        sent.push(m);
+        return ok(publicMessage(m));
+      }
+      case 'editMessageText':
+      case 'editMessageCaption':
+      case 'editMessageReplyMarkup': {
+        const m = findMessage(b);
+        if (!m) return bad('message to edit not found');
+        const field = method === 'editMessageText' ? 'text' : method === 'editMessageCaption' ? 'caption' : undefined;
+        if (field === 'text' && m.text === undefined) return bad('there is no text in the message to edit');
+        if (field === 'caption' && m.photoBytes === undefined) return bad('there is no caption in the message to edit');
+        if (field) {
+          const err = checkText(b[field], b.parse_mode, field === 'text' ? 4096 : 1024, field);
+          if (err) return err;
+        }
+        const markup = b.reply_markup?.inline_keyboard?.length ? b.reply_markup : undefined;
+        const curMarkup = m.reply_markup?.inline_keyboard?.length ? m.reply_markup : undefined;
+        if ((!field || b[field] === m[field]) && JSON.stringify(markup) === JSON.stringify(curMarkup))
+          return bad('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+        if (field) m[field] = b[field];
+        m.reply_markup = markup;
+        m.edits.push({ ...(field ? { [field]: b[field] } : {}), reply_markup: b.reply_markup });
+        return ok(publicMessage(m));
+      }
+      case 'answerCallbackQuery':
+        callbackAnswers.push({ callback_query_id: String(b.callback_query_id), ...(b.text !== undefined ? { text: b.text } : {}) });
+        return ok(true);
+      default:
+        return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found: method not found' } };
+    }
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const reply = (r: Reply) => {
+      if (res.destroyed) return;
+      res.writeHead(r.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(r.body));
+    };
+    try {
+      if (down) {
+        req.resume();
+        res.writeHead(502, { 'content-type': 'text/html' });
+        return res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+      }
+      const url = new URL(req.url ?? '/', 'http://x');
+      const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+      if (!m) return reply({ status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } });
+      const { fields, files } = await readBody(req);
+      for (const [k, v] of url.searchParams) fields[k] ??= v;
+      const body: Record<string, any> = {};
+      for (const [k, v] of Object.entries(fields)) body[k] = decodeField(k, v);
+      if (decodeURIComponent(m[1]) !== opts.token) return reply({ status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } });
+      const method = m[2];
+      calls.push({ method, body });
+      const queued = failures.get(method);
+      if (queued?.length) return reply(queued.shift()!);
+      reply(await handle(method, body, files, res));
+    } catch (e) {
+      reply(bad(`stand-in could not read the request: ${(e as Error).message}`));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const pushUpdate = (u: object) => {
+    updates.push({ update_id: nextUpdateId++, ...u });
+    wake();
+  };
+  const user = (from: From) => ({ id: from.id, is_bot: false, first_name: from.username ?? `User${from.id}`, ...(from.username ? { username: from.username } : {}) });
+
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    sent,
+    callbackAnswers,
+    calls,
+    userSends(chatId: number, from: From, text: string): void {
+      const cmd = /^\/\S+/.exec(text);
+      const message = { message_id: nextMessageId++, date: now(), chat: chatOf(chatId), from: user(from), text };
+      pushUpdate({ message: cmd ? { ...message, entities: [{ type: 'bot_command', offset: 0, length: cmd[0].length }] } : message });
+    },
+    userPresses(chatId: number, from: From, messageId: number, data: string): string {
+      const id = `cbq${nextUpdateId}`;
+      const m = sent.find((s) => s.chat_id === chatId && s.message_id === messageId);
+      const message = m ? publicMessage(m) : { message_id: messageId, date: now(), chat: chatOf(chatId), text: '' };
+      pushUpdate({ callback_query: { id, from: user(from), chat_instance: `ci${chatId}`, message, data } });
+      return id;
+    },
+    failNext(method: string, n: number, response: Reply): void {
+      failures.set(method, [...(failures.get(method) ?? []), ...Array.from({ length: n }, () => response)]);
+    },
+    setDown(d: boolean): void {
+      down = d;
+    },
+    async waitFor(pred: () => boolean, timeoutMs = 3000): Promise<void> {
+      const until = Date.now() + timeoutMs;
+      while (!pred()) {
+        if (Date.now() > until) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close(): Promise<void> {
+      wake(); // answer held getUpdates so their connections can end
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+export type TelegramStandin = Awaited<ReturnType<typeof startTelegramStandin>>;
