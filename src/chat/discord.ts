@@ -1,0 +1,382 @@
+/**
+ * Discord chat adapter (discord.js 14): slash commands and buttons in, markdown messages with
+ * buttons and chart images out.
+ *
+ * Choices worth knowing:
+ * - Intents: Guilds only. Slash commands and buttons arrive as interactions, which need no
+ *   privileged intent (no message content, no members).
+ * - Every command is registered with one optional free-text string option `args`, so any
+ *   command's arguments can be typed (`/train args:7 BTC/USDT`). Typed options per command
+ *   (numbers, symbol choices, autocomplete) are a later refinement: CommandSpec has no
+ *   argument schema yet.
+ * - A slash command is deferred at once (Discord wants an answer within 3 s; deferring gives
+ *   15 min), then handed to the app. The app replies through its outbox with `send(chatId)`;
+ *   the FIRST send to that channel while the deferral is open completes the deferred reply
+ *   (editReply), so the answer appears attached to the user's command. Later sends post to the
+ *   channel. Several open commands in one channel are answered oldest first. A push that
+ *   happens to reach the channel first takes the deferral (harmless: the answer then posts).
+ *   If the app never sends, the "thinking..." placeholder is closed with a short note after
+ *   `replyWindowMs`. If editReply fails (token expired), the message is posted instead.
+ * - Later edits use the channel endpoint (PATCH /channels/:id/messages/:id), which Discord
+ *   allows for non-ephemeral interaction responses too, and which outlives the 15 min token.
+ * - Buttons: deferred ephemerally, then the notice from `onButton` replaces the placeholder,
+ *   so a slow handler (placing an order) cannot miss Discord's 3 s window.
+ * - Rate limits: @discordjs/rest normally waits out 429s itself, which would stall the outbox
+ *   silently. `rejectOnRateLimit` makes it throw for message routes instead, and we turn that
+ *   into RetryLaterError so the outbox schedules the retry. Other routes (login, interaction
+ *   callbacks) keep the library's own waiting.
+ * - 5xx: @discordjs/rest retries up to 3 times at once before giving up; after that we throw a
+ *   plain Error and the outbox retries with its backoff.
+ * - Mentions are disabled on everything we send: market or user text must never ping anyone.
+ * - The token only lives inside the discord.js client; error texts are built by us and
+ *   scrubbed of it as a last line of defence.
+ */
+import {
+  ActionRowBuilder,
+  AttachmentBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  HTTPError,
+  MessageFlags,
+  RateLimitError,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type InteractionEditReplyOptions,
+  type MessageCreateOptions,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  type RateLimitData,
+} from 'discord.js';
+import { lineToDiscordMarkdown, splitLines } from '../render/rich.js';
+import {
+  PermanentSendError,
+  RetryLaterError,
+  type Button,
+  type ChatAdapter,
+  type ChatUser,
+  type CommandSpec,
+  type InboundHandlers,
+  type OutgoingMessage,
+} from './types.js';
+
+export interface DiscordLogger {
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+export interface DiscordOptions {
+  token: string;
+  /** REST root, e.g. `http://127.0.0.1:PORT/api` for a stand-in; default Discord's. */
+  apiRoot?: string;
+  /** Channel where pushes (proposals, reports) go. */
+  pushChannelId?: string;
+  /** Register slash commands in this guild only (instant) instead of globally (may take a while to show). */
+  guildId?: string;
+  logger?: DiscordLogger;
+  /** How long a deferred slash command waits for the app's first send (default 14 min; Discord allows 15). */
+  replyWindowMs?: number;
+  /** How long start() waits for the gateway to become ready (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+/** Discord's limits. */
+export const DISCORD_TEXT_LIMIT = 2000;
+const MAX_BUTTONS_PER_ROW = 5;
+const MAX_ROWS = 5;
+const MAX_CUSTOM_ID = 100;
+const MAX_LABEL = 80;
+const MAX_DESCRIPTION = 100;
+
+const silentLogger: DiscordLogger = { info() {}, warn() {}, error() {} };
+
+const STYLES: Record<NonNullable<Button['style']>, ButtonStyle> = {
+  primary: ButtonStyle.Primary,
+  success: ButtonStyle.Success,
+  danger: ButtonStyle.Danger,
+  secondary: ButtonStyle.Secondary,
+};
+
+/**
+ * Slash command definitions from the app's command list. Pure.
+ * Discord wants lower-case names of 1-32 chars and descriptions of 1-100 chars.
+ */
+export function slashCommandDefs(commands: CommandSpec[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+  const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+  return commands.map((c) => {
+    const name = c.name.toLowerCase().slice(0, 32);
+    return {
+      name,
+      description: cut(c.description.trim() || name, MAX_DESCRIPTION),
+      type: 1,
+      options: [
+        {
+          type: 3, // string
+          name: 'args',
+          description: cut(c.usage.trim() ? `arguments, as in ${c.usage.trim()}` : `arguments, as in /help ${name}`, MAX_DESCRIPTION),
+          required: false,
+        },
+      ],
+    };
+  });
+}
+
+/** Button rows as Discord components: at most 5 per row, at most 5 rows. Pure. */
+export function buttonRows(buttons: Button[][]): ActionRowBuilder<ButtonBuilder>[] {
+  const rows: Button[][] = [];
+  for (const row of buttons) {
+    for (let i = 0; i < row.length; i += MAX_BUTTONS_PER_ROW) rows.push(row.slice(i, i + MAX_BUTTONS_PER_ROW));
+  }
+  if (rows.length > MAX_ROWS) throw new PermanentSendError(`Discord allows ${MAX_ROWS} rows of buttons, got ${rows.length}`);
+  return rows.map((row) =>
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      row.map((b) => {
+        // Button data is signed and must round-trip intact: cutting it would break the signature.
+        if (b.data.length > MAX_CUSTOM_ID) {
+          throw new PermanentSendError(`button data is ${b.data.length} chars, Discord allows ${MAX_CUSTOM_ID}`);
+        }
+        const label = b.label.length > MAX_LABEL ? b.label.slice(0, MAX_LABEL - 1) + '…' : b.label || '·';
+        return new ButtonBuilder()
+          .setCustomId(b.data)
+          .setLabel(label)
+          .setStyle(STYLES[b.style ?? 'secondary'] ?? ButtonStyle.Secondary);
+      }),
+    ),
+  );
+}
+
+/** The message's text as Discord markdown chunks of at most 2000 chars, split between lines. Pure. */
+export function discordChunks(msg: OutgoingMessage): string[] {
+  return splitLines(msg.rich.map(lineToDiscordMarkdown), DISCORD_TEXT_LIMIT);
+}
+
+/** Maps whatever discord.js threw to the outbox's error kinds, with a token-free message. */
+export function translateError(err: unknown, token: string, what: string): Error {
+  const scrub = (s: string) => (token ? s.split(token).join('[token]') : s);
+  if (err instanceof RetryLaterError || err instanceof PermanentSendError) return err;
+  if (err instanceof RateLimitError) {
+    const wait = Math.max(err.retryAfter, err.timeToReset, 0) || 1000;
+    return new RetryLaterError(scrub(`Discord rate limit on ${what} (${err.route}), retry in ${wait} ms`), wait);
+  }
+  if (err instanceof DiscordAPIError) {
+    const text = scrub(`Discord ${err.status} on ${what}: ${err.message} (code ${err.code})`);
+    if (err.status === 429) return new RetryLaterError(text, 1000);
+    if (err.status >= 400 && err.status < 500) return new PermanentSendError(text);
+    return new Error(text);
+  }
+  if (err instanceof HTTPError) return new Error(scrub(`Discord ${err.status} on ${what}: ${err.message}`));
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new Error(scrub(`Discord request failed on ${what}: ${message}`));
+}
+
+/** Only message routes reject on rate limit; see the header comment. */
+function rejectOnRateLimit(data: RateLimitData): boolean {
+  return data.route.startsWith('/channels/') || data.route.startsWith('/webhooks/');
+}
+
+interface PendingReply {
+  interaction: ChatInputCommandInteraction;
+  timer: NodeJS.Timeout;
+}
+
+export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
+  const log = opts.logger ?? silentLogger;
+  const replyWindowMs = opts.replyWindowMs ?? 14 * 60_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+  let client: Client | undefined;
+  /**
+   * Deferred slash commands waiting for the app's first send, per channel, oldest first: the
+   * outbox sends in order, so the oldest open command gets the next message in its channel.
+   */
+  const pending = new Map<string, PendingReply[]>();
+
+  const fail = (err: unknown, what: string) => translateError(err, opts.token, what);
+
+  const makeClient = () =>
+    new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { ...(opts.apiRoot ? { api: opts.apiRoot } : {}), rejectOnRateLimit },
+      allowedMentions: { parse: [] },
+    });
+
+  const userOf = (i: Interaction): ChatUser => ({ id: i.user.id, name: i.user.username });
+
+  /** Removes and returns the oldest open deferral in a channel (or exactly `only`, when given). */
+  function takePending(chatId: string, only?: ChatInputCommandInteraction): ChatInputCommandInteraction | undefined {
+    const list = pending.get(chatId);
+    if (!list?.length) return undefined;
+    const k = only ? list.findIndex((p) => p.interaction === only) : 0;
+    if (k < 0) return undefined;
+    const [p] = list.splice(k, 1);
+    if (!list.length) pending.delete(chatId);
+    clearTimeout(p.timer);
+    return p.interaction;
+  }
+
+  async function onSlash(i: ChatInputCommandInteraction, handlers: InboundHandlers) {
+    await i.deferReply();
+    const chatId = i.channelId;
+    // If the app never answers, close the "thinking..." placeholder before the token expires.
+    const timer = setTimeout(() => {
+      if (takePending(chatId, i)) void i.editReply({ content: '✓' }).catch(() => {});
+    }, replyWindowMs);
+    timer.unref();
+    pending.set(chatId, [...(pending.get(chatId) ?? []), { interaction: i, timer }]);
+    const raw = i.options.getString('args') ?? '';
+    try {
+      await handlers.onCommand({
+        adapter: 'discord',
+        chatId,
+        user: userOf(i),
+        command: i.commandName.toLowerCase(),
+        args: raw.split(/\s+/).filter(Boolean),
+      });
+    } catch (err) {
+      log.error({ err: fail(err, 'command handler').message, command: i.commandName }, 'discord command failed');
+      if (takePending(chatId, i)) {
+        await i.editReply({ content: '⚠️ Something went wrong with that command.' }).catch(() => {});
+      }
+    }
+  }
+
+  async function onButtonPress(i: ButtonInteraction, handlers: InboundHandlers) {
+    await i.deferReply({ flags: MessageFlags.Ephemeral });
+    let notice: string;
+    try {
+      notice = await handlers.onButton({
+        adapter: 'discord',
+        chatId: i.channelId,
+        messageId: i.message.id,
+        user: userOf(i),
+        data: i.customId,
+      });
+    } catch (err) {
+      log.error({ err: fail(err, 'button handler').message }, 'discord button failed');
+      notice = '⚠️ Something went wrong.';
+    }
+    await i.editReply({ content: notice.slice(0, DISCORD_TEXT_LIMIT) || '✓', allowedMentions: { parse: [] } });
+  }
+
+  async function fetchSendable(chatId: string) {
+    if (!client) throw new Error('Discord adapter is not started');
+    let ch;
+    try {
+      ch = await client.channels.fetch(chatId);
+    } catch (err) {
+      throw fail(err, `fetch channel ${chatId}`);
+    }
+    if (!ch || !ch.isSendable()) throw new PermanentSendError(`Discord channel ${chatId} is not a channel we can post in`);
+    return ch;
+  }
+
+  return {
+    name: 'discord',
+    pushChatId: opts.pushChannelId,
+
+    async start(handlers, commands) {
+      if (client) throw new Error('Discord adapter already started');
+      const c = makeClient();
+      client = c;
+      c.on(Events.Error, (err) => log.error({ err: fail(err, 'client').message }, 'discord client error'));
+      c.on(Events.ShardError, (err) => log.warn({ err: fail(err, 'gateway').message }, 'discord gateway error'));
+      c.on(Events.Warn, (m) => log.warn({ warning: translateError(m, opts.token, 'client').message }, 'discord warning'));
+      c.on(Events.InteractionCreate, (i) => {
+        const job = i.isChatInputCommand() ? onSlash(i, handlers) : i.isButton() ? onButtonPress(i, handlers) : undefined;
+        job?.catch((err: unknown) => log.error({ err: fail(err, 'interaction').message }, 'discord interaction failed'));
+      });
+
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        const ready = new Promise<void>((resolve, reject) => {
+          c.once(Events.ClientReady, () => resolve());
+          timer = setTimeout(() => reject(new Error(`Discord gateway not ready after ${readyTimeoutMs} ms`)), readyTimeoutMs);
+        });
+        ready.catch(() => {}); // login may fail first; its error is the one to report
+        try {
+          await c.login(opts.token);
+          await ready;
+        } finally {
+          clearTimeout(timer);
+        }
+        const app = c.application;
+        if (!app) throw new Error('Discord READY carried no application');
+        const defs = slashCommandDefs(commands);
+        await (opts.guildId ? app.commands.set(defs, opts.guildId) : app.commands.set(defs));
+        log.info({ user: c.user?.tag, commands: defs.length, scope: opts.guildId ? 'guild' : 'global' }, 'discord ready');
+      } catch (err) {
+        client = undefined;
+        await c.destroy().catch(() => {});
+        throw fail(err, 'login');
+      }
+    },
+
+    async stop() {
+      for (const list of pending.values()) for (const p of list) clearTimeout(p.timer);
+      pending.clear();
+      const c = client;
+      client = undefined;
+      await c?.destroy();
+    },
+
+    async send(chatId, msg) {
+      const chunks = discordChunks(msg);
+      const rows = msg.buttons?.length ? buttonRows(msg.buttons) : [];
+      const ch = await fetchSendable(chatId);
+      let carrierId = '';
+      for (let k = 0; k < chunks.length; k++) {
+        const first = k === 0;
+        const last = k === chunks.length - 1;
+        const files = first && msg.imagePath ? [new AttachmentBuilder(msg.imagePath)] : [];
+        const components = last ? rows : [];
+        // Discord refuses a message with nothing in it.
+        const content = chunks[k] || (files.length || components.length ? '' : '\u200b');
+        const payload = { content, files, components, allowedMentions: { parse: [] } } satisfies MessageCreateOptions &
+          InteractionEditReplyOptions;
+        const deferred = first ? takePending(chatId) : undefined;
+        let id: string | undefined;
+        if (deferred) {
+          try {
+            id = (await deferred.editReply(payload)).id;
+          } catch (err) {
+            // Token expired or the reply was deleted: post to the channel instead.
+            log.warn({ err: fail(err, 'deferred reply').message, chatId }, 'discord deferred reply failed, posting instead');
+          }
+        }
+        if (id === undefined) {
+          try {
+            id = (await ch.send(payload)).id;
+          } catch (err) {
+            throw fail(err, `send to ${chatId}`);
+          }
+        }
+        if (last) carrierId = id;
+      }
+      return carrierId;
+    },
+
+    async edit(chatId, messageId, msg) {
+      let chunks = discordChunks(msg);
+      if (chunks.length > 1) {
+        // An edit is one message: keep whole lines and say that something was cut.
+        chunks = splitLines(msg.rich.map(lineToDiscordMarkdown), DISCORD_TEXT_LIMIT - 2);
+        chunks = [chunks[0] + '\n…'];
+      }
+      const ch = await fetchSendable(chatId);
+      if (!('messages' in ch)) throw new PermanentSendError(`Discord channel ${chatId} has no messages to edit`);
+      try {
+        // Attachments are left alone: without an `attachments` field Discord keeps them.
+        await ch.messages.edit(messageId, {
+          content: chunks[0] || '\u200b',
+          ...(msg.buttons ? { components: buttonRows(msg.buttons) } : {}),
+          allowedMentions: { parse: [] },
+        });
+      } catch (err) {
+        throw fail(err, `edit ${messageId} in ${chatId}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Broker that places real orders through ccxt.
+ *
+ * The one rule that matters: an order is sent at most once. Every order carries a client order
+ * id derived from the proposal id; when the answer to a send is lost (timeout, 5xx, dropped
+ * connection) we ask the exchange for that id before sending again, and never re-send while we
+ * cannot tell.
+ */
+import { createHash } from 'node:crypto';
+import ccxt, { type Exchange, type Order } from 'ccxt';
+import { type Broker, type OrderFill, type OrderRequest, OrderRejectedError } from './broker.js';
+import { type RetryPolicy, backoffMs, ensureMarkets, isTransient, scrubSecrets, sleep, withRetry } from '../market/ccxt-exchange.js';
+
+export interface CcxtBrokerOptions {
+  /** Default order type; a request's own `type` wins. */
+  orderType: 'market' | 'limit';
+  retry?: RetryPolicy;
+}
+
+const CLIENT_ID_RE = /^[a-zA-Z0-9-_]{1,36}$/;
+
+/**
+ * A deterministic client order id valid on binance (`^[a-zA-Z0-9-_]{1,36}$`), so a restart that
+ * re-executes the same proposal produces the same id and the exchange lookup finds the first try.
+ * Ids that are already safe stay readable (`tc-<id>`); others get a readable prefix plus a hash
+ * of the whole id, so two proposals never share an order id.
+ */
+export function clientOrderIdFor(proposalId: string): string {
+  if (!proposalId) throw new Error('clientOrderIdFor needs a non-empty proposal id');
+  const plain = `tc-${proposalId}`;
+  if (CLIENT_ID_RE.test(plain)) return plain;
+  const hash = createHash('sha256').update(proposalId).digest('hex').slice(0, 16);
+  const readable = proposalId.replace(/[^a-zA-Z0-9_-]/g, '').slice(0, 36 - 3 - 1 - hash.length);
+  return readable ? `tc-${readable}-${hash}` : `tc-${hash}`;
+}
+
+export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker {
+  const retry = opts.retry ?? { tries: 3, baseMs: 500 };
+  // binance and its siblings (binanceus, ...) take newClientOrderId / origClientOrderId.
+  const isBinance = ex.id.startsWith('binance');
+
+  const toFill = (o: Order, req: { clientOrderId: string; symbol: string; side?: string }): OrderFill => {
+    const market = ex.markets?.[o.symbol ?? req.symbol];
+    const price = Number(o.average ?? o.price ?? 0);
+    const amount = Number(o.filled ?? o.amount ?? 0);
+    return {
+      orderId: String(o.id),
+      clientOrderId: o.clientOrderId ?? req.clientOrderId,
+      symbol: o.symbol ?? req.symbol,
+      side: (o.side ?? req.side) as OrderFill['side'],
+      price,
+      amount,
+      fee: feeInQuote(o, market?.base, market?.quote, price),
+      ts: o.lastTradeTimestamp ?? o.timestamp ?? Date.now(),
+    };
+  };
+
+  /** One lookup, no retries. null = the exchange says it has no such order. */
+  const lookupOnce = async (clientOrderId: string, symbol: string): Promise<OrderFill | null> => {
+    try {
+      if (isBinance) {
+        const o = await ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: clientOrderId });
+        return toFill(o, { clientOrderId, symbol });
+      }
+      // Generic path: scan what the exchange lists for this market.
+      const lists: Order[] = [];
+      if (ex.has['fetchOpenOrders']) lists.push(...(await ex.fetchOpenOrders(symbol)));
+      if (ex.has['fetchClosedOrders']) lists.push(...(await ex.fetchClosedOrders(symbol)));
+      const o = lists.find((x) => x.clientOrderId === clientOrderId);
+      return o ? toFill(o, { clientOrderId, symbol }) : null;
+    } catch (e) {
+      if (e instanceof ccxt.OrderNotFound) return null;
+      throw e;
+    }
+  };
+
+  const findOrder = async (clientOrderId: string, symbol: string): Promise<OrderFill | null> => {
+    try {
+      await ensureMarkets(ex, retry);
+      if (!ex.markets?.[symbol]) throw new Error(`unknown symbol ${symbol} on ${ex.id}`);
+      return await withRetry(() => lookupOnce(clientOrderId, symbol), retry);
+    } catch (e) {
+      throw scrubSecrets(e, ex);
+    }
+  };
+
+  const placeOrder = async (req: OrderRequest): Promise<OrderFill> => {
+    try {
+      return await place(req);
+    } catch (e) {
+      throw scrubSecrets(e, ex);
+    }
+  };
+
+  const place = async (req: OrderRequest): Promise<OrderFill> => {
+    if (!CLIENT_ID_RE.test(req.clientOrderId)) {
+      throw new OrderRejectedError(`client order id '${req.clientOrderId}' is not valid (use clientOrderIdFor)`, 'invalid_order');
+    }
+    await ensureMarkets(ex, retry);
+    const market = ex.markets?.[req.symbol];
+    if (!market) throw new OrderRejectedError(`unknown symbol ${req.symbol} on ${ex.id}`, 'unknown_symbol');
+    const type = req.type ?? opts.orderType;
+    const base = market.base ?? '';
+    const quote = market.quote ?? '';
+
+    let amountStr: string;
+    try {
+      amountStr = String(ex.amountToPrecision(req.symbol, req.amount));
+    } catch {
+      throw new OrderRejectedError(
+        `order of ${fmt(req.amount)} ${base} rounds to zero at ${req.symbol}'s step of ${fmt(Number(market.precision.amount))} ${base}`,
+        'precision',
+      );
+    }
+    const amount = Number(amountStr);
+    let limitPrice: number | undefined;
+    if (type === 'limit') {
+      if (req.price === undefined) throw new OrderRejectedError(`a limit order on ${req.symbol} needs a price`, 'invalid_order');
+      limitPrice = Number(ex.priceToPrecision(req.symbol, req.price));
+    }
+
+    // Check the market's limits here: a rejection in plain words, and no request the exchange
+    // would refuse anyway (nor a rate-limit hit for it).
+    const minAmount = market.limits?.amount?.min;
+    if (minAmount !== undefined && minAmount !== null && amount < minAmount) {
+      throw new OrderRejectedError(
+        `order of ${amountStr} ${base} is below ${req.symbol}'s minimum amount of ${fmt(minAmount)} ${base}`,
+        'min_notional',
+      );
+    }
+    const minCost = market.limits?.cost?.min;
+    const refPrice = limitPrice ?? req.price ?? (minCost ? await lastPrice(req.symbol) : undefined);
+    if (minCost && refPrice !== undefined && amount * refPrice < minCost) {
+      throw new OrderRejectedError(
+        `order of ${amountStr} ${base} (${(amount * refPrice).toFixed(2)} ${quote}) is below ${req.symbol}'s minimum of ${fmt(minCost)} ${quote}`,
+        'min_notional',
+      );
+    }
+
+    const params: Record<string, string> = isBinance ? { newClientOrderId: req.clientOrderId } : { clientOrderId: req.clientOrderId };
+    const ctx = { clientOrderId: req.clientOrderId, symbol: req.symbol, side: req.side };
+    // Already placed (a restart re-running an approved proposal)? binance only refuses a re-used
+    // client id while the first order is still open, so a filled one must be looked for first.
+    let earlier: OrderFill | null;
+    try {
+      earlier = await withRetry(() => lookupOnce(req.clientOrderId, req.symbol), retry);
+    } catch (e) {
+      throw new Error(
+        `could not check ${ex.id} for an earlier order ${req.clientOrderId}, so nothing was sent: ${stripPrefix(errMsg(e), ex.id)}`,
+      );
+    }
+    if (earlier) return earlier;
+    let lastErr: unknown;
+    for (let attempt = 1; attempt <= retry.tries; attempt++) {
+      try {
+        // Market orders get no price: binance would turn amount*price into a quote-sized order.
+        const o = await ex.createOrder(req.symbol, type, req.side, amount, limitPrice, params);
+        return toFill(o, ctx);
+      } catch (e) {
+        if (e instanceof ccxt.InsufficientFunds) {
+          const asset = req.side === 'buy' ? quote : base;
+          const need = req.side === 'buy' && refPrice !== undefined ? ` (about ${(amount * refPrice).toFixed(2)} ${quote})` : '';
+          throw new OrderRejectedError(
+            `not enough ${asset}: ${req.side === 'buy' ? 'buying' : 'selling'} ${amountStr} ${base} on ${req.symbol} needs more ${asset} than the account has free${need}`,
+            'insufficient_funds',
+          );
+        }
+        if (e instanceof ccxt.BadSymbol) throw new OrderRejectedError(`unknown symbol ${req.symbol} on ${ex.id}`, 'unknown_symbol');
+        if (e instanceof ccxt.InvalidOrder) {
+          // binance answers a re-used client id with -2010 "Duplicate order sent.": an earlier send
+          // landed after all (between our lookup and this send). Return that order.
+          if (/duplicate/i.test(e.message)) {
+            const found = await findOrder(req.clientOrderId, req.symbol).catch(() => null);
+            if (found) return found;
+          }
+          throw new OrderRejectedError(`${ex.id} refused the ${req.side} order on ${req.symbol}: ${stripPrefix(e.message, ex.id)}`, 'invalid_order');
+        }
+        if (!isTransient(e)) throw e;
+        lastErr = e;
+      }
+      // The answer was lost: the order may or may not be on the exchange. Look before re-sending.
+      await sleep(backoffMs(attempt, retry.baseMs));
+      let found: OrderFill | null;
+      try {
+        found = await withRetry(() => lookupOnce(req.clientOrderId, req.symbol), retry);
+      } catch (e) {
+        throw new Error(
+          `order ${req.clientOrderId} (${req.side} ${amountStr} ${req.symbol}) may or may not be on ${ex.id}: ` +
+            `the send failed and the lookup failed too (${stripPrefix(errMsg(e), ex.id)}); check the exchange before retrying`,
+        );
+      }
+      if (found) return found;
+    }
+    throw new Error(
+      `could not place order ${req.clientOrderId} (${req.side} ${amountStr} ${req.symbol}) on ${ex.id} after ${retry.tries} tries; ` +
+        `the exchange has no such order: ${stripPrefix(errMsg(lastErr), ex.id)}`,
+    );
+  };
+
+  const lastPrice = async (symbol: string): Promise<number> => {
+    const t = await withRetry(() => ex.fetchTicker(symbol), retry);
+    const p = t.last ?? t.close;
+    if (typeof p !== 'number') throw new Error(`${ex.id} returned no last price for ${symbol}`);
+    return p;
+  };
+
+  return { name: 'ccxt', placeOrder, findOrder };
+}
+
+/** Fee in quote currency: quote fees as they are, base fees at the fill price, others (e.g. BNB) unknown → 0. */
+function feeInQuote(o: Order, base: string | undefined, quote: string | undefined, price: number): number {
+  // ccxt fills `fees` (one per currency) from binance's fills; its Order type only declares `fee`.
+  const listed = (o as Order & { fees?: Order['fee'][] }).fees;
+  const fees = listed && listed.length ? listed : o.fee ? [o.fee] : [];
+  let total = 0;
+  for (const f of fees) {
+    const cost = Number(f?.cost ?? 0);
+    if (!f || !cost) continue;
+    if (f.currency === quote) total += cost;
+    else if (f.currency === base) total += cost * price;
+  }
+  return total;
+}
+
+function fmt(n: number): string {
+  return String(Number(n.toPrecision(12)));
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** ccxt messages start with the exchange id; drop it when we already name the exchange. */
+function stripPrefix(msg: string, id: string): string {
+  return msg.startsWith(id + ' ') ? msg.slice(id.length + 1) : msg;
+}

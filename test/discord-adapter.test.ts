@@ -1,0 +1,381 @@
+/**
+ * The Discord adapter end to end: the real discord.js client logs in over real HTTP and a real
+ * WebSocket to the local stand-in (test/support/discord-standin.ts), which plays Discord's
+ * REST API and gateway. Assertions are on what a Discord user would see.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createDiscordAdapter } from '../src/chat/discord.js';
+import { PermanentSendError, RetryLaterError, type ChatAdapter, type CommandSpec, type InboundButton, type InboundCommand } from '../src/chat/types.js';
+import { plain, type Rich } from '../src/render/rich.js';
+import { startDiscordStandin, type DiscordStandin } from './support/discord-standin.js';
+
+const COMMANDS: CommandSpec[] = [
+  { name: 'status', description: 'Show balances and open positions', usage: '/status' },
+  { name: 'train', description: 'Train the crew for N cycles', usage: '/train <cycles> <symbol>' },
+  { name: 'boom', description: 'A command whose handler fails', usage: '/boom' },
+];
+const alice = { id: '400000000000000001', username: 'alice' };
+// A 1x1 PNG; the stand-in only counts attachments, but the bytes are a real image.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+function assertNoToken(err: unknown, token: string) {
+  const e = err as Error;
+  for (const text of [e.message, e.stack ?? '', inspect(e, { depth: 5 }), JSON.stringify(e)]) {
+    assert.ok(!text.includes(token), `token leaked into error text: ${text.slice(0, 200)}`);
+  }
+}
+
+describe('discord adapter against a local Discord stand-in', () => {
+  let standin: DiscordStandin;
+  let adapter: ChatAdapter;
+  let chat: string;
+  let dir: string;
+  let image: string;
+  const commands: InboundCommand[] = [];
+  const buttons: InboundButton[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'discord-test-'));
+    image = join(dir, 'chart.png');
+    writeFileSync(image, PNG);
+    // Short heartbeats so the test sees them answered without waiting 45 s.
+    standin = await startDiscordStandin({ heartbeatIntervalMs: 250 });
+    chat = standin.channelIds[0];
+    adapter = createDiscordAdapter({
+      token: standin.token,
+      apiRoot: standin.apiRoot,
+      guildId: standin.guildId,
+      pushChannelId: standin.channelIds[1],
+    });
+    await adapter.start(
+      {
+        async onCommand(c) {
+          commands.push(c);
+          if (c.command === 'boom') throw new Error('handler exploded');
+        },
+        async onButton(b) {
+          buttons.push(b);
+          return `✅ Noted: ${b.data}`;
+        },
+      },
+      COMMANDS,
+    );
+  });
+
+  after(async () => {
+    await adapter?.stop();
+    await standin?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('logs in through the gateway with the Guilds intent only and stays connected across heartbeats', async () => {
+    assert.equal(standin.gateway.identifies.length, 1);
+    assert.equal(standin.gateway.identifies[0].token, standin.token);
+    assert.equal(standin.gateway.identifies[0].intents, 1, 'Guilds intent only');
+    assert.match(standin.gateway.urls[0], /[?&]v=10\b/);
+    assert.match(standin.gateway.urls[0], /[?&]encoding=json\b/);
+    assert.equal(adapter.pushChatId, standin.channelIds[1]);
+    await standin.waitFor(() => standin.gateway.heartbeats >= 3, 5000);
+    // Unanswered heartbeats make discord.js drop the connection and reconnect: it did not.
+    assert.equal(standin.gateway.urls.length, 1);
+  });
+
+  it('registers one guild slash command per command, each with an optional free-text args option', () => {
+    assert.equal(standin.commandsRegistered.length, 1);
+    const reg = standin.commandsRegistered[0];
+    assert.equal(reg.scope, 'guild');
+    assert.equal(reg.guildId, standin.guildId);
+    assert.deepEqual(
+      reg.commands.map((c) => c.name),
+      ['status', 'train', 'boom'],
+    );
+    assert.equal(reg.commands[1].description, 'Train the crew for N cycles');
+    for (const c of reg.commands) {
+      assert.equal(c.options?.length, 1);
+      assert.equal(c.options?.[0].name, 'args');
+      assert.equal(c.options?.[0].type, 3);
+      assert.equal(c.options?.[0].required, false);
+    }
+    assert.match(String(reg.commands[1].options?.[0].description), /\/train <cycles> <symbol>/);
+  });
+
+  it('turns /train args:"7 BTC/USDT" into a command and answers it in the deferred reply', async () => {
+    const iid = standin.slashCommand(chat, alice, 'train', '7  BTC/USDT');
+    const cmd = await standin.waitFor(() => commands.find((c) => c.command === 'train'));
+    assert.deepEqual(cmd, {
+      adapter: 'discord',
+      chatId: chat,
+      user: { id: alice.id, name: 'alice' },
+      command: 'train',
+      args: ['7', 'BTC/USDT'],
+    });
+    // Acknowledged at once with a deferred, public reply (the user sees "thinking...").
+    assert.deepEqual(
+      standin.interactionReplies.filter((r) => r.interactionId === iid).map((r) => [r.type, r.flags]),
+      [[5, 0]],
+    );
+
+    // The app's outbox then sends the answer: it lands in the deferred reply, not a new post.
+    const id = await adapter.send(chat, { rich: plain('🧠 Training 7 cycles on BTC/USDT') });
+    const reply = standin.messages.find((m) => m.interactionId === iid);
+    assert.ok(reply);
+    assert.equal(reply.id, id);
+    assert.equal(reply.content, '🧠 Training 7 cycles on BTC/USDT');
+    assert.equal(reply.flags & 64, 0, 'everyone in the channel sees the answer');
+
+    // A second message to the channel is a normal post.
+    const before = standin.messages.length;
+    const id2 = await adapter.send(chat, { rich: plain('✅ Cycle 1 done') });
+    const post = standin.messages[before];
+    assert.equal(post.source, 'channel');
+    assert.equal(post.id, id2);
+    assert.equal(post.content, '✅ Cycle 1 done');
+  });
+
+  it('a slash command without args gives an empty args list', async () => {
+    standin.slashCommand(chat, alice, 'status');
+    const cmd = await standin.waitFor(() => commands.find((c) => c.command === 'status'));
+    assert.deepEqual(cmd.args, []);
+    await adapter.send(chat, { rich: plain('status ok') }); // completes the deferral
+  });
+
+  it('answers two open commands in one channel in order', async () => {
+    const first = standin.slashCommand(chat, alice, 'status', 'one');
+    await standin.waitFor(() => commands.find((c) => c.args[0] === 'one'));
+    const second = standin.slashCommand(chat, alice, 'status', 'two');
+    await standin.waitFor(() => commands.find((c) => c.args[0] === 'two'));
+    await adapter.send(chat, { rich: plain('answer one') });
+    await adapter.send(chat, { rich: plain('answer two') });
+    assert.equal(standin.messages.find((m) => m.interactionId === first)?.content, 'answer one');
+    assert.equal(standin.messages.find((m) => m.interactionId === second)?.content, 'answer two');
+  });
+
+  it('tells the user when a command handler fails', async () => {
+    const iid = standin.slashCommand(chat, alice, 'boom');
+    const reply = await standin.waitFor(() => standin.messages.find((m) => m.interactionId === iid && m.content));
+    assert.match(reply.content, /went wrong/);
+    // The failed command's deferral is closed, so the next send is a normal post.
+    const before = standin.messages.length;
+    await adapter.send(chat, { rich: plain('later') });
+    assert.equal(standin.messages[before].source, 'channel');
+  });
+
+  it('escapes markdown so market text never turns into formatting, and pings nobody', async () => {
+    const rich: Rich = [
+      [
+        { text: 'PEPE_USDT *moon* ', style: 'plain' },
+        { text: 'up > 5%', style: 'bold' },
+      ],
+      [
+        { text: '`rm` [link](x) ~~no~~ @everyone', style: 'plain' },
+        { text: 'a`b', style: 'code' },
+      ],
+    ];
+    const before = standin.messages.length;
+    await adapter.send(chat, { rich });
+    const m = standin.messages[before];
+    assert.equal(m.content, 'PEPE\\_USDT \\*moon\\* **up \\> 5%**\n\\`rm\\` \\[link\\]\\(x\\) \\~\\~no\\~\\~ @everyone`aˋb`');
+    assert.deepEqual(m.allowedMentions, { parse: [] });
+  });
+
+  it('splits a long message between lines, with buttons only on the last chunk', async () => {
+    const lines = Array.from({ length: 120 }, (_, i) => `line ${String(i).padStart(3, '0')} ${'x'.repeat(30)}`);
+    const before = standin.messages.length;
+    const id = await adapter.send(chat, {
+      rich: plain(lines.join('\n')),
+      buttons: [[{ label: 'More', data: 'more:1', style: 'primary' }]],
+    });
+    const sent = standin.messages.slice(before);
+    assert.equal(sent.length, 3);
+    for (const m of sent) assert.ok(m.content.length <= 2000, `chunk of ${m.content.length} chars`);
+    assert.deepEqual(sent.map((m) => m.content).join('\n').split('\n'), lines, 'every line arrives whole, in order');
+    assert.deepEqual(
+      sent.map((m) => m.buttons.length),
+      [0, 0, 1],
+    );
+    assert.equal(id, sent[2].id, 'the returned id is the message with the buttons');
+  });
+
+  it('sends an image as a multipart upload on the first chunk only', async () => {
+    const before = standin.messages.length;
+    await adapter.send(chat, { rich: plain('📈 BTC/USDT chart'), imagePath: image });
+    const m = standin.messages[before];
+    assert.equal(m.multipart, true);
+    assert.equal(m.attachments, 1);
+    assert.equal(m.content, '📈 BTC/USDT chart');
+
+    const before2 = standin.messages.length;
+    await adapter.send(chat, { rich: plain(Array.from({ length: 80 }, () => 'y'.repeat(40)).join('\n')), imagePath: image });
+    assert.deepEqual(
+      standin.messages.slice(before2).map((x) => x.attachments),
+      [1, 0],
+    );
+  });
+
+  it('delivers a button press to the app and shows the notice only to the presser; edit removes the buttons', async () => {
+    const id = await adapter.send(chat, {
+      rich: plain('Buy 0.1 BTC/USDT at 65000?'),
+      imagePath: image,
+      buttons: [
+        [
+          { label: 'Approve', data: 'p:42:approve', style: 'success' },
+          { label: 'Reject', data: 'p:42:reject', style: 'danger' },
+          { label: 'Details', data: 'p:42:details' },
+        ],
+      ],
+    });
+    const proposal = standin.messages.find((m) => m.id === id);
+    assert.ok(proposal);
+    assert.deepEqual(proposal.buttons, [
+      { customId: 'p:42:approve', label: 'Approve', style: 3 },
+      { customId: 'p:42:reject', label: 'Reject', style: 4 },
+      { customId: 'p:42:details', label: 'Details', style: 2 },
+    ]);
+
+    const iid = standin.pressButton(chat, alice, id, 'p:42:approve');
+    const press = await standin.waitFor(() => buttons.find((b) => b.data === 'p:42:approve'));
+    assert.deepEqual(press, { adapter: 'discord', chatId: chat, messageId: id, user: { id: alice.id, name: 'alice' }, data: 'p:42:approve' });
+    const notice = await standin.waitFor(() => standin.messages.find((m) => m.interactionId === iid && m.content));
+    assert.equal(notice.content, '✅ Noted: p:42:approve');
+    assert.equal(notice.flags & 64, 64, 'ephemeral: only the presser sees it');
+
+    await adapter.edit(chat, id, { rich: plain('✅ Approved by alice'), buttons: [] });
+    assert.equal(proposal.content, '✅ Approved by alice');
+    assert.deepEqual(proposal.buttons, []);
+    assert.equal(proposal.attachments, 1, 'the chart stays');
+    assert.ok(!('attachments' in standin.edits.at(-1)!.body), 'attachments untouched by the edit');
+  });
+
+  it('keeps buttons on edit when none are given', async () => {
+    const id = await adapter.send(chat, { rich: plain('v1'), buttons: [[{ label: 'Go', data: 'go' }]] });
+    await adapter.edit(chat, id, { rich: plain('v2') });
+    const m = standin.messages.find((x) => x.id === id)!;
+    assert.equal(m.content, 'v2');
+    assert.equal(m.buttons.length, 1);
+  });
+
+  it('an unknown channel is a permanent error', async () => {
+    await assert.rejects(adapter.send('999999999999999999', { rich: plain('hi') }), (err) => {
+      assert.ok(err instanceof PermanentSendError, String(err));
+      assert.match(err.message, /Unknown Channel/);
+      return true;
+    });
+  });
+
+  it('missing access is a permanent error', async () => {
+    standin.failNext(/^POST \/channels\/\d+\/messages$/, 1, { status: 403, body: { message: 'Missing Access', code: 50001 } });
+    await assert.rejects(adapter.send(chat, { rich: plain('hi') }), PermanentSendError);
+  });
+
+  it('a 429 becomes RetryLaterError with the wait Discord asked for, and the retry then goes through', async () => {
+    standin.failNext(/^POST \/channels\/\d+\/messages$/, 1, {
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 1.5, global: false },
+      headers: { 'retry-after': '1.5' },
+    });
+    const err = await adapter.send(chat, { rich: plain('hi') }).catch((e: unknown) => e);
+    assert.ok(err instanceof RetryLaterError, String(err));
+    assert.ok(err.retryAfterMs >= 1500 && err.retryAfterMs < 3000, `retryAfterMs ${err.retryAfterMs}`);
+    const before = standin.messages.length;
+    await adapter.send(chat, { rich: plain('hi again') });
+    assert.equal(standin.messages[before]?.content, 'hi again');
+  });
+
+  it('a server error after the library retries is a plain (retryable) error', async () => {
+    standin.failNext(/^POST \/channels\/\d+\/messages$/, 4, { status: 502, body: { message: 'Bad Gateway', code: 0 } });
+    const tries = standin.requests.length;
+    const err = await adapter.send(chat, { rich: plain('hi') }).catch((e: unknown) => e);
+    // discord.js tried once and retried 3 times by itself before giving up.
+    assert.equal(standin.requests.slice(tries).filter((r) => r.startsWith('POST /channels/')).length, 4);
+    assert.ok(err instanceof Error);
+    assert.ok(!(err instanceof PermanentSendError) && !(err instanceof RetryLaterError), String(err));
+    assert.match(err.message, /502/);
+  });
+
+  it('never puts the token in an error text, even when the server echoes it', async () => {
+    standin.failNext(/^POST \/channels\/\d+\/messages$/, 1, {
+      status: 400,
+      body: { message: `Invalid Form Body for Bot ${standin.token}`, code: 50035 },
+    });
+    const err = await adapter.send(chat, { rich: plain('hi') }).catch((e: unknown) => e);
+    assert.ok(err instanceof PermanentSendError);
+    assertNoToken(err, standin.token);
+
+    standin.failNext(/^GET \/channels\/\d+$/, 4, { status: 500, body: { message: standin.token, code: 0 } });
+    const err2 = await adapter.send('123456789012345678', { rich: plain('hi') }).catch((e: unknown) => e);
+    assert.ok(err2 instanceof Error);
+    assertNoToken(err2, standin.token);
+  });
+
+  it('a wrong token fails start() without showing the token', async () => {
+    const wrong = 'wrong-token-' + 'z'.repeat(20);
+    const bad = createDiscordAdapter({ token: wrong, apiRoot: standin.apiRoot });
+    const err = await bad.start({ onCommand: async () => {}, onButton: async () => '' }, COMMANDS).catch((e: unknown) => e);
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /invalid token/i);
+    assertNoToken(err, wrong);
+    await bad.stop();
+  });
+});
+
+describe('discord adapter lifecycle', () => {
+  it('closes a deferred command that the app never answers, then posts normally', async () => {
+    const s = await startDiscordStandin();
+    const a = createDiscordAdapter({ token: s.token, apiRoot: s.apiRoot, replyWindowMs: 150 });
+    try {
+      await a.start({ onCommand: async () => {}, onButton: async () => '' }, COMMANDS);
+      const iid = s.slashCommand(s.channelIds[0], alice, 'status');
+      const placeholder = await s.waitFor(() => s.messages.find((m) => m.interactionId === iid && m.content));
+      assert.equal(placeholder.content, '✓');
+      const before = s.messages.length;
+      await a.send(s.channelIds[0], { rich: plain('a push') });
+      assert.equal(s.messages[before].source, 'channel');
+      assert.equal(placeholder.content, '✓', 'the closed deferral is not reused');
+    } finally {
+      await a.stop();
+      await s.close();
+    }
+  });
+
+  it('stop() lets the process exit', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const script = `
+      import { startDiscordStandin } from './test/support/discord-standin.ts';
+      import { createDiscordAdapter } from './src/chat/discord.ts';
+      const s = await startDiscordStandin({ heartbeatIntervalMs: 100 });
+      const a = createDiscordAdapter({ token: s.token, apiRoot: s.apiRoot });
+      await a.start({ onCommand: async () => {}, onButton: async () => '' }, [{ name: 'status', description: 'd', usage: '/status' }]);
+      s.slashCommand(s.channelIds[0], { id: '1', username: 'u' }, 'status');
+      await s.waitFor(() => s.interactionReplies.length === 1);
+      await a.stop();
+      await s.close();
+      console.log('stopped');
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(t);
+        resolve(c);
+      });
+    });
+    assert.equal(code, 0, `child did not exit cleanly: ${out}`);
+    assert.match(out, /stopped/);
+  });
+});
