@@ -1,0 +1,17 @@
+import { UsageError, type Command } from '../src/chat/command.js';
+import { simpleMessage } from '../src/render/views.js';
+import { approveProposal } from '../src/trading/proposals.js';
+
+export const approve: Command = {
+  name: 'approve',
+  description: 'Execute a pending proposal',
+  usage: '/approve <id>',
+  details: 'Same as pressing ✅ Approve under the proposal. Executes at most once, whoever approves and however often.',
+  role: 'trader',
+  async run(ctx) {
+    const id = ctx.args[0];
+    if (!id || ctx.args.length > 1 || !/^[\w-]{2,40}$/.test(id)) throw new UsageError('give the proposal id shown in the proposal');
+    const r = await approveProposal(ctx.app, id, `${ctx.user.name} (${ctx.adapter})`);
+    ctx.reply(simpleMessage(r.ok ? '👍' : 'ℹ️', r.notice));
+  },
+};

@@ -1,0 +1,17 @@
+import { UsageError, type Command } from '../src/chat/command.js';
+import { simpleMessage } from '../src/render/views.js';
+import { rejectProposal } from '../src/trading/proposals.js';
+
+export const reject: Command = {
+  name: 'reject',
+  description: 'Turn down a pending proposal',
+  usage: '/reject <id>',
+  details: 'Same as pressing ❌ Reject under the proposal.',
+  role: 'trader',
+  run(ctx) {
+    const id = ctx.args[0];
+    if (!id || ctx.args.length > 1 || !/^[\w-]{2,40}$/.test(id)) throw new UsageError('give the proposal id shown in the proposal');
+    const r = rejectProposal(ctx.app, id, `${ctx.user.name} (${ctx.adapter})`);
+    ctx.reply(simpleMessage(r.ok ? '👍' : 'ℹ️', r.notice));
+  },
+};

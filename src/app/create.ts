@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { AgentState } from '../agents/types.js';
+import { startSender } from '../chat/outbox.js';
+import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
+import { secretsOf } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createExchange } from '../market/ccxt-exchange.js';
+import { createCcxtSource } from '../market/ccxt-source.js';
+import { createDemoMarket, type DemoMarket } from '../market/demo-market.js';
+import { timeframeMs } from '../market/timeframe.js';
+import type { CandleSource } from '../market/types.js';
+import { createFmt } from '../render/format.js';
+import { dbFile, openDb } from '../store/db.js';
+import { getKv, setKv } from '../store/kv.js';
+import type { Broker } from '../trading/broker.js';
+import { createCcxtBroker } from '../trading/ccxt-broker.js';
+import { createPaperBroker } from '../trading/paper-broker.js';
+import { pushAll } from '../trading/proposals.js';
+import { createTrainer } from '../training/trainer.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { makeScrubber } from '../util/redact.js';
+import type { App } from './context.js';
+
+export interface CreateOptions {
+  adapters: ChatAdapter[];
+  now?: () => number;
+  log?: Logger;
+  /** Outbox tuning for tests. */
+  outbox?: { backoffBaseMs?: number; pollMs?: number };
+}
+
+/** The demo market's clock survives restarts: candle k is the same candle after a restart. */
+function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number): DemoMarket {
+  const tf = timeframeMs(cfg.timeframe);
+  const history = Math.round((cfg.demo.history_days * 86_400_000) / tf);
+  let clock = getKv<{ t0: number; closed: number; seed?: number } | null>(db, 'demo.clock', null);
+  if (!clock || clock.seed !== undefined && clock.seed !== cfg.demo.seed) {
+    clock = { t0: Math.floor(now / tf) * tf - history * tf, closed: history, seed: cfg.demo.seed };
+    setKv(db, 'demo.clock', clock);
+  }
+  return createDemoMarket({ seed: cfg.demo.seed, symbols: cfg.symbols, timeframe: cfg.timeframe, t0: clock.t0, closed: clock.closed });
+}
+
+export function createApp(cfg: Config, opts: CreateOptions): App {
+  const now = opts.now ?? Date.now;
+  const scrub = makeScrubber(secretsOf(cfg));
+  const log = opts.log ?? createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub });
+  const db = openDb(dbFile(cfg.data_dir));
+  let buttonKey = getKv<string | null>(db, 'button.key', null);
+  if (!buttonKey) {
+    buttonKey = crypto.randomBytes(24).toString('base64url');
+    setKv(db, 'button.key', buttonKey);
+  }
+  let demo: DemoMarket | null = null;
+  let source: CandleSource;
+  let broker: Broker;
+  if (!cfg.exchange.id) {
+    demo = demoMarket(cfg, db, now());
+    source = demo;
+  } else {
+    const ex = createExchange({ id: cfg.exchange.id, apiKey: cfg.exchange.api_key || undefined, secret: cfg.exchange.secret || undefined, apiUrl: cfg.exchange.api_url || undefined, sandbox: cfg.exchange.sandbox });
+    source = createCcxtSource(ex, { cacheTtlMs: cfg.exchange.cache_ttl_seconds * 1000 });
+    if (cfg.mode === 'live') broker = createCcxtBroker(ex, { orderType: cfg.exchange.order_type });
+  }
+  broker ??= createPaperBroker(source, cfg.costs, now);
+  const outbox = startSender({ db, adapters: opts.adapters, log, scrub, now, backoffBaseMs: opts.outbox?.backoffBaseMs, pollMs: opts.outbox?.pollMs });
+  const app: App = {
+    cfg,
+    db,
+    log,
+    scrub,
+    fmt: createFmt(cfg.language, cfg.timezone),
+    source,
+    demo,
+    broker,
+    adapters: opts.adapters,
+    outbox,
+    now,
+    chartsDir: path.join(cfg.data_dir, 'charts'),
+    buttonKey,
+    background: new Set(),
+    scans: { last: null, next: null },
+    agents: new Map<string, AgentState>(),
+    trainer: undefined as never,
+    push(kind: string, msg: OutgoingMessage, proposalId?: string) {
+      pushAll(app, kind, msg, proposalId);
+      outbox.kick();
+      return [];
+    },
+  };
+  app.trainer = createTrainer(app);
+  return app;
+}

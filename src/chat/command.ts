@@ -1,0 +1,45 @@
+import type { App } from '../app/context.js';
+import type { AdapterName, ChatUser, OutgoingMessage, Role } from './types.js';
+
+/** The chat-neutral context a command runs in; every adapter (console, Telegram, Discord) builds one. */
+export interface CommandContext {
+  app: App;
+  adapter: AdapterName;
+  chatId: string;
+  user: ChatUser;
+  role: Role;
+  args: string[];
+  /** Queues a reply to the chat the command came from; returns its outbox id (for later edits). */
+  reply(msg: OutgoingMessage): number;
+  /** Queues an edit of an earlier reply (progress messages). */
+  edit(outboxId: number, msg: OutgoingMessage): void;
+}
+
+export interface Command {
+  name: string;
+  /** One line for /help and the platforms' command menus. */
+  description: string;
+  /** e.g. `/train [days] [symbols] [cycle_hours]` */
+  usage: string;
+  /** Longer help for /help <command>. */
+  details?: string;
+  /** viewer = read-only; trader = may change something (money, training, settings). */
+  role: Role;
+  run(ctx: CommandContext): Promise<void> | void;
+}
+
+/** A wrong argument: the router replies with this message and the command's usage, and nothing changes. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseIntArg(v: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}

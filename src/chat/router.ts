@@ -1,0 +1,89 @@
+import type { App } from '../app/context.js';
+import { audit } from '../store/audit.js';
+import { str } from '../render/template.js';
+import { simpleMessage } from '../render/views.js';
+import { approveProposal, rejectProposal } from '../trading/proposals.js';
+import { allows, envHintFor, roleOf } from './auth.js';
+import { verifyButton } from './buttons.js';
+import { UsageError, type Command, type CommandContext } from './command.js';
+import { enqueue } from './outbox.js';
+import type { InboundButton, InboundCommand, InboundHandlers } from './types.js';
+
+/** Commands that only read; anyone with a role may use them (unknown users are still refused). */
+const PUBLIC = new Set(['start']);
+
+/**
+ * Turns inbound chat events into command runs: role check (refusals are audited and leak
+ * nothing), argument errors answered with the usage, everything else answered in plain words.
+ */
+export function createRouter(app: App, commands: Command[]): InboundHandlers {
+  const byName = new Map(commands.map((c) => [c.name, c]));
+  const L = app.cfg.language;
+  return {
+    async onCommand(c: InboundCommand) {
+      const reply = (msg: Parameters<CommandContext['reply']>[0]) => {
+        const id = enqueue(app.db, { adapter: c.adapter, chatId: c.chatId, kind: 'reply', message: msg }, app.now());
+        app.outbox.kick();
+        return id;
+      };
+      const cmd = byName.get(c.command);
+      const role = roleOf(app.cfg, c.adapter, c.user.id);
+      if (!role) {
+        audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command}`, allowed: false, detail: 'unknown user' });
+        app.log.warn({ adapter: c.adapter, user: c.user.id, command: c.command }, 'refused unknown user');
+        reply(simpleMessage('', str(L, 'forbidden', { command: c.command, userId: c.user.id, hint: envHintFor(c.adapter) })));
+        return;
+      }
+      if (!cmd) {
+        reply(simpleMessage('❓', str(L, 'unknown_command', { command: c.command })));
+        return;
+      }
+      if (!allows(role, cmd.role) && !PUBLIC.has(cmd.name)) {
+        audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command}`, allowed: false, detail: `needs ${cmd.role}` });
+        reply(simpleMessage('', str(L, 'forbidden_viewer', { command: c.command })));
+        return;
+      }
+      if (cmd.role === 'trader') audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command} ${c.args.join(' ')}`.trim(), allowed: true });
+      const ctx: CommandContext = {
+        app,
+        adapter: c.adapter,
+        chatId: c.chatId,
+        user: c.user,
+        role,
+        args: c.args,
+        reply,
+        edit(outboxId, msg) {
+          enqueue(app.db, { adapter: c.adapter, chatId: c.chatId, kind: 'reply_edit', message: msg, editOf: outboxId }, app.now());
+          app.outbox.kick();
+        },
+      };
+      try {
+        await cmd.run(ctx);
+      } catch (e) {
+        if (e instanceof UsageError) reply(simpleMessage('⚠️', str(L, 'usage_error', { error: e.message, usage: cmd.usage }).replace('\\n', '\n')));
+        else {
+          app.log.error({ command: c.command, err: app.scrub(String((e as Error)?.stack ?? e)) }, 'command failed');
+          reply(simpleMessage('⚠️', `/${c.command} failed: ${app.scrub((e as Error)?.message ?? String(e))}`));
+        }
+      }
+    },
+
+    async onButton(b: InboundButton): Promise<string> {
+      const role = roleOf(app.cfg, b.adapter, b.user.id);
+      const parsed = verifyButton(app.buttonKey, b.data);
+      if (!role || role !== 'trader') {
+        audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: `button ${parsed?.action ?? '?'} ${parsed?.id ?? ''}`.trim(), allowed: false, detail: role ? 'viewer' : 'unknown user' });
+        return str(L, 'notice_forbidden');
+      }
+      if (!parsed) {
+        audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: 'button (bad signature)', allowed: false, detail: b.data.slice(0, 60) });
+        return str(L, 'notice_bad_button');
+      }
+      audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: `button ${parsed.action} ${parsed.id}`, allowed: true });
+      const by = `${b.user.name} (${b.adapter})`;
+      if (parsed.action === 'ap') return (await approveProposal(app, parsed.id, by)).notice;
+      if (parsed.action === 'rj') return rejectProposal(app, parsed.id, by).notice;
+      return str(L, 'notice_bad_button');
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { COMMANDS } from '../commands/index.js';
+import type { App } from './app/context.js';
+import { createApp } from './app/create.js';
+import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
+import { createDiscordAdapter } from './chat/discord.js';
+import { createRouter } from './chat/router.js';
+import { createTelegramAdapter } from './chat/telegram.js';
+import type { ChatAdapter } from './chat/types.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { backfill } from './market/refresh.js';
+import { simpleMessage } from './render/views.js';
+import { startScheduler, type Scheduler } from './scheduler/jobs.js';
+import { recoverApproved } from './trading/proposals.js';
+
+/**
+ * tradecrew: start once, then live in the chat. Without tokens the console is the chat and the
+ * seeded demo market the exchange; with TELEGRAM_BOT_TOKEN / DISCORD_TOKEN the same bot runs there.
+ */
+function buildAdapters(cfg: Config, scrub: (s: string) => string): { adapters: ChatAdapter[]; console: ConsoleAdapter | null } {
+  const adapters: ChatAdapter[] = [];
+  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  if (cfg.telegram.bot_token) {
+    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatId: cfg.telegram.chat_id || undefined, logger }));
+  }
+  if (cfg.discord.token) {
+    adapters.push(createDiscordAdapter({ token: cfg.discord.token, pushChannelId: cfg.discord.channel_id || undefined, guildId: cfg.discord.guild_id || undefined, logger }));
+  }
+  const wantConsole = cfg.console.enabled === 'on' || (cfg.console.enabled === 'auto' && adapters.length === 0);
+  const con = wantConsole ? createConsoleAdapter({ input: process.stdin, output: process.stdout }) : null;
+  if (con) adapters.unshift(con);
+  void scrub;
+  return { adapters, console: con };
+}
+
+async function main(): Promise<void> {
+  let cfg: Config;
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + '\n');
+      process.exit(2);
+    }
+    throw e;
+  }
+  const { adapters, console: con } = buildAdapters(cfg, (s) => s);
+  const app = createApp(cfg, { adapters });
+  const log = app.log;
+  log.info({ mode: cfg.mode, market: app.demo ? 'demo' : cfg.exchange.id, adapters: adapters.map((a) => a.name) }, 'starting');
+
+  await backfill(app);
+  const recovered = await recoverApproved(app);
+  if (recovered) log.info({ recovered }, 'finished approved proposals from before the restart');
+
+  const router = createRouter(app, COMMANDS);
+  const specs = COMMANDS.map((c) => ({ name: c.name, description: c.description, usage: c.usage }));
+  for (const a of adapters) {
+    try {
+      await a.start(router, specs);
+    } catch (e) {
+      process.stderr.write(`could not start the ${a.name} adapter: ${app.scrub((e as Error).message)}\n`);
+      process.exit(1);
+    }
+  }
+
+  // A training run interrupted by a crash resumes by itself (recovery_enabled).
+  const interrupted = app.trainer.interrupted();
+  if (interrupted && cfg.training.recovery_enabled) {
+    app.push('alert', simpleMessage('🔁', `Resuming training ${interrupted} from its last checkpoint after a restart.`));
+    app.trainer.resume(interrupted, { send: (m) => (app.push('training', m), null), edit: () => undefined });
+  }
+
+  const scheduler = startScheduler(app);
+  // The first scan runs right away on the latest closed candle.
+  void scheduler.tick();
+
+  let stopping = false;
+  const shutdown = async (code: number, why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, 'shutting down');
+    scheduler.stop();
+    app.trainer.stop();
+    await scheduler.idle();
+    await Promise.allSettled([...app.background]);
+    await app.outbox.drain(10_000);
+    await app.outbox.stop();
+    for (const a of adapters) await a.stop().catch(() => undefined);
+    app.db.close();
+    log.flush?.();
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+
+  if (con && cfg.console.exit_on_eof) {
+    await con.ended;
+    // Finish what the typed commands started (training runs), then deliver every message.
+    await finishWork(app);
+    await scheduler.idle();
+    await shutdown(0, 'end of input');
+  }
+}
+
+async function finishWork(app: App): Promise<void> {
+  while (app.background.size > 0) await Promise.allSettled([...app.background]);
+}
+
+main().catch((e) => {
+  process.stderr.write(`tradecrew failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

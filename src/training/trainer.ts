@@ -1,0 +1,172 @@
+import type { App } from '../app/context.js';
+import { track } from '../app/context.js';
+import type { OutgoingMessage } from '../chat/types.js';
+import type { StrategyName } from '../agents/types.js';
+import { cycleChart } from '../render/chart-files.js';
+import { renderTemplate } from '../render/template.js';
+import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
+import { createCycleRunner } from './pool.js';
+import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingParams, type TrainingResult } from './run.js';
+
+/** Where a run's messages go: the chat that asked, or every push chat for scheduled runs. */
+export interface Reporter {
+  send(msg: OutgoingMessage): number | null;
+  edit(id: number, msg: OutgoingMessage): void;
+}
+
+export interface RunRequest {
+  days: number;
+  symbols: string[];
+  cycleHours: number;
+}
+
+export interface Trainer {
+  /** One line for /status. */
+  describe(): string;
+  current(): { runId: string; done: number; total: number; startedAt: number } | null;
+  start(req: RunRequest, reporter: Reporter): { runId: string; cycles: number };
+  resume(runId: string, reporter: Reporter): void;
+  /** Asks the running run to checkpoint and stop after its current cycle. */
+  stop(): boolean;
+  /** The run interrupted by a crash, if any (status 'running' in SQLite but not in this process). */
+  interrupted(): string | null;
+  /** The newest run, for /train status. */
+  latest(): { id: string; status: string; done: number; total: number; result: TrainingResult | null } | null;
+}
+
+const PROGRESS_EVERY_MS = 3000;
+
+export function paramsFor(app: App, req: RunRequest): TrainingParams {
+  const r = app.cfg.risk;
+  return {
+    symbols: req.symbols,
+    timeframe: app.cfg.timeframe,
+    days: req.days,
+    cycleHours: req.cycleHours,
+    strategy: app.cfg.strategy as StrategyName,
+    seed: app.cfg.training.seed,
+    startingEquity: app.cfg.starting_balance,
+    settings: { risk: r, costs: app.cfg.costs, atrStopMult: r.atr_stop_mult, atrTargetMult: r.atr_target_mult, maxHoldCandles: r.max_hold_candles },
+    checkpointInterval: app.cfg.training.checkpoint_interval,
+    summaryEvery: app.cfg.training.summary_every,
+    memoryCleanupInterval: app.cfg.training.memory_cleanup_interval,
+    maxMemoryMb: app.cfg.training.max_memory_usage_mb,
+    alertDrawdown: r.max_drawdown / 2,
+    alertLosingCycles: 3,
+  };
+}
+
+export function createTrainer(app: App): Trainer {
+  let running: { runId: string; done: number; total: number; startedAt: number; stop: boolean } | null = null;
+
+  const launch = (runId: string, total: number, reporter: Reporter) => {
+    running = { runId, done: 0, total, startedAt: app.now(), stop: false };
+    const run = running;
+    const progressId = reporter.send(progressMessage(app, run, 'starting', 0, 0));
+    let lastEdit = 0;
+    let trades = 0;
+    let pnl = 0;
+    const onCycle = async (r: CycleReport) => {
+      run.done = r.cycle;
+      trades += r.summary.trades;
+      pnl = r.summary.equity - app.cfg.starting_balance;
+      const t = Date.now();
+      if (progressId !== null && (t - lastEdit >= PROGRESS_EVERY_MS || r.final)) {
+        lastEdit = t;
+        reporter.edit(progressId, progressMessage(app, run, r.final ? 'done ✅' : 'running', trades, pnl));
+      }
+      if (r.final || r.cycle % app.cfg.training.summary_every === 0) {
+        const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl });
+        const span = `${new Date(JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(r.runId) as { config_json: string }).config_json).plan[0].from).toISOString().slice(0, 10)} → ${r.summary.to.slice(0, 10)}`;
+        reporter.send(cycleSummaryMessage(app.fmt, { runId: r.runId, cycle: r.cycle, done: r.cycle, total: r.total, completedAt: app.now(), span, final: r.final, portfolio: r.portfolio, agents: r.portfolio.agents }, image));
+      }
+    };
+    const work = (async () => {
+      const runner = createCycleRunner(Math.min(app.cfg.training.max_concurrent_agents, 2));
+      try {
+        await runTraining(app.db, runId, runner, {
+          onCycle,
+          onAlert: (a) => void reporter.send(alertMessage(app.fmt, a)),
+          shouldStop: () => run.stop,
+        });
+        // The live crew continues from what was learned.
+        const states = finalStates(app.db, runId);
+        const save = app.db.prepare('INSERT INTO agent_state (agent, state_json, updated_at) VALUES (?,?,?) ON CONFLICT(agent) DO UPDATE SET state_json=excluded.state_json, updated_at=excluded.updated_at');
+        app.db.transaction(() => {
+          for (const [symbol, s] of Object.entries(states)) save.run(`${symbol}:${s.strategy}`, JSON.stringify(s), app.now());
+        })();
+        for (const [symbol, s] of Object.entries(states)) if (app.cfg.symbols.includes(symbol)) app.agents.set(symbol, s);
+      } catch (e) {
+        if (e instanceof TrainingStopped) {
+          if (progressId !== null) reporter.edit(progressId, progressMessage(app, run, `stopped at cycle ${e.cycle} ⏹️`, trades, pnl));
+          reporter.send(simpleMessage('⏹️', `Training ${runId} stopped after cycle ${e.cycle}/${run.total}; checkpoint saved. /train resume continues it.`));
+        } else {
+          app.db.prepare(`UPDATE training_runs SET status='failed', error=? WHERE id=?`).run(app.scrub(String(e)), runId);
+          reporter.send(alertMessage(app.fmt, { severity: 'CRITICAL', title: `training ${runId} failed`, body: app.scrub((e as Error).message ?? String(e)) }));
+          throw e;
+        }
+      } finally {
+        await runner.close();
+        running = null;
+      }
+    })();
+    track(app, work);
+  };
+
+  return {
+    describe() {
+      if (running) return `running ${running.runId}: cycle ${running.done}/${running.total}`;
+      const l = this.latest();
+      return l ? `last run ${l.id}: ${l.status} (${l.done}/${l.total} cycles)` : 'no run yet';
+    },
+    current: () => (running ? { runId: running.runId, done: running.done, total: running.total, startedAt: running.startedAt } : null),
+    start(req, reporter) {
+      if (running) throw new Error(`training ${running.runId} is already running`);
+      const runId = newRunId();
+      const { plan } = createRun(app.db, runId, paramsFor(app, req));
+      launch(runId, plan.length, reporter);
+      return { runId, cycles: plan.length };
+    },
+    resume(runId, reporter) {
+      if (running) throw new Error(`training ${running.runId} is already running`);
+      const row = app.db.prepare('SELECT cycles_total, cycles_done FROM training_runs WHERE id=?').get(runId) as { cycles_total: number; cycles_done: number };
+      launch(runId, row.cycles_total, reporter);
+      running!.done = row.cycles_done;
+    },
+    stop() {
+      if (!running) return false;
+      running.stop = true;
+      return true;
+    },
+    interrupted() {
+      const r = app.db.prepare(`SELECT id FROM training_runs WHERE status IN ('running','stopped') ORDER BY started_at DESC LIMIT 1`).get() as { id: string } | undefined;
+      if (!r || (running && running.runId === r.id)) return null;
+      return r.id;
+    },
+    latest() {
+      const r = app.db.prepare('SELECT id, status, cycles_done, cycles_total, result_json FROM training_runs ORDER BY started_at DESC LIMIT 1').get() as
+        | { id: string; status: string; cycles_done: number; cycles_total: number; result_json: string | null }
+        | undefined;
+      return r ? { id: r.id, status: r.status, done: r.cycles_done, total: r.cycles_total, result: r.result_json ? JSON.parse(r.result_json) : null } : null;
+    },
+  };
+}
+
+function progressMessage(app: App, run: { runId: string; done: number; total: number; startedAt: number }, state: string, trades: number, pnl: number): OutgoingMessage {
+  const frac = run.total ? run.done / run.total : 0;
+  const elapsed = app.now() - run.startedAt;
+  const eta = run.done > 0 && run.done < run.total ? app.fmt.duration((elapsed / run.done) * (run.total - run.done)) : run.done >= run.total ? '0s' : '…';
+  return {
+    rich: renderTemplate(app.cfg.language, 'training_progress', {
+      runId: run.runId,
+      state,
+      bar: progressBar(frac),
+      pct: app.fmt.pct(frac, 0),
+      done: run.done,
+      total: run.total,
+      eta,
+      trades,
+      pnl: app.fmt.signed(pnl),
+    }),
+  };
+}
