@@ -1,0 +1,25 @@
+# tradecrew: the same bot as `npm start`. Without tokens it runs the demo market on paper and
+# keeps running (console input off); give TELEGRAM_BOT_TOKEN / DISCORD_TOKEN to chat with it.
+#   docker build -t tradecrew .
+#   docker run -it -v tradecrew-data:/data tradecrew                       (console demo)
+#   docker run -d -e TELEGRAM_BOT_TOKEN=... -e TELEGRAM_CHAT_ID=... -e TELEGRAM_ALLOWED_USERS=... \
+#              -v tradecrew-data:/data tradecrew
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ pkg-config libcairo2-dev libpango1.0-dev \
+      libjpeg-dev libgif-dev librsvg2-dev fonts-dejavu-core ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --build-from-source
+COPY tsconfig.json ./
+COPY src ./src
+COPY commands ./commands
+COPY templates ./templates
+COPY config ./config
+COPY data/README.md ./data/README.md
+ENV TRADECREW_DATA_DIR=/data \
+    TRADECREW_CONSOLE__EXIT_ON_EOF=false \
+    NODE_ENV=production
+VOLUME ["/data"]
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { REPO, spawnBot, tempDataDir } from './support/spawn-bot.js';
+
+// The demo clock is sped up (one candle a second) and positions are closed by a short time stop,
+// so the whole loop fits in seconds; everything else is the embedded default.
+const FAST = {
+  TRADECREW_DEMO__CANDLE_EVERY_SECONDS: '1',
+  TRADECREW_RISK__MAX_HOLD_CANDLES: '3',
+  TRADECREW_RISK__COOLDOWN_CANDLES: '0',
+};
+
+test('console demo: proposal -> /approve -> fill -> close -> trade completed report with chart', async () => {
+  const dir = tempDataDir();
+  const bot = spawnBot({ TRADECREW_DATA_DIR: dir, ...FAST });
+  try {
+    const proposal = await bot.waitFor(/TRADE PROPOSAL (p[0-9a-z]+)[\s\S]*?chart: (\S+\.png)/, 60_000);
+    const id = proposal[1];
+    assert.ok(fs.statSync(proposal[2]).size > 10_000, 'the proposal chart is a real PNG under the data dir');
+    assert.ok(proposal[2].startsWith(dir), 'charts are written under TRADECREW_DATA_DIR');
+    const at = bot.out().length;
+    bot.send(`/approve ${id}`);
+    const fill = await bot.waitFor(new RegExp(`ORDER FILLED[\\s\\S]*?Proposal: ${id}`), 20_000, at);
+    assert.ok(fill);
+    await bot.waitFor(/Approved by .* filled at \$/, 10_000, at);
+    // Approving again changes nothing.
+    bot.send(`/approve ${id}`);
+    await bot.waitFor(/already executed/, 10_000, at);
+    const report = await bot.waitFor(/TRADE COMPLETED[\s\S]*?QUALITY:[\s\S]*?Fee: \$[\d.,]+\n🖼️ {2}chart: (\S+\.png)/, 30_000, at);
+    for (const section of ['💹 TRADE:', '⏱️ DURATION:', '💰 RESULTS:', '🎯 ANALYSIS:', '📊 CONTEXT:', '🔧 QUALITY:', '• Direction:', '• New balance:', '• Exit: ']) {
+      assert.ok(report[0].includes(section), `report has "${section}"`);
+    }
+    assert.ok(fs.existsSync(report[1]));
+    bot.endInput();
+    const { code } = await bot.exited;
+    assert.equal(code, 0, bot.err());
+    const fills = bot.out().match(/ORDER FILLED[\s\S]*?Proposal: (p[0-9a-z]+)/g) ?? [];
+    assert.equal(fills.filter((f) => f.includes(id)).length, 1, 'the order was filled exactly once');
+  } finally {
+    bot.child.kill('SIGKILL');
+  }
+});
+
+test('printf "/status\\n/train 7\\n" | npm start finishes the training it started and exits 0', () => {
+  const dir = tempDataDir();
+  const out = execFileSync('npm', ['start', '--silent'], {
+    cwd: REPO,
+    input: '/status\n/train 7\n',
+    env: { ...process.env, TRADECREW_DATA_DIR: dir },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.match(out, /STATUS/);
+  assert.match(out, /Mode: paper · Market: demo/);
+  assert.match(out, /Training started: 7 days/);
+  assert.match(out, /CYCLE SUMMARY #0007 · FINAL/);
+  for (const s of ['💰 OVERALL:', '⚖️ RISK:', '🔄 OPERATIONS:', '🎯 QUALITY:', '📊 PER AGENT:']) assert.ok(out.includes(s), s);
+  const chart = /cycle-[\w]+-7\.png/.exec(out);
+  assert.ok(chart && fs.existsSync(path.join(dir, 'charts', chart[0])), 'cycle chart written');
+});
+
+test('a bad config value stops the bot with one line naming the key', () => {
+  const dir = tempDataDir();
+  let err = '';
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO, input: '', env: { ...process.env, TRADECREW_DATA_DIR: dir, TRADECREW_RISK__RISK_PER_TRADE: 'lots' }, encoding: 'utf8', stdio: 'pipe' });
+    assert.fail('should have exited non-zero');
+  } catch (e) {
+    err = (e as { stderr: string }).stderr;
+    assert.equal((e as { status: number }).status, 2);
+  }
+  assert.equal(err.trim().split('\n').length, 1, err);
+  assert.match(err, /risk\.risk_per_trade must be a number \(got "lots" from TRADECREW_RISK__RISK_PER_TRADE\)/);
+});
+
+test('unknown commands and wrong arguments get a clear reply and change nothing', () => {
+  const dir = tempDataDir();
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO,
+    input: '/frobnicate\n/train lots\n/approve\n/approve pnope\n/autoapprove 150\n/help train\n',
+    env: { ...process.env, TRADECREW_DATA_DIR: dir },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.match(out, /Unknown command \/frobnicate/);
+  assert.match(out, /days must be a whole number, got "lots"\nUsage: \/train \[days\]/);
+  assert.match(out, /give the proposal id[\s\S]*Usage: \/approve <id>/);
+  assert.match(out, /No proposal pnope/);
+  assert.match(out, /minimum confidence must be between 0 and 1/);
+  assert.match(out, /\/train[\s\S]*Usage: \/train \[days\] \[symbols\] \[cycle_hours\]/);
+  assert.doesNotMatch(out, /Training started/);
+});

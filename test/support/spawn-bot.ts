@@ -1,0 +1,56 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(import.meta.dirname, '..', '..');
+
+export function tempDataDir(prefix = 'tc-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** The real bot as a child process (`npm start` without npm), stdout collected as it comes. */
+export interface BotProcess {
+  child: ChildProcessWithoutNullStreams;
+  out(): string;
+  err(): string;
+  waitFor(re: RegExp, timeoutMs?: number, from?: number): Promise<RegExpExecArray>;
+  send(line: string): void;
+  endInput(): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function spawnBot(env: Record<string, string>): BotProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    out: () => out,
+    err: () => err,
+    async waitFor(re, timeoutMs = 30_000, from = 0) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const m = re.exec(out.slice(from));
+        if (m) return m;
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${re} in bot output:\n${out.slice(-3000)}\nstderr:\n${err.slice(-2000)}`);
+    },
+    send(line) {
+      child.stdin.write(line + '\n');
+    },
+    endInput() {
+      child.stdin.end();
+    },
+    exited,
+  };
+}

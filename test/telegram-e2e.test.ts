@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { App } from '../src/app/context.js';
+import { signButton } from '../src/chat/buttons.js';
+import { createTelegramAdapter } from '../src/chat/telegram.js';
+import { getProposal } from '../src/trading/proposals.js';
+import { startTestApp, scanUntilProposal } from './support/app.js';
+import { startTelegramStandin } from './support/telegram-standin.js';
+
+const TOKEN = '123456:TEST-token-never-logged';
+const CHAT = 4242;
+const TRADER = { id: 1001, username: 'alice' };
+const VIEWER = { id: 1002, username: 'victor' };
+const STRANGER = { id: 6666, username: 'mallory' };
+
+let tg: Awaited<ReturnType<typeof startTelegramStandin>>;
+let app: App & { shutdown(): Promise<void>; dataDir: string };
+
+before(async () => {
+  tg = await startTelegramStandin({ token: TOKEN });
+  app = await startTestApp({
+    env: {
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_CHAT_ID: String(CHAT),
+      TELEGRAM_ALLOWED_USERS: String(TRADER.id),
+      TELEGRAM_VIEWERS: String(VIEWER.id),
+    },
+    adapters: () => [createTelegramAdapter({ token: TOKEN, apiRoot: tg.apiRoot, pushChatId: String(CHAT), pollTimeoutSec: 1 })],
+  });
+});
+
+after(async () => {
+  await app.shutdown();
+  await tg.close();
+});
+
+const texts = () => tg.sent.map((m) => m.text ?? m.caption ?? '');
+
+test('/status from an allowed user gets a reply; the command menu was registered', async () => {
+  tg.userSends(CHAT, TRADER, '/status');
+  await tg.waitFor(() => texts().some((t) => t.includes('STATUS')), 10_000);
+  const status = tg.sent.find((m) => m.text?.includes('STATUS'))!;
+  assert.equal(status.parse_mode, 'HTML');
+  assert.match(status.text!, /<b>STATUS<\/b>/);
+  assert.match(status.text!, /Mode: <b>paper<\/b>/);
+  const menu = tg.calls.find((c) => c.method === 'setMyCommands');
+  assert.ok(menu, 'setMyCommands called');
+  assert.ok(JSON.stringify(menu!.body).includes('approve'));
+});
+
+test('a stranger is refused politely, learns nothing, and the refusal is audited', async () => {
+  const before = tg.sent.length;
+  tg.userSends(CHAT, STRANGER, '/status');
+  await tg.waitFor(() => tg.sent.length > before, 10_000);
+  const reply = tg.sent[tg.sent.length - 1].text!;
+  assert.match(reply, /not allowed to use \/status/);
+  assert.match(reply, /6666/);
+  assert.doesNotMatch(reply, /Balance|\$/);
+  const row = app.db.prepare(`SELECT * FROM audit_log WHERE user_id='6666'`).get() as { allowed: number; action: string };
+  assert.equal(row.allowed, 0);
+  assert.equal(row.action, '/status');
+});
+
+test('proposal: photo + buttons; a viewer and a stranger cannot approve; 10 parallel presses execute once', async () => {
+  const id = await scanUntilProposal(app);
+  await tg.waitFor(() => tg.sent.some((m) => m.caption?.includes(id) && m.photoBytes), 15_000);
+  const msg = tg.sent.find((m) => (m.caption ?? '').includes(id) && m.photoBytes)!;
+  assert.ok(msg.photoBytes! > 10_000, 'the chart image was uploaded');
+  const buttons = msg.reply_markup.inline_keyboard.flat() as Array<{ text: string; callback_data: string }>;
+  const approveBtn = buttons.find((b) => b.text.includes('Approve'))!;
+  assert.ok(buttons.find((b) => b.text.includes('Reject')));
+
+  for (const who of [STRANGER, VIEWER]) {
+    const cb = tg.userPresses(CHAT, who, msg.message_id, approveBtn.callback_data);
+    await tg.waitFor(() => tg.callbackAnswers.some((a) => a.callback_query_id === cb), 10_000);
+    assert.match(tg.callbackAnswers.find((a) => a.callback_query_id === cb)!.text!, /not allowed/);
+  }
+  assert.equal(getProposal(app, id)!.status, 'pending');
+
+  const presses = Array.from({ length: 10 }, () => tg.userPresses(CHAT, TRADER, msg.message_id, approveBtn.callback_data));
+  await tg.waitFor(() => presses.every((p) => tg.callbackAnswers.some((a) => a.callback_query_id === p)), 20_000);
+  const trades = app.db.prepare('SELECT COUNT(*) AS n FROM trades WHERE proposal_id=?').get(id) as { n: number };
+  assert.equal(trades.n, 1, 'executed exactly once');
+  const notices = presses.map((p) => tg.callbackAnswers.find((a) => a.callback_query_id === p)!.text!);
+  assert.equal(notices.filter((n) => n.startsWith('Approved')).length, 1);
+  assert.equal(notices.filter((n) => /already/.test(n)).length, 9);
+  assert.equal(getProposal(app, id)!.status, 'executed');
+  // The message is edited: buttons gone, who approved and the fill shown.
+  await tg.waitFor(() => msg.edits.some((e) => (e.caption ?? e.text ?? '').includes('Approved by alice')), 10_000);
+  const edit = msg.edits[msg.edits.length - 1];
+  assert.deepEqual(edit.reply_markup?.inline_keyboard ?? [], []);
+  await tg.waitFor(() => texts().some((t) => t.includes('ORDER FILLED') && t.includes(id)), 10_000);
+});
+
+test('a forged button (another proposal id) is refused and changes nothing', async () => {
+  const before = app.db.prepare('SELECT COUNT(*) AS n FROM trades').get() as { n: number };
+  const forged = signButton('not-the-key', 'ap', 'pforged1');
+  const cb = tg.userPresses(CHAT, TRADER, 1, forged);
+  await tg.waitFor(() => tg.callbackAnswers.some((a) => a.callback_query_id === cb), 10_000);
+  assert.match(tg.callbackAnswers.find((a) => a.callback_query_id === cb)!.text!, /not valid/);
+  const tampered = 'ap:pother99:' + signButton(app.buttonKey, 'ap', 'preal1').split(':')[2];
+  const cb2 = tg.userPresses(CHAT, TRADER, 1, tampered);
+  await tg.waitFor(() => tg.callbackAnswers.some((a) => a.callback_query_id === cb2), 10_000);
+  assert.match(tg.callbackAnswers.find((a) => a.callback_query_id === cb2)!.text!, /not valid/);
+  assert.deepEqual(app.db.prepare('SELECT COUNT(*) AS n FROM trades').get(), before);
+});
+
+test('an expired proposal: its button answers with a notice and does nothing', async () => {
+  const id = await scanUntilProposal(app);
+  await tg.waitFor(() => tg.sent.some((m) => (m.caption ?? '').includes(id)), 15_000);
+  const msg = tg.sent.find((m) => (m.caption ?? '').includes(id))!;
+  const data = (msg.reply_markup.inline_keyboard.flat() as Array<{ text: string; callback_data: string }>).find((b) => b.text.includes('Approve'))!.callback_data;
+  app.db.prepare('UPDATE proposals SET expires_at=? WHERE id=?').run(Date.now() - 1000, id);
+  const cb = tg.userPresses(CHAT, TRADER, msg.message_id, data);
+  await tg.waitFor(() => tg.callbackAnswers.some((a) => a.callback_query_id === cb), 10_000);
+  assert.match(tg.callbackAnswers.find((a) => a.callback_query_id === cb)!.text!, /expired/);
+  assert.equal(getProposal(app, id)!.status, 'expired');
+  assert.equal((app.db.prepare('SELECT COUNT(*) AS n FROM trades WHERE proposal_id=?').get(id) as { n: number }).n, 0);
+  await tg.waitFor(() => msg.edits.some((e) => (e.caption ?? '').includes('Expired')), 10_000);
+});
+
+test('the bot token never appears in any message sent', () => {
+  for (const c of tg.calls) assert.ok(!JSON.stringify(c.body ?? '').includes(TOKEN));
+});
