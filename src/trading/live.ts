@@ -11,6 +11,7 @@ import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
 import { tradeChart } from '../render/chart-files.js';
 import { tradeCompletedMessage } from '../render/views.js';
 import { gate, type RiskState } from '../risk/gate.js';
+import { effectiveRisk } from '../risk/settings.js';
 import { recordRefusal } from '../store/audit.js';
 import { lastCandles, loadCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';
@@ -157,7 +158,7 @@ async function watchTrade(app: App, t: OpenTradeRow, candles: Candle[], exitSign
   const last = candles[candles.length - 1];
   const held = Math.round((last.ts - t.entry_candle_ts) / tfMs);
   if (exitSignal) await closeTrade(app, t, { ref: last.close, reason: 'SIGNAL', exitCandleTs: last.ts });
-  else if (held >= app.cfg.risk.max_hold_candles) await closeTrade(app, t, { ref: last.close, reason: 'TIMEOUT', exitCandleTs: last.ts });
+  else if (held >= effectiveRisk(app).max_hold_candles) await closeTrade(app, t, { ref: last.close, reason: 'TIMEOUT', exitCandleTs: last.ts });
 }
 
 export interface ScanOutcome {
@@ -180,7 +181,8 @@ export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome>
   const i = candles.length - 1;
   const strategy = strategyByName(app.cfg.strategy);
   const state = agentStateFor(app, symbol);
-  const ctx = { learn: false, rng: createRng(Math.floor(candles[i].ts / tfMs)), allowShort: app.cfg.risk.allow_short };
+  const risk = effectiveRisk(app);
+  const ctx = { learn: false, rng: createRng(Math.floor(candles[i].ts / tfMs)), allowShort: risk.allow_short };
 
   const open = openTrades(app.db).find((t) => t.symbol === symbol);
   if (open) {
@@ -192,9 +194,9 @@ export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome>
 
   const sig = strategy.signal(f, i, 0, state, ctx);
   if (sig !== OPEN_LONG && sig !== OPEN_SHORT) return { symbol, action: 'none' };
-  const settings = { atrStopMult: app.cfg.risk.atr_stop_mult, atrTargetMult: app.cfg.risk.atr_target_mult };
+  const settings = { atrStopMult: risk.atr_stop_mult, atrTargetMult: risk.atr_target_mult };
   const decision = describeEntry(f, i, sig === OPEN_LONG ? 1 : -1, strategy.name, candles[i].ts, settings);
-  const g = gate(decision, riskState(app, symbol, candles[i].ts, tfMs), app.cfg.risk);
+  const g = gate(decision, riskState(app, symbol, candles[i].ts, tfMs), risk);
   if (!g.ok) {
     recordRefusal(app.db, symbol, g.reason, app.now());
     return { symbol, action: 'refused', detail: g.reason };
