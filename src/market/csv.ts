@@ -40,10 +40,15 @@ export function readCandlesCsv(file: string): Candle[] {
     const nums = cells.slice(1).map(Number);
     const bad = nums.findIndex((v, k) => !Number.isFinite(v) || cells[k + 1].trim() === '');
     if (bad >= 0) throw new CsvError(`${where}: ${HEADER.split(',')[bad + 1]} is not a number ("${cells[bad + 1]}")`);
-    const [open, high, low, close, volume] = nums;
+    const [open, close, volume] = [nums[0], nums[3], nums[4]];
+    let [high, low] = [nums[1], nums[2]];
     if (ts === prev) throw new CsvError(`${where}: duplicate timestamp ${cells[0]}`);
     if (ts < prev) throw new CsvError(`${where}: timestamps not ascending (${cells[0]} after ${new Date(prev).toISOString()})`);
-    if (high < Math.max(open, close, low) || low > Math.min(open, close)) throw new CsvError(`${where}: high/low do not enclose open/close`);
+    // Real exports carry float noise (MSFT_1d.csv:765 has low 1e-16 above close): tolerate it, clamp.
+    const tol = 1e-9 * Math.max(open, close);
+    if (high < Math.max(open, close, low) - tol || low > Math.min(open, close) + tol) throw new CsvError(`${where}: high/low do not enclose open/close`);
+    high = Math.max(high, open, close);
+    low = Math.min(low, open, close);
     if (volume < 0 || open <= 0 || close <= 0 || low <= 0) throw new CsvError(`${where}: prices must be positive and volume non-negative`);
     prev = ts;
     out.push({ ts, open, high, low, close, volume });

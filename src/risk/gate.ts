@@ -28,6 +28,20 @@ export interface RiskState {
   paused: boolean;
 }
 
+/**
+ * The refusals that depend only on the account (not on the decision), as a short stable key, or
+ * null. The engine checks these before building a decision; gate() says the same in full words.
+ */
+export function accountRefusal(s: RiskState, r: RiskSettings): string | null {
+  if (s.paused) return 'paused';
+  if (s.peakEquity > 0 && s.equity < s.peakEquity * (1 - r.max_drawdown)) return 'kill switch: max_drawdown';
+  if (s.dayStartEquity > 0 && s.equity < s.dayStartEquity * (1 - r.daily_loss_limit)) return 'daily_loss_limit';
+  if (s.openPositions >= r.max_open_positions) return 'max_open_positions';
+  if (s.tradesToday >= r.daily_trade_limit) return 'daily_trade_limit';
+  if (s.candlesSinceExit < r.cooldown_candles) return 'cooldown';
+  return null;
+}
+
 export type GateResult = { ok: true; quantity: number; notional: number } | { ok: false; reason: string };
 
 /**

@@ -4,7 +4,7 @@ import type { Features } from '../indicators/features.js';
 import { timeframeMs } from '../market/timeframe.js';
 import type { Series } from '../market/types.js';
 import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
-import { gate, type RiskSettings } from '../risk/gate.js';
+import { accountRefusal, gate, type RiskSettings } from '../risk/gate.js';
 import { closePosition, openPosition, stopOrTarget, unrealised, type Costs, type OpenPosition } from './position.js';
 
 export interface EngineSettings {
@@ -98,6 +98,13 @@ export function runEngine(input: RunInput): RunResult {
 
   for (let i = from; i < to; i++) {
     const o = s.open[i];
+    // 0. A new UTC day starts at this candle's open: entries filled now count toward it.
+    const d = Math.floor(s.ts[i] / 86_400_000);
+    if (d !== day) {
+      day = d;
+      dayStartEquity = pos ? balance + unrealised(pos, o) : balance;
+      tradesToday = 0;
+    }
     // 1. Fill what was decided on the previous close, at this open.
     if (pendingExit && pos) close(i, o, pendingExit);
     pendingExit = null;
@@ -129,12 +136,6 @@ export function runEngine(input: RunInput): RunResult {
     const eq = pos ? balance + unrealised(pos, s.close[i]) : balance;
     equity[i - from] = eq;
     if (eq > peak) peak = eq;
-    const d = Math.floor(s.ts[i] / 86_400_000);
-    if (d !== day) {
-      day = d;
-      dayStartEquity = eq;
-      tradesToday = 0;
-    }
 
     // 4. Decide on this close (nothing is decided on the last bar: there is no next open).
     if (i === to - 1) break;
@@ -146,12 +147,16 @@ export function runEngine(input: RunInput): RunResult {
       else if (i + 1 - p.entryCandle >= settings.maxHoldCandles) pendingExit = 'TIMEOUT';
     } else if (sig === OPEN_LONG || sig === OPEN_SHORT) {
       const dir = sig === OPEN_LONG ? 1 : -1;
+      const rs = { equity: eq, peakEquity: peak, dayStartEquity, openPositions: 0, exposure: 0, tradesToday, candlesSinceExit: i - lastExitBar, paused: false };
+      // The account-level refusals (kill switch, limits, cooldown) need no decision: check them
+      // first, so a tripped kill switch costs nothing per bar.
+      const quick = accountRefusal(rs, risk);
+      if (quick) {
+        refusals[quick] = (refusals[quick] ?? 0) + 1;
+        continue;
+      }
       const decision = describeEntry(f, i, dir, strategy.name, s.ts[i], settings);
-      const g = gate(
-        decision,
-        { equity: eq, peakEquity: peak, dayStartEquity, openPositions: 0, exposure: 0, tradesToday, candlesSinceExit: i - lastExitBar, paused: false },
-        risk,
-      );
+      const g = gate(decision, rs, risk);
       if (g.ok) pendingEntry = { decision, quantity: g.quantity };
       else {
         const key = g.reason.replace(/[\d.]+%?/g, '#');

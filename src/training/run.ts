@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import type { AgentState, StrategyName } from '../agents/types.js';
 import { newAgentState } from '../agents/types.js';
 import { timeframeMs } from '../market/timeframe.js';
-import { seriesFromCandles } from '../market/types.js';
+import { seriesFromCandles, type Candle } from '../market/types.js';
 import { portfolioEquity, portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
-import type { SeriesMetrics } from '../metrics/series.js';
+import { periodsPerYear, type SeriesMetrics } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { loadCandles, lastCandleTs } from '../store/candles.js';
 import type { DB } from '../store/db.js';
@@ -12,6 +12,7 @@ import type { EngineSettings } from '../trading/engine.js';
 import type { AgentCycleOutput } from './agent-cycle.js';
 import { planCycles, type CyclePlan } from './plan.js';
 import type { CycleRunner } from './pool.js';
+import { forceGc, rssMb } from '../util/memory.js';
 
 /** The seed's TrainingConfig, resolved for one run. */
 export interface TrainingParams {
@@ -58,7 +59,8 @@ export interface CycleReport {
   cycle: number;
   total: number;
   summary: CycleSummary;
-  portfolio: PortfolioMetrics;
+  /** Full metrics of the run so far: on summary cycles (hooks.summaryEvery) and the final one; else null. */
+  portfolio: PortfolioMetrics | null;
   points: EquityPoint[];
   agentPnl: Array<{ label: string; value: number }>;
   final: boolean;
@@ -68,21 +70,100 @@ export interface TrainingHooks {
   /** After every cycle (the caller decides which to show: summary_every, final). */
   onCycle?(r: CycleReport): Promise<void> | void;
   onAlert?(a: { severity: 'WARNING' | 'CRITICAL'; title: string; body: string }): Promise<void> | void;
+  /** Cycles whose report carries full portfolio metrics (besides the final one). */
+  summaryEvery?: number;
   /** Asked between cycles; true = checkpoint and stop. */
   shouldStop?(): boolean;
 }
 
+/** What is saved every checkpoint_interval cycles: small, whatever the run's length. */
 interface Checkpoint {
   nextCycle: number; // index into the plan
   states: Record<string, AgentState>;
   equities: Record<string, number>;
-  points: Record<string, EquityPoint[]>;
-  cycles: CycleSummary[];
   losingStreak: Record<string, number>;
+  /** Running figures of the portfolio curve, so a cycle's summary costs O(cycle), not O(run). */
+  acc: RunningStats;
 }
 
-/** Candles before a cycle used only to warm the indicators up (EMAs settle to ~1e-15). */
-export const WARMUP_CANDLES = 400;
+/** The growing part of a run, kept per cycle in training_cycles and rebuilt on resume. */
+interface History {
+  cycles: CycleSummary[];
+  points: Record<string, EquityPoint[]>;
+  portfolioPoints: EquityPoint[];
+}
+
+interface CycleRow {
+  summary: CycleSummary;
+  points: Record<string, EquityPoint[]>;
+  portfolio: EquityPoint[];
+}
+
+/** Running Sharpe / drawdown / win rate over the portfolio curve, same definitions as src/metrics. */
+interface RunningStats {
+  peak: number;
+  maxDrawdown: number;
+  last: number;
+  n: number;
+  sum: number;
+  sumSq: number;
+  wins: number;
+  trades: number;
+}
+
+function pushEquity(a: RunningStats, equity: number): void {
+  if (a.last > 0) {
+    const r = equity / a.last - 1;
+    a.n++;
+    a.sum += r;
+    a.sumSq += r * r;
+  }
+  a.last = equity;
+  if (equity > a.peak) a.peak = equity;
+  else if (a.peak > 0) a.maxDrawdown = Math.max(a.maxDrawdown, 1 - equity / a.peak);
+}
+
+function runningSharpe(a: RunningStats, ppy: number): number {
+  if (a.n < 2) return 0;
+  const mean = a.sum / a.n;
+  const variance = (a.sumSq - a.n * mean * mean) / (a.n - 1);
+  const sd = Math.sqrt(Math.max(0, variance));
+  return sd < 1e-12 * Math.max(1, Math.abs(mean)) ? 0 : (mean / sd) * Math.sqrt(ppy);
+}
+
+/** Sums the agents' sampled equity of one cycle at every sample time (forward-filled). */
+function portfolioSamples(outputs: Array<{ symbol: string; points: EquityPoint[] }>, lastEquity: Record<string, number>): EquityPoint[] {
+  const times = [...new Set(outputs.flatMap((o) => o.points.map((p) => p.ts)))].sort((a, b) => a - b);
+  const cur = { ...lastEquity };
+  const idx = new Map(outputs.map((o) => [o.symbol, 0]));
+  const out: EquityPoint[] = [];
+  for (const ts of times) {
+    for (const o of outputs) {
+      let k = idx.get(o.symbol)!;
+      while (k < o.points.length && o.points[k].ts <= ts) cur[o.symbol] = o.points[k++].equity;
+      idx.set(o.symbol, k);
+    }
+    out.push({ ts, equity: Object.values(cur).reduce((x, y) => x + y, 0) });
+  }
+  return out;
+}
+
+/** Candles before a cycle used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */
+export const WARMUP_CANDLES = 250;
+/** Candles per symbol held in memory at once while training. */
+export const CHUNK_CANDLES = 50_000;
+
+/** First index whose ts is >= ts (candles ascending). */
+function lowerBound(candles: Candle[], ts: number): number {
+  let lo = 0;
+  let hi = candles.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (candles[mid].ts < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 export function newRunId(): string {
   return 'r' + Date.now().toString(36) + crypto.randomBytes(2).toString('hex');
@@ -132,14 +213,20 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
         nextCycle: 0,
         states: Object.fromEntries(params.symbols.map((s) => [s, newAgentState(s, params.strategy)])),
         equities: Object.fromEntries(params.symbols.map((s) => [s, perAgent])),
-        points: Object.fromEntries(params.symbols.map((s) => [s, [] as EquityPoint[]])),
-        cycles: [],
         losingStreak: Object.fromEntries(params.symbols.map((s) => [s, 0])),
+        acc: { peak: params.startingEquity, maxDrawdown: 0, last: params.startingEquity, n: 0, sum: 0, sumSq: 0, wins: 0, trades: 0 },
       };
   // Whatever was stored after the checkpoint is redone, identically.
   db.prepare('DELETE FROM training_trades WHERE run_id=? AND cycle>?').run(runId, cp.nextCycle);
   db.prepare('DELETE FROM training_cycles WHERE run_id=? AND cycle>?').run(runId, cp.nextCycle);
   db.prepare(`UPDATE training_runs SET status='running', cycles_done=? WHERE id=?`).run(cp.nextCycle, runId);
+  const hist: History = { cycles: [], points: Object.fromEntries(params.symbols.map((s) => [s, [] as EquityPoint[]])), portfolioPoints: [] };
+  for (const r of db.prepare('SELECT summary_json FROM training_cycles WHERE run_id=? ORDER BY cycle').iterate(runId) as Iterable<{ summary_json: string }>) {
+    const row = JSON.parse(r.summary_json) as CycleRow;
+    hist.cycles.push(row.summary);
+    for (const [s, pts] of Object.entries(row.points)) hist.points[s].push(...pts);
+    hist.portfolioPoints.push(...row.portfolio);
+  }
   const trades: Record<string, DetailedTradeMetric[]> = Object.fromEntries(params.symbols.map((s) => [s, [] as DetailedTradeMetric[]]));
   for (const r of db.prepare('SELECT symbol, metric_json FROM training_trades WHERE run_id=? ORDER BY rowid').iterate(runId) as Iterable<{ symbol: string; metric_json: string }>) {
     trades[r.symbol].push(JSON.parse(r.metric_json));
@@ -148,6 +235,22 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
   const insertTrade = db.prepare('INSERT INTO training_trades (run_id, cycle, symbol, metric_json) VALUES (?,?,?,?)');
   const insertCycle = db.prepare('INSERT OR REPLACE INTO training_cycles (run_id, cycle, summary_json) VALUES (?,?,?)');
   const saveCheckpoint = db.prepare('UPDATE training_runs SET checkpoint_json=?, cycles_done=? WHERE id=?');
+
+  const ppy = periodsPerYear(metricTf);
+  // Candles are read in chunks of many cycles (bounded by CHUNK_CANDLES), never the whole history.
+  const chunks = new Map<string, { from: number; to: number; candles: Candle[] }>();
+  const chunkSpan = Math.max(1, Math.floor(CHUNK_CANDLES / Math.max(1, Math.round((params.cycleHours * 3_600_000) / tfMs)))) * Math.round(params.cycleHours * 3_600_000);
+  const candlesFor = (symbol: string, from: number, to: number): Candle[] => {
+    let ch = chunks.get(symbol);
+    if (!ch || from - WARMUP_CANDLES * tfMs < ch.from || to > ch.to) {
+      const cFrom = from - WARMUP_CANDLES * tfMs;
+      const cTo = Math.max(to, from + chunkSpan);
+      ch = { from: cFrom, to: cTo, candles: loadCandles(db, symbol, params.timeframe, cFrom, cTo) };
+      chunks.set(symbol, ch);
+    }
+    const lo = lowerBound(ch.candles, from - WARMUP_CANDLES * tfMs);
+    return ch.candles.slice(lo, lowerBound(ch.candles, to));
+  };
 
   let portfolio: PortfolioMetrics | null = null;
   for (let k = cp.nextCycle; k < plan.length; k++) {
@@ -160,10 +263,8 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
     // Load this cycle's candles (plus warm-up) only: memory stays bounded on long 1-minute runs.
     const outputs = await Promise.all(
       params.symbols.map(async (symbol): Promise<AgentCycleOutput | null> => {
-        const warm = db
-          .prepare('SELECT COUNT(*) AS n FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<?')
-          .get(symbol, params.timeframe, c.from - WARMUP_CANDLES * tfMs, c.from) as { n: number };
-        const candles = loadCandles(db, symbol, params.timeframe, c.from - WARMUP_CANDLES * tfMs, c.to);
+        const candles = candlesFor(symbol, c.from, c.to);
+        const warm = { n: lowerBound(candles, c.from) };
         if (candles.length - warm.n < 2) return null;
         return runner.run({
           symbol,
@@ -182,13 +283,14 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
     let cycleTrades = 0;
     let cyclePnl = 0;
     const alerts: Array<{ severity: 'WARNING' | 'CRITICAL'; title: string; body: string }> = [];
+    const lastEquity = { ...cp.equities };
     db.transaction(() => {
       for (const out of outputs) {
         if (!out) continue;
         const s = out.symbol;
         for (const t of out.trades) insertTrade.run(runId, c.index, s, JSON.stringify(t));
         trades[s].push(...out.trades);
-        cp.points[s].push(...out.points);
+        hist.points[s].push(...out.points);
         const pnl = out.finalEquity - cp.equities[s];
         cycleTrades += out.trades.length;
         cyclePnl += pnl;
@@ -199,8 +301,10 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
         cp.equities[s] = out.finalEquity;
         cp.states[s] = out.state;
       }
-      const agents: AgentResult[] = params.symbols.map((s) => ({ symbol: s, points: cp.points[s], trades: trades[s] }));
-      portfolio = portfolioMetrics(agents, metricTf, perAgent);
+      const cyclePoints = portfolioSamples(outputs.filter((o): o is AgentCycleOutput => o !== null), lastEquity);
+      for (const p of cyclePoints) pushEquity(cp.acc, p.equity);
+      hist.portfolioPoints.push(...cyclePoints);
+      for (const o of outputs) if (o) for (const t of o.trades) (cp.acc.trades++, t.wasSuccessful && cp.acc.wins++);
       const total = Object.values(cp.equities).reduce((a, b) => a + b, 0);
       const summary: CycleSummary = {
         cycle: c.index,
@@ -209,40 +313,47 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
         trades: cycleTrades,
         pnl: cyclePnl,
         totalReturn: total / params.startingEquity - 1,
-        sharpe: portfolio.sharpe,
-        maxDrawdown: portfolio.maxDrawdown,
-        winRate: portfolio.winRate,
+        sharpe: runningSharpe(cp.acc, ppy),
+        maxDrawdown: cp.acc.maxDrawdown,
+        winRate: cp.acc.trades ? cp.acc.wins / cp.acc.trades : 0,
         equity: total,
       };
-      cp.cycles.push(summary);
-      insertCycle.run(runId, c.index, JSON.stringify(summary));
+      hist.cycles.push(summary);
+      const row: CycleRow = { summary, points: Object.fromEntries(outputs.filter((o): o is AgentCycleOutput => o !== null).map((o) => [o.symbol, o.points])), portfolio: cyclePoints };
+      insertCycle.run(runId, c.index, JSON.stringify(row));
       cp.nextCycle = k + 1;
-      if (portfolio.maxDrawdown >= params.alertDrawdown && !cp.cycles.slice(0, -1).some((x) => x.maxDrawdown >= params.alertDrawdown)) {
-        alerts.push({ severity: 'CRITICAL', title: `portfolio drawdown ${(portfolio.maxDrawdown * 100).toFixed(1)}%`, body: `Past the alert threshold of ${(params.alertDrawdown * 100).toFixed(1)}% in cycle #${c.index}.` });
+      if (summary.maxDrawdown >= params.alertDrawdown && !hist.cycles.slice(0, -1).some((x) => x.maxDrawdown >= params.alertDrawdown)) {
+        alerts.push({ severity: 'CRITICAL', title: `portfolio drawdown ${(summary.maxDrawdown * 100).toFixed(1)}%`, body: `Past the alert threshold of ${(params.alertDrawdown * 100).toFixed(1)}% in cycle #${c.index}.` });
       }
       if (cp.nextCycle % params.checkpointInterval === 0 || cp.nextCycle === plan.length) saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
       else db.prepare('UPDATE training_runs SET cycles_done=? WHERE id=?').run(cp.nextCycle, runId);
     })();
     for (const a of alerts) await hooks.onAlert?.(a);
-    const p = portfolio!;
+    const final = cp.nextCycle === plan.length;
+    // Full portfolio metrics cost O(run so far): only for the cycles that report them.
+    const full = final || (hooks.summaryEvery !== undefined && c.index % hooks.summaryEvery === 0);
+    if (full) portfolio = portfolioMetrics(params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] })), metricTf, perAgent);
     await hooks.onCycle?.({
       runId,
       cycle: c.index,
       total: plan.length,
-      summary: cp.cycles[cp.cycles.length - 1],
-      portfolio: p,
-      points: portfolioEquity(
-        params.symbols.map((s) => ({ symbol: s, points: cp.points[s], trades: [] })),
-        perAgent,
-      ),
+      summary: hist.cycles[hist.cycles.length - 1],
+      portfolio: full ? portfolio : null,
+      points: hist.portfolioPoints,
       agentPnl: params.symbols.map((s) => ({ label: s.replace('/', ''), value: cp.equities[s] - perAgent })),
-      final: cp.nextCycle === plan.length,
+      final,
     });
+    // Memory in check (the seed's memory_cleanup_interval / max_memory_usage_mb): drop candle
+    // chunks already traded and collect garbage when the process nears its budget.
+    if ((k + 1) % params.memoryCleanupInterval === 0) {
+      for (const [sym, ch] of chunks) if (ch.to <= c.to) chunks.delete(sym);
+      if (rssMb() > params.maxMemoryMb * 0.6) forceGc();
+    }
   }
-  const agents: AgentResult[] = params.symbols.map((s) => ({ symbol: s, points: cp.points[s], trades: trades[s] }));
+  const agents: AgentResult[] = params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] }));
   const final = portfolio ?? portfolioMetrics(agents, metricTf, perAgent);
   const { agents: perAgentMetrics, ...portfolioOnly } = final;
-  const result: TrainingResult = { runId, cycles: cp.cycles, final: { portfolio: portfolioOnly, agents: perAgentMetrics } };
+  const result: TrainingResult = { runId, cycles: hist.cycles, final: { portfolio: portfolioOnly, agents: perAgentMetrics } };
   db.prepare(`UPDATE training_runs SET status='done', finished_at=?, result_json=? WHERE id=?`).run(Date.now(), JSON.stringify(result), runId);
   return result;
 }

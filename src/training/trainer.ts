@@ -1,4 +1,6 @@
+import os from 'node:os';
 import type { App } from '../app/context.js';
+import type { Config } from '../config/schema.js';
 import { track } from '../app/context.js';
 import type { OutgoingMessage } from '../chat/types.js';
 import type { StrategyName } from '../agents/types.js';
@@ -18,6 +20,7 @@ export interface RunRequest {
   days: number;
   symbols: string[];
   cycleHours: number;
+  timeframe?: string;
 }
 
 export interface Trainer {
@@ -37,20 +40,25 @@ export interface Trainer {
 const PROGRESS_EVERY_MS = 3000;
 
 export function paramsFor(app: App, req: RunRequest): TrainingParams {
-  const r = app.cfg.risk;
+  return paramsFromConfig(app.cfg, req);
+}
+
+/** The run's parameters: the request plus the config's training, risk and cost settings. */
+export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: StrategyName; seed?: number }): TrainingParams {
+  const r = cfg.risk;
   return {
     symbols: req.symbols,
-    timeframe: app.cfg.timeframe,
+    timeframe: req.timeframe ?? cfg.timeframe,
     days: req.days,
     cycleHours: req.cycleHours,
-    strategy: app.cfg.strategy as StrategyName,
-    seed: app.cfg.training.seed,
-    startingEquity: app.cfg.starting_balance,
-    settings: { risk: r, costs: app.cfg.costs, atrStopMult: r.atr_stop_mult, atrTargetMult: r.atr_target_mult, maxHoldCandles: r.max_hold_candles },
-    checkpointInterval: app.cfg.training.checkpoint_interval,
-    summaryEvery: app.cfg.training.summary_every,
-    memoryCleanupInterval: app.cfg.training.memory_cleanup_interval,
-    maxMemoryMb: app.cfg.training.max_memory_usage_mb,
+    strategy: req.strategy ?? (cfg.strategy as StrategyName),
+    seed: req.seed ?? cfg.training.seed,
+    startingEquity: cfg.starting_balance,
+    settings: { risk: r, costs: cfg.costs, atrStopMult: r.atr_stop_mult, atrTargetMult: r.atr_target_mult, maxHoldCandles: r.max_hold_candles },
+    checkpointInterval: cfg.training.checkpoint_interval,
+    summaryEvery: cfg.training.summary_every,
+    memoryCleanupInterval: cfg.training.memory_cleanup_interval,
+    maxMemoryMb: cfg.training.max_memory_usage_mb,
     alertDrawdown: r.max_drawdown / 2,
     alertLosingCycles: 3,
   };
@@ -75,17 +83,19 @@ export function createTrainer(app: App): Trainer {
         lastEdit = t;
         reporter.edit(progressId, progressMessage(app, run, r.final ? 'done ✅' : 'running', trades, pnl));
       }
-      if (r.final || r.cycle % app.cfg.training.summary_every === 0) {
+      if (r.portfolio) {
         const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl });
         const span = `${new Date(JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(r.runId) as { config_json: string }).config_json).plan[0].from).toISOString().slice(0, 10)} → ${r.summary.to.slice(0, 10)}`;
         reporter.send(cycleSummaryMessage(app.fmt, { runId: r.runId, cycle: r.cycle, done: r.cycle, total: r.total, completedAt: app.now(), span, final: r.final, portfolio: r.portfolio, agents: r.portfolio.agents }, image));
       }
     };
     const work = (async () => {
-      const runner = createCycleRunner(Math.min(app.cfg.training.max_concurrent_agents, 2));
+      const symbols = (JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(runId) as { config_json: string }).config_json).params as TrainingParams).symbols;
+      const runner = createCycleRunner(Math.min(app.cfg.training.max_concurrent_agents, symbols.length, os.availableParallelism()));
       try {
         await runTraining(app.db, runId, runner, {
           onCycle,
+          summaryEvery: app.cfg.training.summary_every,
           onAlert: (a) => void reporter.send(alertMessage(app.fmt, a)),
           shouldStop: () => run.stop,
         });

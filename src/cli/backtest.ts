@@ -1,0 +1,313 @@
+import { prepareAgent } from '../agents/learn.js';
+import { isStrategyName, STRATEGIES } from '../agents/registry.js';
+import { cloneAgentState, type AgentState, type Strategy, type StrategyName } from '../agents/types.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { computeFeatures, type Features } from '../indicators/features.js';
+import { readCandlesCsv, symbolFromFileName } from '../market/csv.js';
+import { isTimeframe, timeframeMs } from '../market/timeframe.js';
+import { seriesFromCandles, type Series } from '../market/types.js';
+import { maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, sharpe } from '../metrics/series.js';
+import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
+import { runEngine, type EngineSettings, type RunResult } from '../trading/engine.js';
+import { createRng } from '../util/rng.js';
+import { BACKTEST_OPTIONS, InputError, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
+
+export const BACKTEST_USAGE = `backtest --data <csv> [--symbol BASE/QUOTE] [--timeframe 1h|1d|...] [--strategy <name>|ensemble]
+           [--train-data <csv>] [--fee <fraction>] [--seed <n>] [--json]
+    Replays one strategy over a candle file with the live engine's rules (decision on a close, fill
+    at the next open, stops, fees, slippage, the risk gate) and compares it with buy-and-hold.
+    --data         candles, header ts,open,high,low,close,volume (e.g. ../shared/data/market/BTC-USD_1h.csv)
+    --symbol       default from the file name (BTC-USD_1h.csv -> BTC/USD, SPY_1d.csv -> SPY/USD)
+    --timeframe    default from the file name (BTC-USD_1h.csv -> 1h)
+    --strategy     ${Object.keys(STRATEGIES).join(' | ')} (default trend_following)
+    --train-data   candles the agent learns on first (RL, ensemble weights); --data is never learned from
+    --fee          fee per side as a fraction, 0 <= fee < 0.05 (default costs.fee from the config)
+    --seed         default 42
+    --json         one JSON object on stdout: summary, buyHold, trades`;
+
+/** Everything a backtest (and the lookahead check) needs, read and validated. */
+export interface BacktestArgs {
+  data: string;
+  symbol: string;
+  timeframe: string;
+  strategy: StrategyName;
+  trainData?: string;
+  fee?: number;
+  seed: number;
+  json: boolean;
+}
+
+export const DEFAULT_STRATEGY: StrategyName = 'trend_following';
+export const DEFAULT_SEED = 42;
+/** The CLI validates the fee itself: a value at or above 5% per side is surely a typo (5 vs 0.05). */
+export const MAX_FEE = 0.05;
+
+/** Flags -> validated arguments; null when --help was asked for. */
+export function backtestArgs(command: string, argv: string[]): BacktestArgs | null {
+  const v = parseFlags(command, argv, BACKTEST_OPTIONS);
+  if (v.help) return null;
+  if (!v.data) throw new UsageError(`${command}: --data <csv> is required (see: ${command} --help)`);
+  const fromName = symbolFromFileName(v.data);
+
+  const symbol = v.symbol ?? fromName.symbol;
+  if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(symbol)) {
+    throw new InputError(`--symbol must look like BASE/QUOTE (e.g. BTC/USDT), got "${symbol}"`);
+  }
+  const timeframe = v.timeframe ?? fromName.timeframe;
+  if (timeframe === undefined) {
+    throw new InputError(`${v.data}: cannot tell the timeframe from the file name; pass --timeframe (e.g. 1h, 1d)`);
+  }
+  if (!isTimeframe(timeframe) || !(timeframeMs(timeframe) > 0)) {
+    const where = v.timeframe === undefined ? ` (taken from the file name ${v.data}; pass --timeframe)` : '';
+    throw new InputError(`bad timeframe "${timeframe}"${where}: use e.g. 1m, 5m, 15m, 1h, 4h, 1d`);
+  }
+  const strategy = v.strategy ?? DEFAULT_STRATEGY;
+  if (!isStrategyName(strategy)) {
+    throw new InputError(`unknown strategy "${strategy}" (choose one of: ${Object.keys(STRATEGIES).join(', ')})`);
+  }
+  let fee: number | undefined;
+  if (v.fee !== undefined) {
+    fee = numberFlag('fee', v.fee);
+    if (!(fee >= 0 && fee < MAX_FEE)) throw new InputError(`--fee must be a fraction with 0 <= fee < ${MAX_FEE} (0.001 = 0.1% per side), got ${v.fee}`);
+  }
+  const seed = v.seed === undefined ? DEFAULT_SEED : intFlag('seed', v.seed);
+  return { data: v.data, symbol: symbol.toUpperCase(), timeframe, strategy, trainData: v['train-data'], fee, seed, json: v.json ?? false };
+}
+
+export function engineSettingsFrom(cfg: Config, fee?: number): EngineSettings {
+  return {
+    risk: cfg.risk,
+    costs: { ...cfg.costs, fee: fee ?? cfg.costs.fee },
+    atrStopMult: cfg.risk.atr_stop_mult,
+    atrTargetMult: cfg.risk.atr_target_mult,
+    maxHoldCandles: cfg.risk.max_hold_candles,
+  };
+}
+
+function fmtSpan(ms: number): string {
+  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms} ms`;
+}
+
+/**
+ * Reads a candle file as a series. Besides the CSV rules (readCandlesCsv), the candles must be one
+ * timeframe apart at the closest: annualised ratios and the time stop count candles, so a 1h file
+ * run as 1d would report numbers 24x off without any error. Gaps (weekends, outages) are allowed.
+ */
+export function loadSeries(file: string, symbol: string, timeframe: string): Series {
+  const s = seriesFromCandles(symbol, timeframe, readCandlesCsv(file));
+  const tf = timeframeMs(timeframe);
+  let minGap = Infinity;
+  for (let i = 1; i < s.ts.length; i++) minGap = Math.min(minGap, s.ts[i] - s.ts[i - 1]);
+  if (Number.isFinite(minGap) && minGap !== tf) {
+    throw new InputError(`${file}: candles are ${fmtSpan(minGap)} apart but the timeframe is ${timeframe} (pass --timeframe ${fmtSpan(minGap)})`);
+  }
+  return s;
+}
+
+/** A backtest ready to run: evaluation data, the agent as prepared on the training data. */
+export interface PreparedBacktest {
+  args: BacktestArgs;
+  series: Series;
+  features: Features;
+  strategy: Strategy;
+  settings: EngineSettings;
+  startingEquity: number;
+  /** The agent after learning on --train-data (never mutated: every run gets a clone). */
+  state: AgentState;
+  trained: boolean;
+  /** Candles in --train-data (0 without). */
+  trainCandles: number;
+  warnings: string[];
+}
+
+export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()): PreparedBacktest {
+  const series = loadSeries(args.data, args.symbol, args.timeframe);
+  const features = computeFeatures(series, 'fast');
+  const settings = engineSettingsFrom(cfg, args.fee);
+  const startingEquity = cfg.starting_balance;
+  const warnings: string[] = [];
+  let train: { series: Series; features: Features } | null = null;
+  if (args.trainData) {
+    const ts = loadSeries(args.trainData, args.symbol, args.timeframe);
+    const lastTrain = ts.ts[ts.ts.length - 1];
+    if (lastTrain >= series.ts[0]) {
+      warnings.push(
+        `warning: --train-data runs to ${new Date(lastTrain).toISOString()}, past the start of --data (${new Date(series.ts[0]).toISOString()}): the result is not out-of-sample`,
+      );
+    }
+    train = { series: ts, features: computeFeatures(ts, 'fast') };
+  }
+  const state = prepareAgent({ strategy: args.strategy, symbol: args.symbol, train, settings, seed: args.seed, startingEquity });
+  return {
+    args,
+    series,
+    features,
+    strategy: STRATEGIES[args.strategy],
+    settings,
+    startingEquity,
+    state,
+    trained: train !== null,
+    trainCandles: train ? train.series.ts.length : 0,
+    warnings,
+  };
+}
+
+/**
+ * One evaluation run: learning off, a clone of the prepared state (so repeated runs start alike),
+ * a fresh rng from the seed. `series`/`features` default to the prepared ones; the lookahead check
+ * passes cut copies.
+ */
+export function evaluate(
+  p: Pick<PreparedBacktest, 'series' | 'features' | 'strategy' | 'settings' | 'startingEquity' | 'state'> & { args: Pick<BacktestArgs, 'seed'> },
+  opts: { series?: Series; features?: Features; recordSignals?: boolean; rng?: () => number; state?: AgentState } = {},
+): RunResult {
+  return runEngine({
+    series: opts.series ?? p.series,
+    features: opts.features ?? p.features,
+    strategy: p.strategy,
+    state: opts.state ?? cloneAgentState(p.state),
+    settings: p.settings,
+    ctx: { learn: false, rng: opts.rng ?? createRng(p.args.seed), allowShort: p.settings.risk.allow_short },
+    startingEquity: p.startingEquity,
+    recordSignals: opts.recordSignals,
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export type TradeJson = Omit<DetailedTradeMetric, 'timestamp' | 'entryTime' | 'exitTime'> & { timestamp: string; entryTime: string; exitTime: string };
+
+export interface BacktestReport {
+  summary: {
+    symbol: string;
+    timeframe: string;
+    strategy: StrategyName;
+    candles: number;
+    from: string;
+    to: string;
+    trades: number;
+    winRate: number;
+    totalReturn: number;
+    sharpe: number;
+    sortino: number;
+    maxDrawdown: number;
+    var95: number;
+    fees: number;
+  };
+  buyHold: { totalReturn: number; sharpe: number; maxDrawdown: number };
+  trades: TradeJson[];
+}
+
+export function tradeJson(t: DetailedTradeMetric): TradeJson {
+  return { ...t, timestamp: iso(t.timestamp), entryTime: iso(t.entryTime), exitTime: iso(t.exitTime) };
+}
+
+/**
+ * Buy-and-hold over the evaluated candles, no fees: bought at the first open, valued at every
+ * close. Sharpe and max drawdown use that value path (first open, then each close).
+ */
+export function buyAndHold(s: Series): BacktestReport['buyHold'] {
+  const n = s.close.length;
+  const path = new Float64Array(n + 1);
+  path[0] = s.open[0];
+  path.set(s.close, 1);
+  return {
+    totalReturn: s.close[n - 1] / s.open[0] - 1,
+    sharpe: sharpe(returnsOf(path), periodsPerYear(s.timeframe)),
+    maxDrawdown: maxDrawdown(path),
+  };
+}
+
+/** The engine's equity (one value per candle close) as points stamped with the candle's ts. */
+export function equityPoints(s: Series, equity: Float64Array, from = 0): EquityPoint[] {
+  const out: EquityPoint[] = new Array(equity.length);
+  for (let i = 0; i < equity.length; i++) out[i] = { ts: s.ts[from + i], equity: equity[i] };
+  return out;
+}
+
+export function backtestReport(p: PreparedBacktest, run: RunResult): BacktestReport {
+  const s = p.series;
+  const m = seriesMetrics(equityPoints(s, run.equity), run.trades, s.timeframe);
+  return {
+    summary: {
+      symbol: s.symbol,
+      timeframe: s.timeframe,
+      strategy: p.strategy.name,
+      candles: s.ts.length,
+      from: iso(s.ts[0]),
+      to: iso(s.ts[s.ts.length - 1]),
+      trades: m.trades,
+      winRate: m.winRate,
+      totalReturn: m.totalReturn,
+      sharpe: m.sharpe,
+      sortino: m.sortino,
+      maxDrawdown: m.maxDrawdown,
+      var95: m.var95,
+      fees: m.fees,
+    },
+    buyHold: buyAndHold(s),
+    trades: run.trades.map(tradeJson),
+  };
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
+const num = (x: number) => x.toFixed(2);
+
+function agentLine(p: PreparedBacktest): string {
+  const name = p.strategy.name;
+  const learns = name === 'rl_qlearning' || name === 'ensemble';
+  if (!learns) return `agent: ${name}, a rule strategy with fixed parameters: nothing to learn${p.trained ? ' (--train-data not used)' : ''}`;
+  if (p.trained) return `agent: ${name}, prepared on --train-data (${p.trainCandles} candles); --data was only evaluated, never learned from`;
+  return `agent: ${name}, untrained (no --train-data): the RL policy is empty and holds${name === 'ensemble' ? '; member weights are equal' : ''}`;
+}
+
+/** The human summary: a two-column table (strategy vs buy-and-hold) and a few lines of context. */
+export function formatReport(p: PreparedBacktest, r: BacktestReport, run: RunResult): string {
+  const s = r.summary;
+  const b = r.buyHold;
+  const rows: Array<[string, string, string]> = [
+    ['total return', pct(s.totalReturn), pct(b.totalReturn)],
+    ['sharpe', num(s.sharpe), num(b.sharpe)],
+    ['sortino', num(s.sortino), ''],
+    ['max drawdown', pct(-s.maxDrawdown), pct(-b.maxDrawdown)],
+    ['VaR 95% (1 day)', pct(-s.var95), ''],
+    ['trades', String(s.trades), '1'],
+    ['win rate', s.trades ? `${(100 * s.winRate).toFixed(1)}%` : 'n/a', ''],
+    ['fees paid', `${s.fees.toFixed(2)}`, '0'],
+    ['final equity', run.finalEquity.toFixed(2), (p.startingEquity * (1 + b.totalReturn)).toFixed(2)],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(s.strategy.length, ...rows.map((x) => x[1].length));
+  const lines = [
+    `backtest ${s.symbol} ${s.timeframe}: ${s.candles} candles, ${s.from} .. ${s.to}`,
+    agentLine(p),
+    `costs: fee ${(100 * p.settings.costs.fee).toFixed(3)}% per side, slippage ${(100 * p.settings.costs.slippage).toFixed(3)}%; starting equity ${p.startingEquity}`,
+    '',
+    `${''.padEnd(w0)}  ${s.strategy.padStart(w1)}  ${'buy & hold'.padStart(10)}`,
+    ...rows.map(([k, a, c]) => `${k.padEnd(w0)}  ${a.padStart(w1)}  ${c.padStart(10)}`),
+  ];
+  const refusals = Object.entries(run.refusals).sort((a, c) => c[1] - a[1]);
+  if (refusals.length) {
+    lines.push('', 'entries refused by the risk gate:');
+    for (const [reason, count] of refusals.slice(0, 5)) lines.push(`  ${String(count).padStart(6)}  ${reason}`);
+  }
+  return lines.join('\n');
+}
+
+export async function backtestCommand(argv: string[]): Promise<number> {
+  const args = backtestArgs('backtest', argv);
+  if (!args) {
+    process.stdout.write(`usage: npm run cli -- ${BACKTEST_USAGE}\n`);
+    return 0;
+  }
+  const p = prepareBacktest(args);
+  for (const w of p.warnings) process.stderr.write(w + '\n');
+  const run = evaluate(p);
+  const report = backtestReport(p, run);
+  process.stdout.write((args.json ? JSON.stringify(report) : formatReport(p, report, run)) + '\n');
+  return 0;
+}

@@ -1,0 +1,188 @@
+import os from 'node:os';
+import { isStrategyName } from '../agents/registry.js';
+import type { StrategyName } from '../agents/types.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { readCandlesCsv, symbolFromFileName } from '../market/csv.js';
+import { generateDemoSeries } from '../market/demo.js';
+import { isTimeframe, timeframeMs } from '../market/timeframe.js';
+import { candlesFromSeries } from '../market/types.js';
+import { candleCount, saveCandles } from '../store/candles.js';
+import { dbFile, openDb, type DB } from '../store/db.js';
+import { createCycleRunner } from '../training/pool.js';
+import { createRun, newRunId, runTraining, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
+import { paramsFromConfig } from '../training/trainer.js';
+import { progressBar } from '../render/views.js';
+import { InputError, parseFlags, UsageError } from './args.js';
+
+export const TRAIN_USAGE = `train [--days <n>] [--cycle-size <hours>] [--max-agents <n>] [--data <csv> | --data <BASE/QUOTE>=<csv>]...
+        [--strategy <name>] [--seed <n>] [--resume] [--json]
+  Trains the crew in cycles over history in the data folder (TRADECREW_DATA_DIR). --data imports
+  CSVs (symbol from the file name, BTC-USD_1h.csv -> BTC/USD, or given as SYM=path); without
+  --data the seeded demo market supplies the history. --days counts back from the last candle.
+  --resume continues the interrupted run in that data folder from its last checkpoint.
+  --json prints exactly one JSON object: {"runId","cycles":[...],"final":{"portfolio","agents"}}.`;
+
+const OPTIONS = {
+  days: { type: 'string' },
+  'cycle-size': { type: 'string' },
+  'max-agents': { type: 'string' },
+  data: { type: 'string', multiple: true },
+  strategy: { type: 'string' },
+  seed: { type: 'string' },
+  resume: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function intFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(`--${name} must be a whole number from ${min} to ${max} (got "${v}")`);
+  return Number(v);
+}
+
+/** The demo history is anchored at a fixed date, so the same seed gives the same candles any day. */
+export const DEMO_ANCHOR = Date.UTC(2024, 0, 1);
+
+function importData(db: DB, specs: string[]): { symbols: string[]; timeframe: string } {
+  const symbols: string[] = [];
+  let timeframe: string | undefined;
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const file = eq > 0 && spec.slice(0, eq).includes('/') ? spec.slice(eq + 1) : spec;
+    const named = eq > 0 && spec.slice(0, eq).includes('/') ? spec.slice(0, eq).toUpperCase() : undefined;
+    const fromName = symbolFromFileName(file);
+    const symbol = named ?? fromName.symbol;
+    const tf = fromName.timeframe;
+    if (!tf || !isTimeframe(tf)) throw new InputError(`${file}: cannot tell the timeframe from the file name (expected e.g. BTC-USD_1h.csv)`);
+    if (timeframe && tf !== timeframe) throw new InputError(`${file}: timeframe ${tf} differs from ${timeframe}; one run trains on one timeframe`);
+    timeframe = tf;
+    if (symbols.includes(symbol)) throw new InputError(`${file}: ${symbol} is given twice`);
+    saveCandles(db, symbol, tf, readCandlesCsv(file));
+    symbols.push(symbol);
+  }
+  return { symbols, timeframe: timeframe! };
+}
+
+function demoData(db: DB, symbols: string[], timeframe: string, days: number, seed: number): void {
+  const need = Math.ceil((days * 86_400_000) / timeframeMs(timeframe)) + WARMUP_CANDLES;
+  for (const symbol of symbols) {
+    if (candleCount(db, symbol, timeframe) >= need) continue;
+    const s = generateDemoSeries({ seed, symbol, timeframe, startTs: DEMO_ANCHOR }, need);
+    // Save in chunks: a year of 1-minute candles is half a million rows per symbol.
+    for (let k = 0; k < need; k += 50_000) saveCandles(db, symbol, timeframe, candlesFromSeries(s, k, Math.min(need, k + 50_000)));
+  }
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const f = parseFlags('train', argv, OPTIONS);
+  const data = f.data;
+  if (f.help) {
+    process.stdout.write(TRAIN_USAGE + '\n');
+    return 0;
+  }
+  let cfg;
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(e.message);
+    throw e;
+  }
+  const days = intFlag('days', f.days, 1, 3650) ?? cfg.training.days_back;
+  const cycleHours = intFlag('cycle-size', f['cycle-size'], 1, 24 * 365) ?? cfg.training.cycle_size_hours;
+  const maxAgents = intFlag('max-agents', f['max-agents'], 1, 64) ?? cfg.training.max_concurrent_agents;
+  const seed = intFlag('seed', f.seed, 0, 2 ** 31) ?? cfg.training.seed;
+  if (f.strategy !== undefined && !isStrategyName(f.strategy)) throw new InputError(`unknown strategy "${f.strategy}"`);
+  const strategy = (f.strategy ?? cfg.strategy) as StrategyName;
+  const db = openDb(dbFile(cfg.data_dir));
+  try {
+    let runId: string;
+    let symbols: string[];
+    if (f.resume) {
+      if (data) throw new UsageError('--resume continues a run as it was started; give no --data');
+      const row = db.prepare(`SELECT id, config_json FROM training_runs WHERE status IN ('running','stopped') ORDER BY started_at DESC LIMIT 1`).get() as { id: string; config_json: string } | undefined;
+      if (!row) throw new InputError(`no interrupted training run in ${cfg.data_dir} to resume`);
+      runId = row.id;
+      symbols = JSON.parse(row.config_json).params.symbols;
+    } else {
+      let timeframe = cfg.timeframe;
+      if (data && data.length) ({ symbols, timeframe } = importData(db, data));
+      else {
+        symbols = cfg.symbols;
+        demoData(db, symbols, timeframe, days, cfg.demo.seed);
+      }
+      runId = newRunId();
+      createRun(db, runId, paramsFromConfig(cfg, { days, symbols, cycleHours, timeframe, strategy, seed }));
+    }
+    const threads = Math.max(1, Math.min(maxAgents, symbols.length, os.availableParallelism()));
+    const runner = createCycleRunner(threads);
+    const started = Date.now();
+    let lastDraw = 0;
+    let totalTrades = 0;
+    const tty = process.stderr.isTTY;
+    const onCycle = (r: CycleReport) => {
+      totalTrades += r.summary.trades;
+      const now = Date.now();
+      if (!r.final && now - lastDraw < (tty ? 200 : 2000)) return;
+      lastDraw = now;
+      const frac = r.cycle / r.total;
+      const eta = r.cycle < r.total ? `${Math.round(((now - started) / Math.max(1, r.cycle)) * (r.total - r.cycle) / 1000)}s` : 'done';
+      const line = `${progressBar(frac, 24)} ${(frac * 100).toFixed(0).padStart(3)}%  cycle ${r.cycle}/${r.total}  trades ${totalTrades}  return ${(r.summary.totalReturn * 100).toFixed(2)}%  ETA ${eta}`;
+      process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+    };
+    try {
+      const result = await runTraining(db, runId, runner, { onCycle });
+      if (tty) process.stderr.write('\n');
+      if (f.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else {
+        const p = result.final.portfolio;
+        const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+        process.stdout.write(
+          [
+            `training ${result.runId}: ${result.cycles.length} cycles, ${symbols.length} agents, ${threads} worker(s), ${((Date.now() - started) / 1000).toFixed(1)}s`,
+            `portfolio: return ${pct(p.totalReturn)}  sharpe ${p.sharpe.toFixed(2)}  max DD ${pct(p.maxDrawdown)}  trades ${p.trades}  win rate ${pct(p.winRate)}`,
+            ...Object.entries(result.final.agents).map(([s, m]) => `  ${s.padEnd(10)} return ${pct(m.totalReturn).padStart(8)}  trades ${String(m.trades).padStart(4)}  win ${pct(m.winRate).padStart(7)}  DD ${pct(m.maxDrawdown)}`),
+          ].join('\n') + '\n',
+        );
+      }
+      return 0;
+    } finally {
+      await runner.close();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+export const IMPORT_USAGE = `import-csv --data <csv> [--symbol <BASE/QUOTE>] [--timeframe <tf>]
+  Imports candles from a CSV (header ts,open,high,low,close,volume) into the SQLite candle cache
+  of the data folder (TRADECREW_DATA_DIR). Symbol and timeframe default from the file name.`;
+
+export async function importCommand(argv: string[]): Promise<number> {
+  const f = parseFlags('import-csv', argv, { data: { type: 'string' }, symbol: { type: 'string' }, timeframe: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const);
+  if (f.help) {
+    process.stdout.write(IMPORT_USAGE + '\n');
+    return 0;
+  }
+  if (!f.data) throw new UsageError('import-csv needs --data <csv>');
+  const fromName = symbolFromFileName(f.data);
+  const symbol = (f.symbol ?? fromName.symbol).toUpperCase();
+  const timeframe = f.timeframe ?? fromName.timeframe;
+  if (!/^[A-Z0-9.\-]+\/[A-Z0-9.\-]+$/.test(symbol)) throw new InputError(`--symbol must look like BASE/QUOTE (got "${symbol}")`);
+  if (!timeframe || !isTimeframe(timeframe)) throw new InputError(`cannot tell the timeframe of ${f.data}; give --timeframe (e.g. 1h)`);
+  const candles = readCandlesCsv(f.data);
+  let cfg;
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(e.message);
+    throw e;
+  }
+  const db = openDb(dbFile(cfg.data_dir));
+  try {
+    saveCandles(db, symbol, timeframe, candles);
+    process.stdout.write(`imported ${candles.length} ${timeframe} candles of ${symbol} (${new Date(candles[0].ts).toISOString()} .. ${new Date(candles[candles.length - 1].ts).toISOString()}) into ${dbFile(cfg.data_dir)}\n`);
+  } finally {
+    db.close();
+  }
+  return 0;
+}
