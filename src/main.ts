@@ -9,9 +9,11 @@ import type { ChatAdapter } from './chat/types.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { backfill } from './market/refresh.js';
-import { simpleMessage } from './render/views.js';
+import { alertMessage, simpleMessage } from './render/views.js';
 import { startScheduler, type Scheduler } from './scheduler/jobs.js';
+import { resolvePendingExits } from './trading/live.js';
 import { recoverApproved } from './trading/proposals.js';
+import { startupReconcile } from './trading/reconcile-report.js';
 
 /**
  * tradecrew: start once, then live in the chat. Without tokens the console is the chat and the
@@ -52,6 +54,13 @@ async function main(): Promise<void> {
   await backfill(app);
   const recovered = await recoverApproved(app);
   if (recovered) log.info({ recovered }, 'finished approved proposals from before the restart');
+  // Live: finish exits interrupted by a crash, then compare the exchange with SQLite and report.
+  try {
+    await resolvePendingExits(app);
+    await startupReconcile(app);
+  } catch (e) {
+    app.push('alert', alertMessage(app.fmt, { severity: 'WARNING', title: 'exchange check at start failed', body: `Could not compare the exchange with the bot's records: ${app.scrub((e as Error).message)}. Unfinished orders are looked up again at every scan.` }));
+  }
 
   const router = createRouter(app, COMMANDS);
   const specs = COMMANDS.map((c) => ({ name: c.name, description: c.description, usage: c.usage }));

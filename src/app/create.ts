@@ -59,9 +59,18 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     demo = demoMarket(cfg, db, now());
     source = demo;
   } else {
-    const ex = createExchange({ id: cfg.exchange.id, apiKey: cfg.exchange.api_key || undefined, secret: cfg.exchange.secret || undefined, apiUrl: cfg.exchange.api_url || undefined, sandbox: cfg.exchange.sandbox });
-    source = createCcxtSource(ex, { cacheTtlMs: cfg.exchange.cache_ttl_seconds * 1000 });
-    if (cfg.mode === 'live') broker = createCcxtBroker(ex, { orderType: cfg.exchange.order_type });
+    const ex = createExchange({
+      id: cfg.exchange.id,
+      apiKey: cfg.exchange.api_key || undefined,
+      secret: cfg.exchange.secret || undefined,
+      apiUrl: cfg.exchange.api_url || undefined,
+      sandbox: cfg.exchange.sandbox,
+      timeoutMs: cfg.exchange.timeout_seconds * 1000,
+    });
+    const retry = { tries: cfg.exchange.retries, baseMs: cfg.exchange.retry_base_ms };
+    // The app's clock decides which candle is still open (tests and the soak bench inject one).
+    source = createCcxtSource(ex, { cacheTtlMs: cfg.exchange.cache_ttl_seconds * 1000, now, retry });
+    if (cfg.mode === 'live') broker = createCcxtBroker(ex, { orderType: cfg.exchange.order_type, retry });
   }
   broker ??= createPaperBroker(source, cfg.costs, now);
   const outbox = startSender({ db, adapters: opts.adapters, log, scrub, now, backoffBaseMs: opts.outbox?.backoffBaseMs, pollMs: opts.outbox?.pollMs });

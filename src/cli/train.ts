@@ -9,7 +9,7 @@ import { candlesFromSeries } from '../market/types.js';
 import { candleCount, saveCandles } from '../store/candles.js';
 import { dbFile, openDb, type DB } from '../store/db.js';
 import { createCycleRunner } from '../training/pool.js';
-import { createRun, newRunId, runTraining, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
+import { createRun, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
 import { progressBar } from '../render/views.js';
 import { InputError, parseFlags, UsageError } from './args.js';
@@ -108,7 +108,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       if (data && data.length) ({ symbols, timeframe } = importData(db, data));
       else {
         symbols = cfg.symbols;
-        demoData(db, symbols, timeframe, days, cfg.demo.seed);
+        // --seed seeds the demo market too: a fresh data folder + the same seed = the same run.
+        demoData(db, symbols, timeframe, days, f.seed !== undefined ? seed : cfg.demo.seed);
       }
       runId = newRunId();
       createRun(db, runId, paramsFromConfig(cfg, { days, symbols, cycleHours, timeframe, strategy, seed }));
@@ -129,8 +130,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const line = `${progressBar(frac, 24)} ${(frac * 100).toFixed(0).padStart(3)}%  cycle ${r.cycle}/${r.total}  trades ${totalTrades}  return ${(r.summary.totalReturn * 100).toFixed(2)}%  ETA ${eta}`;
       process.stderr.write(tty ? `\r${line}` : `${line}\n`);
     };
+    // SIGTERM / Ctrl-C: finish the cycle, checkpoint, say where it stopped (resume with --resume).
+    let stop = false;
+    const onSignal = () => (stop = true);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
     try {
-      const result = await runTraining(db, runId, runner, { onCycle });
+      const result = await runTraining(db, runId, runner, { onCycle, shouldStop: () => stop }).catch((e) => {
+        if (e instanceof TrainingStopped) {
+          if (tty) process.stderr.write('\n');
+          process.stderr.write(`training ${runId} stopped after cycle ${e.cycle}; checkpoint saved. Continue with: npm run cli -- train --resume\n`);
+          return null;
+        }
+        throw e;
+      });
+      if (!result) return 130;
       if (tty) process.stderr.write('\n');
       if (f.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {

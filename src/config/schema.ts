@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { isTimeframe } from '../market/timeframe.js';
 
@@ -36,13 +37,19 @@ export const configSchema = z
       cache_ttl_seconds: z.number().min(0),
       order_type: z.enum(['market', 'limit']),
       backfill_candles: z.number().int().min(100).max(5000),
+      timeout_seconds: z.number().positive().max(300),
+      retries: z.number().int().min(1).max(10),
+      retry_base_ms: z.number().int().min(0).max(60_000),
     }),
     demo: z.object({
       seed: z.number().int(),
       candle_every_seconds: z.number().positive().max(3600),
       history_days: z.number().int().min(10).max(3650),
     }),
-    scan: z.object({ schedule: z.string() }),
+    scan: z.object({
+      schedule: z.string(),
+      watch_schedule: z.string().refine((s) => s === '' || cron.validate(s), 'must be a node-cron expression such as "*/15 * * * * *", or empty'),
+    }),
     approval: z.object({
       ttl_seconds: z.number().int().min(0),
       demo_ttl_seconds: z.number().int().min(1),
@@ -64,6 +71,7 @@ export const configSchema = z
       allow_short: z.boolean(),
       leverage: z.number().min(1).max(125),
       max_hold_candles: z.number().int().min(1),
+      trailing_stop_atr: z.number().min(0).max(50),
     }),
     costs: z.object({ fee: fraction(0.05), slippage: fraction(0.05) }),
     training: z.object({

@@ -1,4 +1,5 @@
 import type { App } from '../app/context.js';
+import { alertMessage } from '../render/views.js';
 import { candleCount, lastCandleTs, saveCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';
 import { findGaps } from './ccxt-source.js';
@@ -16,13 +17,26 @@ export async function backfill(app: App): Promise<void> {
       if (have < app.demo.closed()) saveCandles(app.db, symbol, tf, await app.demo.fetchCandles(symbol, tf, 0));
       continue;
     }
-    const last = lastCandleTs(app.db, symbol, tf);
-    const since = last !== null ? last + timeframeMs(tf) : app.now() - app.cfg.exchange.backfill_candles * timeframeMs(tf);
-    const candles = await app.source.fetchCandles(symbol, tf, since);
-    saveCandles(app.db, symbol, tf, candles);
-    reportGaps(app, symbol, candles);
-    app.log.info({ symbol, fetched: candles.length }, 'backfill');
+    const fetched = await fetchNew(app, symbol);
+    app.log.info({ symbol, fetched }, 'backfill');
   }
+}
+
+/**
+ * Fetches what is new since the last cached candle (or `backfill_candles` back on a first start),
+ * closed candles only (the source drops the one still forming), and upserts it: a candle the
+ * exchange sends twice is stored once. Returns how many candles came.
+ */
+async function fetchNew(app: App, symbol: string): Promise<number> {
+  const tf = app.cfg.timeframe;
+  const tfMs = timeframeMs(tf);
+  const last = lastCandleTs(app.db, symbol, tf);
+  const since = last !== null ? last + tfMs : Math.floor(app.now() / tfMs) * tfMs - app.cfg.exchange.backfill_candles * tfMs;
+  const candles = await app.source.fetchCandles(symbol, tf, since);
+  // The last cached candle joins the check, so a hole between it and the new ones is seen too.
+  reportGaps(app, symbol, last !== null ? [{ ts: last }, ...candles] : candles);
+  saveCandles(app.db, symbol, tf, candles);
+  return candles.length;
 }
 
 /** One tick of the market clock: the demo market closes a candle, an exchange is asked for news. */
@@ -37,22 +51,29 @@ export async function refreshCandles(app: App): Promise<void> {
     setKv(app.db, 'demo.clock', { t0: getKv(app.db, 'demo.clock', { t0: 0 }).t0, closed: app.demo.closed() });
     return;
   }
-  for (const symbol of app.cfg.symbols) {
-    const last = lastCandleTs(app.db, symbol, tf);
-    const since = last !== null ? last + timeframeMs(tf) : app.now() - app.cfg.exchange.backfill_candles * timeframeMs(tf);
-    const candles = await app.source.fetchCandles(symbol, tf, since);
-    if (last !== null && candles.length > 0) reportGaps(app, symbol, [{ ts: last, open: 0, high: 0, low: 0, close: 0, volume: 0 }, ...candles]);
-    saveCandles(app.db, symbol, tf, candles);
-  }
+  for (const symbol of app.cfg.symbols) await fetchNew(app, symbol);
 }
 
-/** A gap is logged and reported once; it is never filled with made-up prices. */
+/**
+ * A gap is logged and reported in chat once (remembered in SQLite, so a restart does not repeat
+ * it); it is never filled with made-up prices: indicators see the jump, as they would in a backtest
+ * over the same data.
+ */
 function reportGaps(app: App, symbol: string, candles: Array<{ ts: number }>): void {
   const gaps = findGaps(candles as never, timeframeMs(app.cfg.timeframe));
   for (const g of gaps) {
-    const key = `gap.${symbol}.${g.from}`;
+    const key = `gap.${symbol}.${app.cfg.timeframe}.${g.from}`;
     if (getKv(app.db, key, false)) continue;
     setKv(app.db, key, true);
-    app.log.warn({ symbol, from: new Date(g.from).toISOString(), missing: g.missing }, 'candle gap');
+    app.log.warn({ symbol, from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), missing: g.missing }, 'candle gap');
+    const when = g.missing === 1 ? `at ${app.fmt.dateTime(g.from)}` : `from ${app.fmt.dateTime(g.from)} to ${app.fmt.dateTime(g.to)}`;
+    app.push(
+      'alert',
+      alertMessage(app.fmt, {
+        severity: 'WARNING',
+        title: `candle gap in ${symbol}`,
+        body: `The exchange has no ${app.cfg.timeframe} candles for ${symbol} ${when} (${g.missing} missing). They are left out, not made up; indicators see the jump.`,
+      }),
+    );
   }
 }

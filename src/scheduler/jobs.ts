@@ -3,19 +3,31 @@ import type { App } from '../app/context.js';
 import { refreshCandles } from '../market/refresh.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { alertMessage } from '../render/views.js';
-import { scanAll } from '../trading/live.js';
+import { scanAll, watchPositions } from '../trading/live.js';
 
 export interface Scheduler {
-  /** Runs one tick now (market refresh + scan), unless one is already running. */
+  /** Runs one scan tick now (market refresh + scan), unless one is already running. */
   tick(): Promise<void>;
+  /** Runs one position watch now, unless a scan or watch is running (a scan watches too). */
+  watch(): Promise<void>;
   stop(): void;
-  /** Resolves when no scan is running. */
+  /** Resolves when no scan or watch is running. */
   idle(): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  /** The work of one scan tick; default: refresh candles, then scan every symbol. */
+  scan?: () => Promise<void>;
+  /** The work of one faster watch; default: stop/target of open positions at the live price. */
+  watch?: () => Promise<void>;
+  /** Called after every scan tick (tests). */
+  onTick?: () => void;
 }
 
 /**
  * The cron expression that fires a few seconds after each candle of `tf` closes, e.g. 1h ->
- * "5 0 * * * *" (second 5 of minute 0 of every hour).
+ * "5 0 * * * *" (second 5 of minute 0 of every hour). The few seconds give the exchange time to
+ * publish the closed candle. Meant to be evaluated in UTC, where candle boundaries lie.
  */
 export function cronAfterClose(tf: string): string {
   const ms = timeframeMs(tf);
@@ -28,36 +40,84 @@ export function cronAfterClose(tf: string): string {
 
 /**
  * node-cron drives the live clock. With the demo market, a one-second cron counts to
- * demo.candle_every_seconds and then closes a demo candle (the fast clock). Ticks never overlap:
- * a tick still running when the next is due is skipped and reported once.
+ * demo.candle_every_seconds and then closes a demo candle (the fast clock). Scans never overlap:
+ * a scan still running when the next is due makes that one skip, and the overrun is reported in
+ * chat once per episode (until a scan again finishes before the next is due). The optional faster
+ * watch (scan.watch_schedule) shares the same lock: it waits for nobody and is simply skipped
+ * while a scan runs, since the scan watches positions too.
  */
-export function startScheduler(app: App, onTick?: () => void): Scheduler {
+export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler {
+  const scanWork =
+    opts.scan ??
+    (async () => {
+      await refreshCandles(app);
+      await scanAll(app);
+    });
+  const watchWork =
+    opts.watch ??
+    (async () => {
+      await watchPositions(app);
+    });
   let running: Promise<void> | null = null;
+  let kind: 'scan' | 'watch' | null = null;
+  let startedAt = 0;
+  let skipped = 0;
   let overrunReported = false;
-  const tick = async (): Promise<void> => {
-    if (running) {
-      if (!overrunReported) {
-        overrunReported = true;
-        app.log.warn('scan overran its interval; skipping a tick');
-        app.push('alert', alertMessage(app.fmt, { severity: 'WARNING', title: 'scan overrun', body: 'A market scan took longer than the candle interval; the next scan was skipped.' }));
-      }
-      return;
-    }
+  let stopped = false;
+
+  const run = (k: 'scan' | 'watch', work: () => Promise<void>): Promise<void> => {
+    kind = k;
+    startedAt = Date.now();
     running = (async () => {
       try {
-        await refreshCandles(app);
-        await scanAll(app);
+        await work();
       } catch (e) {
-        app.log.error({ err: app.scrub(String(e)) }, 'tick failed');
+        app.log.error({ err: app.scrub(String(e)), kind: k }, `${k} failed`);
       } finally {
         running = null;
-        onTick?.();
+        kind = null;
+        if (k === 'scan') {
+          // A scan that finished with nobody waiting ends an overrun episode.
+          if (skipped === 0) overrunReported = false;
+          skipped = 0;
+          opts.onTick?.();
+        }
       }
     })();
     return running;
   };
 
+  const tick = async (): Promise<void> => {
+    if (stopped) return;
+    // A watch in progress is short: the scan waits for it rather than being skipped.
+    while (running && kind === 'watch') await running;
+    if (running) {
+      skipped++;
+      const secs = Math.round((Date.now() - startedAt) / 1000);
+      app.log.warn({ runningForSeconds: secs }, 'scan overran its interval; skipping a tick');
+      if (!overrunReported) {
+        overrunReported = true;
+        app.push(
+          'alert',
+          alertMessage(app.fmt, {
+            severity: 'WARNING',
+            title: 'scan overrun',
+            body: `A market scan has been running for ${secs} s, past the time the next one was due; that next scan was skipped (scans never overlap). Repeats are not reported until scans keep time again.`,
+          }),
+        );
+      }
+      return;
+    }
+    return run('scan', scanWork);
+  };
+
+  const watch = async (): Promise<void> => {
+    if (stopped || running) return;
+    return run('watch', watchWork);
+  };
+
   const tasks: ScheduledTask[] = [];
+  const timers: NodeJS.Timeout[] = [];
   if (app.demo) {
     let seconds = 0;
     const every = app.cfg.demo.candle_every_seconds;
@@ -68,17 +128,28 @@ export function startScheduler(app: App, onTick?: () => void): Scheduler {
     });
     tasks.push(t);
   } else {
+    // Candles open and close on UTC multiples of the timeframe (exchanges count from the epoch), so
+    // the default "after each close" cron runs in UTC: in Asia/Kolkata (+5:30) "minute 0 of every
+    // hour" would be half an hour late. A schedule the user writes runs in the configured timezone.
     const expr = app.cfg.scan.schedule || cronAfterClose(app.cfg.timeframe);
-    const t = cron.schedule(expr, () => void tick(), { timezone: app.cfg.timezone });
+    const t = cron.schedule(expr, () => void tick(), { timezone: app.cfg.scan.schedule ? app.cfg.timezone : 'UTC' });
     tasks.push(t);
     const next = () => (app.scans.next = t.getNextRun()?.getTime() ?? null);
     next();
-    setInterval(next, 30_000).unref();
+    const iv = setInterval(next, 30_000);
+    iv.unref();
+    timers.push(iv);
+  }
+  if (app.cfg.scan.watch_schedule) {
+    tasks.push(cron.schedule(app.cfg.scan.watch_schedule, () => void watch(), { timezone: app.cfg.timezone }));
   }
   return {
     tick,
+    watch,
     stop() {
+      stopped = true;
       for (const t of tasks) void t.stop();
+      for (const iv of timers) clearInterval(iv);
     },
     async idle() {
       while (running) await running;

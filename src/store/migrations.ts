@@ -105,4 +105,16 @@ export const MIGRATIONS: string[] = [
   -- Learned agent state (Q-tables, memories, ensemble weights) by agent key.
   CREATE TABLE agent_state (agent TEXT PRIMARY KEY, state_json TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,
+  // 2: what is needed to finish an order after a crash without guessing: the exit's reason, the
+  // reference price and candle it was decided on, the order type; the lookup of unfinished orders
+  // by status on start; and the candle a trade exited on (the cooldown counts candles from it, as
+  // the backtest does; exit_ts is wall-clock time in live mode).
+  `
+  ALTER TABLE trades ADD COLUMN exit_candle_ts INTEGER;
+  ALTER TABLE orders ADD COLUMN reason TEXT;
+  ALTER TABLE orders ADD COLUMN ref_price REAL;
+  ALTER TABLE orders ADD COLUMN candle_ts INTEGER;
+  ALTER TABLE orders ADD COLUMN type TEXT;
+  CREATE INDEX orders_status ON orders(status, purpose);
+  `,
 ];

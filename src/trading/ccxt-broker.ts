@@ -17,6 +17,41 @@ export interface CcxtBrokerOptions {
   retry?: RetryPolicy;
 }
 
+/** What the exchange told us about one order, beyond the common fill. */
+export interface CcxtFill extends OrderFill {
+  /** open = a limit order still resting; closed = done; canceled = cancelled/expired/rejected. */
+  status: 'open' | 'closed' | 'canceled';
+  /** Base amount the order asked for (after precision). */
+  requested: number;
+  /**
+   * Fee taken in the base asset (binance takes a buy's commission from the coins bought): the
+   * account holds `amount - baseFee` of the base afterwards, and that is all an exit can sell.
+   */
+  baseFee: number;
+  /** False when the exchange did not say what the fees were (a lookup by id usually does not). */
+  feeKnown: boolean;
+  /** How each asset's balance changed through this fill, fees included as far as known. */
+  deltas: Record<string, number>;
+}
+
+export type Balances = Record<string, { free: number; total: number }>;
+
+/** The ccxt broker also answers for the account: balances, open orders, cancellation. */
+export interface CcxtBroker extends Broker {
+  readonly name: 'ccxt';
+  readonly exchange: Exchange;
+  placeOrder(req: OrderRequest): Promise<CcxtFill>;
+  findOrder(clientOrderId: string, symbol: string): Promise<CcxtFill | null>;
+  /** Free and total per asset, straight from the exchange (retried, never cached here). */
+  balances(): Promise<Balances>;
+  /** Cancels an open order by client order id; returns its final state (null when unknown). */
+  cancelOrder(clientOrderId: string, symbol: string): Promise<CcxtFill | null>;
+}
+
+export function isCcxtBroker(b: Broker): b is CcxtBroker {
+  return b.name === 'ccxt';
+}
+
 const CLIENT_ID_RE = /^[a-zA-Z0-9-_]{1,36}$/;
 
 /**
@@ -34,29 +69,48 @@ export function clientOrderIdFor(proposalId: string): string {
   return readable ? `tc-${readable}-${hash}` : `tc-${hash}`;
 }
 
-export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker {
+export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): CcxtBroker {
   const retry = opts.retry ?? { tries: 3, baseMs: 500 };
   // binance and its siblings (binanceus, ...) take newClientOrderId / origClientOrderId.
   const isBinance = ex.id.startsWith('binance');
 
-  const toFill = (o: Order, req: { clientOrderId: string; symbol: string; side?: string }): OrderFill => {
+  const toFill = (o: Order, req: { clientOrderId: string; symbol: string; side?: string }): CcxtFill => {
     const market = ex.markets?.[o.symbol ?? req.symbol];
+    const base = market?.base ?? '';
+    const quote = market?.quote ?? '';
     const price = Number(o.average ?? o.price ?? 0);
     const amount = Number(o.filled ?? o.amount ?? 0);
+    const side = (o.side ?? req.side) as OrderFill['side'];
+    const fees = feesOf(o);
+    const deltas: Record<string, number> = {};
+    const add = (asset: string, d: number) => {
+      if (asset && d) deltas[asset] = (deltas[asset] ?? 0) + d;
+    };
+    const cost = Number(o.cost ?? amount * price);
+    add(base, side === 'buy' ? amount : -amount);
+    add(quote, side === 'buy' ? -cost : cost);
+    for (const f of fees) add(String(f.currency ?? ''), -Number(f.cost ?? 0));
+    const st = o.status === 'open' ? 'open' : o.status === 'closed' ? 'closed' : o.status === undefined ? (amount > 0 ? 'closed' : 'open') : 'canceled';
     return {
       orderId: String(o.id),
       clientOrderId: o.clientOrderId ?? req.clientOrderId,
       symbol: o.symbol ?? req.symbol,
-      side: (o.side ?? req.side) as OrderFill['side'],
+      side,
       price,
       amount,
-      fee: feeInQuote(o, market?.base, market?.quote, price),
+      fee: feeInQuote(o, base, quote, price),
       ts: o.lastTradeTimestamp ?? o.timestamp ?? Date.now(),
+      status: st,
+      requested: Number(o.amount ?? amount),
+      baseFee: fees.filter((f) => f.currency === base).reduce((a, f) => a + Number(f.cost ?? 0), 0),
+      // A filled order that lists no fee at all: the answer did not carry them (binance's GET /order).
+      feeKnown: fees.length > 0 || amount === 0,
+      deltas,
     };
   };
 
   /** One lookup, no retries. null = the exchange says it has no such order. */
-  const lookupOnce = async (clientOrderId: string, symbol: string): Promise<OrderFill | null> => {
+  const lookupOnce = async (clientOrderId: string, symbol: string): Promise<CcxtFill | null> => {
     try {
       if (isBinance) {
         const o = await ex.fetchOrder(undefined as unknown as string, symbol, { origClientOrderId: clientOrderId });
@@ -74,7 +128,7 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker 
     }
   };
 
-  const findOrder = async (clientOrderId: string, symbol: string): Promise<OrderFill | null> => {
+  const findOrder = async (clientOrderId: string, symbol: string): Promise<CcxtFill | null> => {
     try {
       await ensureMarkets(ex, retry);
       if (!ex.markets?.[symbol]) throw new Error(`unknown symbol ${symbol} on ${ex.id}`);
@@ -84,7 +138,7 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker 
     }
   };
 
-  const placeOrder = async (req: OrderRequest): Promise<OrderFill> => {
+  const placeOrder = async (req: OrderRequest): Promise<CcxtFill> => {
     try {
       return await place(req);
     } catch (e) {
@@ -92,7 +146,7 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker 
     }
   };
 
-  const place = async (req: OrderRequest): Promise<OrderFill> => {
+  const place = async (req: OrderRequest): Promise<CcxtFill> => {
     if (!CLIENT_ID_RE.test(req.clientOrderId)) {
       throw new OrderRejectedError(`client order id '${req.clientOrderId}' is not valid (use clientOrderIdFor)`, 'invalid_order');
     }
@@ -141,7 +195,7 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker 
     const ctx = { clientOrderId: req.clientOrderId, symbol: req.symbol, side: req.side };
     // Already placed (a restart re-running an approved proposal)? binance only refuses a re-used
     // client id while the first order is still open, so a filled one must be looked for first.
-    let earlier: OrderFill | null;
+    let earlier: CcxtFill | null;
     try {
       earlier = await withRetry(() => lookupOnce(req.clientOrderId, req.symbol), retry);
     } catch (e) {
@@ -180,7 +234,7 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker 
       }
       // The answer was lost: the order may or may not be on the exchange. Look before re-sending.
       await sleep(backoffMs(attempt, retry.baseMs));
-      let found: OrderFill | null;
+      let found: CcxtFill | null;
       try {
         found = await withRetry(() => lookupOnce(req.clientOrderId, req.symbol), retry);
       } catch (e) {
@@ -204,7 +258,44 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): Broker 
     return p;
   };
 
-  return { name: 'ccxt', placeOrder, findOrder };
+  const balances = async (): Promise<Balances> => {
+    try {
+      const b = await withRetry(() => ex.fetchBalance(), retry);
+      const free = (b.free ?? {}) as unknown as Record<string, number | undefined>;
+      const total = (b.total ?? {}) as unknown as Record<string, number | undefined>;
+      const out: Balances = {};
+      for (const asset of new Set([...Object.keys(free), ...Object.keys(total)])) {
+        out[asset] = { free: Number(free[asset] ?? 0), total: Number(total[asset] ?? free[asset] ?? 0) };
+      }
+      return out;
+    } catch (e) {
+      throw scrubSecrets(e, ex);
+    }
+  };
+
+  const cancelOrder = async (clientOrderId: string, symbol: string): Promise<CcxtFill | null> => {
+    try {
+      await ensureMarkets(ex, retry);
+      try {
+        await withRetry(() => ex.cancelOrder(undefined as unknown as string, symbol, isBinance ? { origClientOrderId: clientOrderId } : { clientOrderId }), retry);
+      } catch (e) {
+        // Already filled or gone: the lookup below says which.
+        if (!(e instanceof ccxt.OrderNotFound) && !(e instanceof ccxt.InvalidOrder)) throw e;
+      }
+      return await withRetry(() => lookupOnce(clientOrderId, symbol), retry);
+    } catch (e) {
+      throw scrubSecrets(e, ex);
+    }
+  };
+
+  return { name: 'ccxt', exchange: ex, placeOrder, findOrder, balances, cancelOrder };
+}
+
+function feesOf(o: Order): NonNullable<Order['fee']>[] {
+  // ccxt fills `fees` (one per currency) from binance's fills; its Order type only declares `fee`.
+  const listed = (o as Order & { fees?: Order['fee'][] }).fees;
+  const fees = listed && listed.length ? listed : o.fee ? [o.fee] : [];
+  return fees.filter((f): f is NonNullable<Order['fee']> => !!f && !!Number(f.cost ?? 0));
 }
 
 /** Fee in quote currency: quote fees as they are, base fees at the fill price, others (e.g. BNB) unknown → 0. */

@@ -9,16 +9,18 @@ import { timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Candle } from '../market/types.js';
 import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
 import { tradeChart } from '../render/chart-files.js';
-import { tradeCompletedMessage } from '../render/views.js';
+import { alertMessage, tradeCompletedMessage } from '../render/views.js';
 import { gate, type RiskState } from '../risk/gate.js';
 import { effectiveRisk } from '../risk/settings.js';
 import { recordRefusal } from '../store/audit.js';
 import { lastCandles, loadCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';
-import { addToBalance, equityOf, getBalance, openTrades, type OpenTradeRow } from './account.js';
+import { addToBalance, applyToLedger, equityOf, getBalance, liveBalance, liveEquityOf, openTrades, refreshLiveBalance, type OpenTradeRow } from './account.js';
+import { OrderRejectedError } from './broker.js';
+import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 import { createRng } from '../util/rng.js';
 import { closePosition, stopOrTarget, type OpenPosition } from './position.js';
-import { approveProposal, createProposal, executeApproved, expireDue, pendingProposals } from './proposals.js';
+import { approveProposal, createProposal, executeApproved, expireDue, feeSlack, pendingProposals, pushAll } from './proposals.js';
 
 /** Candles the live clock feeds the features: enough for every indicator to settle. */
 export const LIVE_WINDOW = 400;
@@ -62,13 +64,34 @@ export function lastPrices(app: App): Record<string, number> {
   return out;
 }
 
+/**
+ * Equity the gate sizes with and /status shows. Paper: the kv balance plus unrealised PnL. Live:
+ * the exchange's quote balance (last fetched, see refreshLiveBalance) plus the open positions'
+ * market value; until the exchange has answered once, the paper figure stands in.
+ */
 export function currentEquity(app: App): number {
-  return equityOf(getBalance(app.db, app.cfg.starting_balance), openTrades(app.db), lastPrices(app));
+  const open = openTrades(app.db);
+  if (isCcxtBroker(app.broker)) {
+    const b = liveBalance(app.db);
+    if (b) return liveEquityOf(b.total, open, lastPrices(app));
+  }
+  return equityOf(getBalance(app.db, app.cfg.starting_balance), open, lastPrices(app));
+}
+
+/** Which account the peak and day-start figures belong to: a paper peak must not trip a live kill switch. */
+function accountKey(app: App): string {
+  return isCcxtBroker(app.broker) ? `live:${app.cfg.exchange.id}` : 'paper';
 }
 
 /** What the risk gate needs to know about the whole account right now. */
 export function riskState(app: App, symbol: string, lastTs: number, tfMs: number): RiskState {
   const equity = currentEquity(app);
+  if (getKv(app.db, 'account.key', 'paper') !== accountKey(app)) {
+    // First scan on this account (e.g. switched from paper to live): peak and day start from here.
+    setKv(app.db, 'account.key', accountKey(app));
+    setKv(app.db, 'account.peak', equity);
+    setKv(app.db, 'account.day', { day: Math.floor(lastTs / 86_400_000), equity });
+  }
   const peak = Math.max(getKv(app.db, 'account.peak', app.cfg.starting_balance), equity);
   setKv(app.db, 'account.peak', peak);
   const day = Math.floor(lastTs / 86_400_000);
@@ -78,7 +101,11 @@ export function riskState(app: App, symbol: string, lastTs: number, tfMs: number
     setKv(app.db, 'account.day', dayStart);
   }
   const open = openTrades(app.db);
-  const lastExit = app.db.prepare(`SELECT MAX(exit_ts) AS t FROM trades WHERE symbol=? AND status='closed'`).get(symbol) as { t: number | null };
+  // Candles since the exit candle, as the backtest counts them (exit_ts is wall-clock time live;
+  // rows from before exit_candle_ts existed fall back to the candle that closed before exit_ts).
+  const lastExit = app.db
+    .prepare(`SELECT MAX(COALESCE(exit_candle_ts, (CAST(exit_ts AS INTEGER) / CAST(? AS INTEGER)) * ? - ?)) AS t FROM trades WHERE symbol=? AND status='closed'`)
+    .get(tfMs, tfMs, tfMs, symbol) as { t: number | null };
   const tradesToday = (app.db.prepare(`SELECT COUNT(*) AS n FROM trades WHERE entry_candle_ts>=?`).get(day * 86_400_000) as { n: number }).n;
   return {
     equity,
@@ -87,53 +114,135 @@ export function riskState(app: App, symbol: string, lastTs: number, tfMs: number
     openPositions: open.length,
     exposure: open.reduce((a, t) => a + t.entry_price * t.quantity, 0),
     tradesToday,
-    candlesSinceExit: lastExit.t === null ? Infinity : Math.floor((lastTs - lastExit.t) / tfMs) + 1,
+    candlesSinceExit: lastExit.t === null ? Infinity : Math.round((lastTs - lastExit.t) / tfMs),
     paused: getKv(app.db, 'paused', false),
   };
 }
 
+/** Client order id of a trade's exit (binance allows 36 characters). */
+export function exitOrderId(tradeId: string): string {
+  return `tc-x-${tradeId}`.slice(0, 36);
+}
+
+interface ExitRow {
+  client_order_id: string;
+  trade_id: string;
+  symbol: string;
+  status: string;
+  reason: string | null;
+  ref_price: number | null;
+  candle_ts: number | null;
+}
+
 /**
- * Closes an open trade and queues the "trade completed" report, in one transaction guarded by
- * the trade's status (a second close of the same trade changes nothing). Paper exits use the
- * engine's cost model at the stop/target level or the last price; live exits place a market
- * order with a client order id derived from the trade id.
+ * Closes an open trade and queues the "trade completed" report. Paper exits use the engine's cost
+ * model at the stop/target level or the last price. Live exits place a market order whose client
+ * order id is derived from the trade id, looked up first, so a retry or a restart never sells
+ * twice; the decision (reason, price, candle) is stored with the order so that an exit whose
+ * answer was lost is finished as it was decided. A rejected exit is reported once and leaves the
+ * trade open (the next scan tries again).
  */
 export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; reason: ExitReason; exitCandleTs: number }): Promise<DetailedTradeMetric | null> {
+  if (!isCcxtBroker(app.broker)) {
+    return recordClose(app, t, { ref: x.ref, reason: x.reason, exitCandleTs: x.exitCandleTs, costs: app.cfg.costs });
+  }
+  const broker = app.broker;
+  const coid = exitOrderId(t.id);
+  const side = t.direction === 'LONG' ? 'sell' : 'buy';
+  app.db
+    .prepare(
+      `INSERT INTO orders (client_order_id, trade_id, purpose, symbol, side, amount, status, created_at, type, reason, ref_price, candle_ts) VALUES (?,?,'exit',?,?,?,'sending',?,'market',?,?,?)
+       ON CONFLICT(client_order_id) DO UPDATE SET status='sending', reason=excluded.reason, ref_price=excluded.ref_price, candle_ts=excluded.candle_ts, error=NULL
+       WHERE orders.status IN ('void','rejected')`,
+    )
+    .run(coid, t.id, t.symbol, side, t.quantity, app.now(), x.reason, x.ref, x.exitCandleTs);
+  let row = app.db.prepare('SELECT * FROM orders WHERE client_order_id=?').get(coid) as ExitRow;
+  let fill: CcxtFill | null;
+  try {
+    fill = await broker.findOrder(coid, t.symbol);
+    if (!fill) {
+      // Never reached the exchange: this decision is the one the order carries.
+      app.db.prepare(`UPDATE orders SET reason=?, ref_price=?, candle_ts=? WHERE client_order_id=?`).run(x.reason, x.ref, x.exitCandleTs, coid);
+      row = { ...row, reason: x.reason, ref_price: x.ref, candle_ts: x.exitCandleTs };
+      let amount = t.quantity;
+      if (side === 'sell') {
+        // Sell what the account holds of it at most (a fee taken in coins, dust): never more than ours.
+        const free = (await refreshLiveBalance(app, 0))?.assets[t.symbol.split('/')[0]]?.free;
+        if (free !== undefined && free < amount) amount = free;
+      }
+      fill = await broker.placeOrder({ clientOrderId: coid, symbol: t.symbol, side, amount, type: 'market', price: x.ref });
+    }
+    if (fill.status === 'canceled' && !(fill.amount > 0)) throw new OrderRejectedError(`the exchange cancelled exit order ${coid} before anything filled`, 'other');
+  } catch (e) {
+    if (!(e instanceof OrderRejectedError)) throw e; // outcome unknown: the row stays 'sending', resolved next scan
+    const msg = app.scrub(e.message);
+    app.db.prepare(`UPDATE orders SET status='rejected', error=? WHERE client_order_id=?`).run(msg, coid);
+    const key = `exit.rejected.${t.id}`;
+    if (!getKv(app.db, key, false)) {
+      setKv(app.db, key, true);
+      pushAll(app, 'order_rejected', alertMessage(app.fmt, { severity: 'CRITICAL', title: `exit of ${t.symbol} refused`, body: `Closing trade ${t.id} (${x.reason}) was rejected: ${msg}. The position stays open; the bot tries again at every scan. Check the exchange.` }));
+      app.outbox.kick();
+    }
+    app.log.error({ trade: t.id, err: msg }, 'exit order rejected');
+    return null;
+  }
+  return finishLiveClose(app, t, row, fill);
+}
+
+/** Records a live exit fill (found or placed) as the decided exit of the trade. */
+async function finishLiveClose(app: App, t: OpenTradeRow, row: ExitRow, fill: CcxtFill): Promise<DetailedTradeMetric | null> {
+  const costs = { fee: fill.fee / Math.max(1e-12, fill.price * fill.amount), slippage: 0 };
+  const before = liveBalance(app.db);
+  const fresh = await refreshLiveBalance(app, 0).catch(() => null);
+  // The report's "new balance" is the exchange's, after this exit.
+  const balanceAfter = fresh?.total ?? (before ? before.total + (fill.deltas[before.quote] ?? 0) : undefined);
+  return recordClose(app, t, {
+    ref: fill.price,
+    reason: (row.reason ?? 'MANUAL') as ExitReason,
+    exitCandleTs: row.candle_ts ?? Math.floor(app.now() / timeframeMs(app.cfg.timeframe)) * timeframeMs(app.cfg.timeframe),
+    costs,
+    fill,
+    balanceAfter,
+  });
+}
+
+/** Writes the close: trade, order, balance or ledger, report; one transaction guarded by the trade's status. */
+async function recordClose(
+  app: App,
+  t: OpenTradeRow,
+  x: { ref: number; reason: ExitReason; exitCandleTs: number; costs: { fee: number; slippage: number }; fill?: CcxtFill; balanceAfter?: number },
+): Promise<DetailedTradeMetric | null> {
   const tfMs = timeframeMs(app.cfg.timeframe);
   const pos = positionOf(t, tfMs);
-  let ref = x.ref;
-  let costs = app.cfg.costs;
-  if (app.broker.name !== 'paper') {
-    const coid = `tc-x-${t.id}`.slice(0, 36);
-    const side = pos.dir > 0 ? 'sell' : 'buy';
-    app.db
-      .prepare(`INSERT OR IGNORE INTO orders (client_order_id, trade_id, purpose, symbol, side, amount, status, created_at) VALUES (?,?,?,?,?,?,'sending',?)`)
-      .run(coid, t.id, 'exit', t.symbol, side, t.quantity, app.now());
-    const fill = (await app.broker.findOrder(coid, t.symbol)) ?? (await app.broker.placeOrder({ clientOrderId: coid, symbol: t.symbol, side, amount: t.quantity, type: 'market' }));
-    app.db.prepare(`UPDATE orders SET status='filled', exchange_order_id=?, price=?, fee=?, filled_at=? WHERE client_order_id=?`).run(fill.orderId, fill.price, fill.fee, fill.ts, coid);
-    ref = fill.price;
-    costs = { fee: fill.fee / Math.max(1e-12, fill.price * fill.amount), slippage: 0 };
-  }
   const balance = getBalance(app.db, app.cfg.starting_balance);
   const metric = closePosition(pos, {
-    ref,
+    ref: x.ref,
     reason: x.reason,
     ts: app.demo ? x.exitCandleTs + tfMs : app.now(),
     candles: Math.max(1, Math.round((x.exitCandleTs - t.entry_candle_ts) / tfMs)),
-    costs,
+    costs: x.costs,
     balanceBefore: balance + t.entry_fee,
     timeframeMs: tfMs,
     symbol: t.symbol,
     timeframe: app.cfg.timeframe,
   });
+  if (x.balanceAfter !== undefined) metric.balanceAfter = x.balanceAfter;
   const candles = loadCandles(app.db, t.symbol, app.cfg.timeframe, t.entry_candle_ts - 60 * tfMs, x.exitCandleTs + tfMs);
   const image = await tradeChart(app.chartsDir, app.log, metric, candles);
+  const fill = x.fill;
   const closed = app.db.transaction(() => {
     const r = app.db
-      .prepare(`UPDATE trades SET status='closed', exit_price=?, exit_ts=?, exit_reason=?, pnl=?, metric_json=? WHERE id=? AND status='open'`)
-      .run(metric.exitPrice, metric.exitTime, metric.exitReason, metric.pnl, JSON.stringify(metric), t.id);
+      .prepare(`UPDATE trades SET status='closed', exit_price=?, exit_ts=?, exit_reason=?, pnl=?, metric_json=?, exit_candle_ts=? WHERE id=? AND status='open'`)
+      .run(metric.exitPrice, metric.exitTime, metric.exitReason, metric.pnl, JSON.stringify(metric), x.exitCandleTs, t.id);
     if (r.changes !== 1) return false;
-    addToBalance(app.db, app.cfg.starting_balance, metric.pnl + t.entry_fee);
+    if (fill) {
+      app.db
+        .prepare(`UPDATE orders SET status='filled', exchange_order_id=?, price=?, fee=?, filled_at=?, amount=? WHERE client_order_id=?`)
+        .run(fill.orderId, fill.price, fill.fee, fill.ts, fill.amount, exitOrderId(t.id));
+      applyToLedger(app.db, fill.deltas, feeSlack(app, t.symbol, fill), app.now());
+    } else {
+      addToBalance(app.db, app.cfg.starting_balance, metric.pnl + t.entry_fee);
+    }
     for (const a of app.adapters) if (a.pushChatId) enqueue(app.db, { adapter: a.name, chatId: a.pushChatId, kind: 'trade_completed', message: tradeCompletedMessage(app.fmt, metric, image) }, app.now());
     return true;
   })();
@@ -142,23 +251,91 @@ export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; re
   return closed ? metric : null;
 }
 
-/** Watches one open trade against the candles closed since it was last checked. */
-async function watchTrade(app: App, t: OpenTradeRow, candles: Candle[], exitSignal: boolean): Promise<void> {
+/**
+ * Live exits whose outcome is not known (the answer was lost, or the process died between "sent"
+ * and "recorded"): found on the exchange by client order id -> recorded as decided; not there ->
+ * marked void, the trade stays open and the watch decides again. Run on start and before each scan.
+ */
+export async function resolvePendingExits(app: App): Promise<{ recorded: number; voided: number }> {
+  const out = { recorded: 0, voided: 0 };
+  if (!isCcxtBroker(app.broker)) return out;
+  const rows = app.db.prepare(`SELECT * FROM orders WHERE purpose='exit' AND status='sending'`).all() as ExitRow[];
+  for (const row of rows) {
+    const t = app.db.prepare(`SELECT * FROM trades WHERE id=?`).get(row.trade_id) as OpenTradeRow | undefined;
+    if (!t || t.status !== 'open') {
+      app.db.prepare(`UPDATE orders SET status='void' WHERE client_order_id=? AND status='sending'`).run(row.client_order_id);
+      continue;
+    }
+    const fill = await app.broker.findOrder(row.client_order_id, row.symbol);
+    if (fill && fill.amount > 0) {
+      await finishLiveClose(app, t, row, fill);
+      out.recorded++;
+    } else {
+      app.db.prepare(`UPDATE orders SET status='void' WHERE client_order_id=? AND status='sending'`).run(row.client_order_id);
+      out.voided++;
+    }
+  }
+  if (out.recorded || out.voided) app.log.info(out, 'unfinished exits resolved');
+  return out;
+}
+
+/**
+ * Watches one open trade against the candles closed since it was last checked: stop and target
+ * on each candle in turn, then the trailing stop moves (after the candle, so a candle never
+ * triggers the stop it just moved), then exit signal and time stop on the latest candle.
+ */
+async function watchTrade(app: App, t: OpenTradeRow, candles: Candle[], atr: ArrayLike<number>, exitSignal: boolean): Promise<void> {
   const tfMs = timeframeMs(app.cfg.timeframe);
   const pos = positionOf(t, tfMs);
-  for (const c of candles) {
+  const risk = effectiveRisk(app);
+  const trail = risk.trailing_stop_atr ?? 0;
+  for (let j = 0; j < candles.length; j++) {
+    const c = candles[j];
     if (c.ts <= t.checked_ts) continue;
     const hit = stopOrTarget(pos, c.open, c.high, c.low);
     if (hit) {
       await closeTrade(app, t, { ref: hit.ref, reason: hit.reason, exitCandleTs: c.ts });
       return;
     }
-    app.db.prepare('UPDATE trades SET checked_ts=? WHERE id=?').run(c.ts, t.id);
+    if (trail > 0) {
+      const a = Number.isFinite(atr[j]) && atr[j] > 0 ? atr[j] : pos.decision.atr;
+      const level = pos.dir > 0 ? c.high - trail * a : c.low + trail * a;
+      if (pos.dir > 0 ? level > pos.stop : level < pos.stop) {
+        app.log.info({ trade: t.id, from: pos.stop, to: level }, 'trailing stop moved');
+        pos.stop = level;
+        t.stop = level;
+      }
+    }
+    app.db.prepare(`UPDATE trades SET checked_ts=?, stop=? WHERE id=? AND status='open'`).run(c.ts, pos.stop, t.id);
+    t.checked_ts = c.ts;
   }
   const last = candles[candles.length - 1];
   const held = Math.round((last.ts - t.entry_candle_ts) / tfMs);
   if (exitSignal) await closeTrade(app, t, { ref: last.close, reason: 'SIGNAL', exitCandleTs: last.ts });
-  else if (held >= effectiveRisk(app).max_hold_candles) await closeTrade(app, t, { ref: last.close, reason: 'TIMEOUT', exitCandleTs: last.ts });
+  else if (held >= risk.max_hold_candles) await closeTrade(app, t, { ref: last.close, reason: 'TIMEOUT', exitCandleTs: last.ts });
+}
+
+/**
+ * The faster watch (scan.watch_schedule): every open position's stop and target against the live
+ * price, between candle closes. Exits at the price seen; trailing and time stops stay with the
+ * candle scans. Returns how many positions it closed.
+ */
+export async function watchPositions(app: App): Promise<number> {
+  const tfMs = timeframeMs(app.cfg.timeframe);
+  let closed = 0;
+  for (const t of openTrades(app.db)) {
+    try {
+      const price = await app.source.lastPrice(t.symbol);
+      const long = t.direction === 'LONG';
+      const reason: ExitReason | null = long ? (price <= t.stop ? 'STOP_LOSS' : price >= t.target ? 'TAKE_PROFIT' : null) : price >= t.stop ? 'STOP_LOSS' : price <= t.target ? 'TAKE_PROFIT' : null;
+      if (!reason) continue;
+      const candleTs = app.demo ? (lastCandles(app.db, t.symbol, app.cfg.timeframe, 1)[0]?.ts ?? t.checked_ts) : Math.floor(app.now() / tfMs) * tfMs;
+      if (await closeTrade(app, t, { ref: price, reason, exitCandleTs: candleTs })) closed++;
+    } catch (e) {
+      app.log.error({ trade: t.id, err: app.scrub(String(e)) }, 'watch failed');
+    }
+  }
+  return closed;
 }
 
 export interface ScanOutcome {
@@ -168,13 +345,30 @@ export interface ScanOutcome {
 }
 
 /**
+ * The candles a decision may see: closed ones only. The exchange source already drops the candle
+ * still forming; this guards the cache against any other writer. (The demo market's clock is its
+ * own, so its candles are all closed by construction.)
+ */
+export function closedCandles(app: App, symbol: string, n = LIVE_WINDOW): Candle[] {
+  const tfMs = timeframeMs(app.cfg.timeframe);
+  const cs = lastCandles(app.db, symbol, app.cfg.timeframe, n);
+  if (app.demo) return cs;
+  const now = app.now();
+  let end = cs.length;
+  while (end > 0 && cs[end - 1].ts + tfMs > now) end--;
+  return end === cs.length ? cs : cs.slice(0, end);
+}
+
+/**
  * The live clock of the one engine: on a closed candle, the same features, strategy signal,
  * decision and risk gate as the backtest, then a proposal for the human (or auto-approval).
+ * Each closed candle is decided once per symbol (remembered in SQLite), so a faster scan
+ * schedule or a restart never proposes twice on the same candle.
  */
 export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome> {
   const tf = app.cfg.timeframe;
   const tfMs = timeframeMs(tf);
-  const candles = lastCandles(app.db, symbol, tf, LIVE_WINDOW);
+  const candles = closedCandles(app, symbol);
   if (candles.length < WARMUP + 2) return { symbol, action: 'warmup', detail: `${candles.length}/${WARMUP + 2} candles` };
   const series = seriesFromCandles(symbol, tf, candles);
   const f = computeFeatures(series);
@@ -187,21 +381,35 @@ export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome>
   const open = openTrades(app.db).find((t) => t.symbol === symbol);
   if (open) {
     const sig = strategy.signal(f, i, open.direction === 'LONG' ? 1 : -1, state, ctx);
-    await watchTrade(app, open, candles, sig === EXIT);
+    await watchTrade(app, open, candles, f.atr, sig === EXIT);
     return { symbol, action: 'waiting', detail: 'position open' };
   }
   if (pendingProposals(app).some((p) => p.symbol === symbol)) return { symbol, action: 'waiting', detail: 'proposal pending' };
+  const decidedKey = `scan.decided.${symbol}.${tf}`;
+  if (candles[i].ts <= getKv(app.db, decidedKey, -1)) return { symbol, action: 'none', detail: 'candle already decided' };
+  const decided = () => setKv(app.db, decidedKey, candles[i].ts);
 
   const sig = strategy.signal(f, i, 0, state, ctx);
-  if (sig !== OPEN_LONG && sig !== OPEN_SHORT) return { symbol, action: 'none' };
+  if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
+    decided();
+    return { symbol, action: 'none' };
+  }
   const settings = { atrStopMult: risk.atr_stop_mult, atrTargetMult: risk.atr_target_mult };
   const decision = describeEntry(f, i, sig === OPEN_LONG ? 1 : -1, strategy.name, candles[i].ts, settings);
+  if (isCcxtBroker(app.broker) && !liveBalance(app.db)) {
+    const reason = 'the exchange balance is not known yet (it did not answer); no trade is sized on a guess';
+    recordRefusal(app.db, symbol, reason, app.now());
+    decided();
+    return { symbol, action: 'refused', detail: reason };
+  }
   const g = gate(decision, riskState(app, symbol, candles[i].ts, tfMs), risk);
   if (!g.ok) {
     recordRefusal(app.db, symbol, g.reason, app.now());
+    decided();
     return { symbol, action: 'refused', detail: g.reason };
   }
   const p = await createProposal(app, { symbol, decision, quantity: g.quantity, candles, tfMs });
+  decided();
   const auto = autoApprove(app);
   if (auto.on && decision.confidence >= auto.min) await approveProposal(app, p.id, 'auto');
   return { symbol, action: 'proposal', detail: p.id };
@@ -212,9 +420,24 @@ export function autoApprove(app: App): { on: boolean; min: number } {
   return getKv(app.db, 'autoapprove', { on: app.cfg.approval.auto_approve, min: app.cfg.approval.auto_min_confidence });
 }
 
-/** One full scan: expire, retry approved-but-unfilled orders, then every symbol in turn. */
+/**
+ * One full scan: expire proposals, finish exits and approved orders left unfinished, refresh the
+ * live balance, then every symbol in turn.
+ */
 export async function scanAll(app: App): Promise<ScanOutcome[]> {
   expireDue(app);
+  if (isCcxtBroker(app.broker)) {
+    try {
+      await resolvePendingExits(app);
+    } catch (e) {
+      app.log.warn({ err: app.scrub(String(e)) }, 'could not resolve unfinished exits; retrying next scan');
+    }
+    try {
+      await refreshLiveBalance(app);
+    } catch (e) {
+      app.log.warn({ err: app.scrub(String(e)) }, 'balance refresh failed; using the last known balance');
+    }
+  }
   for (const p of pendingProposals(app).filter((x) => x.status === 'approved')) {
     try {
       await executeApproved(app, p.id);

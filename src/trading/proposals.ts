@@ -7,8 +7,9 @@ import type { Candle } from '../market/types.js';
 import { proposalChart } from '../render/chart-files.js';
 import { str } from '../render/template.js';
 import { fillMessage, proposalMessage, simpleMessage } from '../render/views.js';
-import { addToBalance } from './account.js';
-import { OrderRejectedError } from './broker.js';
+import { addToBalance, applyToLedger, getLedger, refreshLiveBalance } from './account.js';
+import { OrderRejectedError, type OrderFill } from './broker.js';
+import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 
 export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
 
@@ -176,7 +177,13 @@ export async function approveProposal(app: App, id: string, by: string): Promise
   })();
   if (outcome !== 'won') return outcome;
   app.log.info({ id, by }, 'proposal approved');
-  await executeApproved(app, id);
+  try {
+    await executeApproved(app, id);
+  } catch (e) {
+    // Not placed (or not known to be placed) yet: it stays approved and the next scan finishes it,
+    // looking the order up by its client id first, so it can never be placed twice.
+    return { ok: true, notice: `Approved ✅ ${id}, but the exchange did not answer (${app.scrub((e as Error)?.message ?? String(e)).slice(0, 160)}). The order is retried at the next scan.` };
+  }
   const p = getProposal(app, id)!;
   if (p.status === 'failed') return { ok: false, notice: str(L, 'status_failed', { by, error: p.note ?? '' }) };
   return { ok: true, notice: str(L, 'notice_approved', { id }) };
@@ -219,18 +226,34 @@ export function expireDue(app: App): number {
  * Places the order of an approved proposal and records the fill. The client order id is derived
  * from the proposal id and the broker is asked for it first, so running this again after a crash
  * (between "order sent" and "order recorded") finds the order instead of placing a second one.
+ *
+ * Live limit orders may rest on the book: the order is then recorded as open, the proposal stays
+ * approved, and every scan looks again (and cancels it once the proposal's time is up).
  */
 export async function executeApproved(app: App, id: string): Promise<void> {
   const p = getProposal(app, id);
   if (!p || p.status !== 'approved') return;
   const coid = clientOrderId(p.id);
   const side = p.direction === 'LONG' ? 'buy' : 'sell';
+  const live = isCcxtBroker(app.broker);
+  // Paper fills are market fills with the engine's cost model, whatever the live order type.
+  const type = live ? app.cfg.exchange.order_type : 'market';
   app.db
-    .prepare(`INSERT OR IGNORE INTO orders (client_order_id, proposal_id, purpose, symbol, side, amount, status, created_at) VALUES (?,?,?,?,?,?,'sending',?)`)
-    .run(coid, p.id, 'entry', p.symbol, side, p.quantity, app.now());
-  let fill;
+    .prepare(`INSERT OR IGNORE INTO orders (client_order_id, proposal_id, purpose, symbol, side, amount, status, created_at, type, ref_price, candle_ts) VALUES (?,?,?,?,?,?,'sending',?,?,?,?)`)
+    .run(coid, p.id, 'entry', p.symbol, side, p.quantity, app.now(), type, p.entry, p.candle_ts);
+  let fill: OrderFill | CcxtFill;
   try {
-    fill = (await app.broker.findOrder(coid, p.symbol)) ?? (await app.broker.placeOrder({ clientOrderId: coid, symbol: p.symbol, side, amount: p.quantity, type: app.cfg.exchange.order_type }));
+    // The decision price is the limit of a limit order and, for a market order, the reference
+    // the broker checks the market's minimum order value against.
+    fill = (await app.broker.findOrder(coid, p.symbol)) ?? (await app.broker.placeOrder({ clientOrderId: coid, symbol: p.symbol, side, amount: p.quantity, type, price: p.entry }));
+    if (live && isResting(fill)) {
+      const done = await workingOrder(app, p, coid, fill as CcxtFill);
+      if (!done) return;
+      fill = done;
+    }
+    if (live && (fill as CcxtFill).status === 'canceled' && !(fill.amount > 0)) {
+      throw new OrderRejectedError(`the exchange cancelled order ${coid} before anything filled`, 'other');
+    }
   } catch (e) {
     if (e instanceof OrderRejectedError) {
       const msg = app.scrub(e.message);
@@ -241,15 +264,70 @@ export async function executeApproved(app: App, id: string): Promise<void> {
         pushAll(app, 'order_rejected', simpleMessage('⚠️', `Order for ${p.symbol} (${p.id}) was rejected: ${msg}. Nothing else changed.`));
       })();
       app.outbox.kick();
+      app.log.warn({ id, reason: e.reason, err: msg }, 'order rejected');
       return;
     }
     // Transient: the proposal stays `approved`; the next scan or restart retries it.
     app.log.warn({ id, err: app.scrub(String(e)) }, 'order not placed yet; will retry');
     throw e;
   }
+  if (live) {
+    const bal = await refreshLiveBalance(app, 0).catch((e) => (app.log.warn({ err: app.scrub(String(e)) }, 'balance refresh failed'), null));
+    const f = fill as CcxtFill;
+    if (bal && !f.feeKnown && side === 'buy') {
+      // Found by lookup after a crash: the answer carries no fee, so how many coins arrived is not
+      // known. The ledger knows what the account held before this fill; the coins beyond that
+      // arrived with it, and the shortfall is the fee taken in coins (binance's default without BNB).
+      const base = p.symbol.split('/')[0];
+      const before = getLedger(app.db)?.assets[base];
+      const arrived = before === undefined ? undefined : (bal.assets[base]?.total ?? 0) - before;
+      // Plausible only as a fee of at most 1%; anything else means other changes, so stay unknown.
+      if (arrived !== undefined && arrived < f.amount && arrived >= f.amount * 0.99) {
+        const coinFee = f.amount - arrived;
+        fill = { ...f, baseFee: coinFee, fee: coinFee * f.price, feeKnown: true, deltas: { ...f.deltas, [base]: (f.deltas[base] ?? 0) - coinFee } };
+      }
+    }
+  }
+  recordEntry(app, p, coid, fill);
+}
+
+function isResting(f: OrderFill | CcxtFill): boolean {
+  return 'status' in f && f.status === 'open';
+}
+
+/**
+ * A live limit order on the book. Recorded as open; once the proposal's time is up it is
+ * cancelled, and whatever filled by then becomes the trade. Returns the fill to record, or null
+ * while there is nothing to record yet.
+ */
+async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFill): Promise<CcxtFill | null> {
+  if (!isCcxtBroker(app.broker)) return fill;
+  const first = app.db.prepare(`UPDATE orders SET status='open', exchange_order_id=? WHERE client_order_id=? AND status='sending'`).run(fill.orderId, coid);
+  if (first.changes === 1) {
+    pushAll(app, 'order_open', simpleMessage('⏳', `Limit order for ${p.symbol} (${p.id}) is on the book at ${app.fmt.price(p.entry)}; it is cancelled if not filled by ${app.fmt.dateTime(p.expires_at)}.`));
+    app.outbox.kick();
+  }
+  if (app.now() < p.expires_at) return null;
+  const final = (await app.broker.cancelOrder(coid, p.symbol)) ?? fill;
+  if (final.amount > 0) return final; // partly filled: that part is the trade
+  app.db.transaction(() => {
+    const note = 'limit order not filled in time; cancelled';
+    app.db.prepare(`UPDATE proposals SET status='expired', note=? WHERE id=? AND status='approved'`).run(note, p.id);
+    app.db.prepare(`UPDATE orders SET status='cancelled' WHERE client_order_id=?`).run(coid);
+    enqueueEdits(app, { ...p, status: 'expired' });
+    pushAll(app, 'order_cancelled', simpleMessage('⌛', `Limit order for ${p.symbol} (${p.id}) was not filled by ${app.fmt.dateTime(p.expires_at)} and was cancelled. Nothing else changed.`));
+  })();
+  app.outbox.kick();
+  return null;
+}
+
+/** Records an entry fill: proposal executed, order filled, trade opened, chat told, in one transaction. */
+function recordEntry(app: App, p: ProposalRow, coid: string, fill: OrderFill | CcxtFill): void {
   const decision = JSON.parse(p.decision_json) as Decision;
   const tradeId = `T${p.id.slice(1)}`;
-  const now = app.now();
+  const live = 'deltas' in fill;
+  // A live buy whose fee was taken in coins holds less than it bought; that is what an exit can sell.
+  const held = live ? fill.amount - fill.baseFee : fill.amount;
   app.db.transaction(() => {
     const done = app.db.prepare(`UPDATE proposals SET status='executed' WHERE id=? AND status='approved'`).run(p.id);
     if (done.changes !== 1) return; // someone else recorded it first
@@ -263,18 +341,32 @@ export async function executeApproved(app: App, id: string): Promise<void> {
         `INSERT INTO trades (id, proposal_id, symbol, direction, strategy, quantity, entry_price, entry_ts, entry_fee, entry_slippage, stop, target, leverage, entry_candle_ts, checked_ts, decision_json)
          VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       )
-      .run(tradeId, p.id, p.symbol, p.direction, p.strategy, fill.amount, fill.price, fill.ts, fill.fee, Math.abs(shift) * fill.amount, p.stop + shift, p.target + shift, app.cfg.risk.leverage, p.candle_ts, p.candle_ts, p.decision_json);
-    addToBalance(app.db, app.cfg.starting_balance, -fill.fee);
+      .run(tradeId, p.id, p.symbol, p.direction, p.strategy, held, fill.price, fill.ts, fill.fee, Math.abs(shift) * fill.amount, p.stop + shift, p.target + shift, app.cfg.risk.leverage, p.candle_ts, p.candle_ts, p.decision_json);
+    if (live) {
+      applyToLedger(app.db, fill.deltas, feeSlack(app, p.symbol, fill), app.now());
+    } else {
+      addToBalance(app.db, app.cfg.starting_balance, -fill.fee);
+    }
     enqueueEdits(app, { ...p, status: 'executed' }, fill.price);
     pushAll(
       app,
       'fill',
-      fillMessage(app.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: fill.amount, price: fill.price, fee: fill.fee, stop: p.stop + shift, target: p.target + shift, broker: app.broker.name, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
+      fillMessage(app.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: held, price: fill.price, fee: fill.fee, stop: p.stop + shift, target: p.target + shift, broker: app.broker.name, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
     );
+    app.log.info({ id: p.id, tradeId, price: fill.price, amount: fill.amount }, 'order filled');
   })();
   app.outbox.kick();
-  app.log.info({ id, tradeId, price: fill.price, amount: fill.amount }, 'order filled');
-  void now;
+}
+
+/**
+ * How far the ledger may be off for a fill whose fees the exchange did not tell (a lookup after a
+ * crash): the configured fee rate, in the asset a fee on that side is usually taken in.
+ */
+export function feeSlack(app: App, symbol: string, fill: CcxtFill): Record<string, number> {
+  if (fill.feeKnown) return {};
+  const [base, quote] = symbol.split('/');
+  const rate = Math.max(app.cfg.costs.fee, 0.001);
+  return fill.side === 'buy' ? { [base]: fill.amount * rate } : { [quote]: fill.amount * fill.price * rate };
 }
 
 /** Queues a message to every adapter's push chat (inside the caller's transaction when there is one). */

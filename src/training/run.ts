@@ -259,6 +259,9 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
       db.prepare(`UPDATE training_runs SET status='stopped' WHERE id=?`).run(runId);
       throw new TrainingStopped(cp.nextCycle);
     }
+    // Let the event loop breathe between cycles: signals, chat commands (/status, /stop_training)
+    // and the outbox keep working while a long run trains in this thread.
+    await new Promise((r) => setImmediate(r));
     const c = plan[k];
     // Load this cycle's candles (plus warm-up) only: memory stays bounded on long 1-minute runs.
     const outputs = await Promise.all(
