@@ -1,13 +1,60 @@
 import type { Command } from '../src/chat/command.js';
+import type { CommandSpec } from '../src/chat/types.js';
+import { agent, agents } from './agents.js';
 import { approve } from './approve.js';
 import { autoapprove } from './autoapprove.js';
-import { help } from './help.js';
+import { backtest } from './backtest.js';
+import { balance } from './balance.js';
+import { chart } from './chart.js';
+import { close } from './close.js';
+import { daily, weekly } from './daily.js';
+import { describe, help } from './help.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
+import { pnl } from './pnl.js';
+import { positions } from './positions.js';
 import { reject } from './reject.js';
+import { set, settings } from './settings.js';
 import { start } from './start.js';
 import { status } from './status.js';
 import { stopTraining, train } from './train.js';
+import { trades } from './trades.js';
 
 /** Every chat command, in the order /help and the platforms' menus show them. */
-export const COMMANDS: Command[] = [start, help, status, train, stopTraining, pending, approve, reject, pause, resume, autoapprove];
+export const COMMANDS: Command[] = [
+  start,
+  help,
+  status,
+  agents,
+  agent,
+  positions,
+  trades,
+  pnl,
+  daily,
+  weekly,
+  balance,
+  chart,
+  pending,
+  approve,
+  reject,
+  close,
+  pause,
+  resume,
+  autoapprove,
+  settings,
+  set,
+  train,
+  stopTraining,
+  backtest,
+];
+
+/**
+ * What the adapters need to register the commands (Telegram's menu, Discord's slash commands with
+ * typed options), with descriptions in the bot's language.
+ */
+export function commandSpecs(lang = 'en', commands: Command[] = COMMANDS): CommandSpec[] {
+  return commands.map((c) => ({ name: c.name, description: describe(lang, c), usage: c.usage, ...(c.options ? { options: c.options } : {}) }));
+}
+
+/** The English specs; main.ts and test/support/app.ts should pass `commandSpecs(cfg.language)` to `adapter.start`. */
+export const COMMAND_SPECS: CommandSpec[] = commandSpecs('en');

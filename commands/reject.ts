@@ -1,6 +1,7 @@
-import { UsageError, type Command } from '../src/chat/command.js';
+import type { Command } from '../src/chat/command.js';
 import { simpleMessage } from '../src/render/views.js';
 import { rejectProposal } from '../src/trading/proposals.js';
+import { usage } from './args.js';
 
 export const reject: Command = {
   name: 'reject',
@@ -8,9 +9,10 @@ export const reject: Command = {
   usage: '/reject <id>',
   details: 'Same as pressing ❌ Reject under the proposal.',
   role: 'trader',
+  options: [{ name: 'id', description: 'the proposal id shown in the proposal', type: 'string', required: true }],
   run(ctx) {
     const id = ctx.args[0];
-    if (!id || ctx.args.length > 1 || !/^[\w-]{2,40}$/.test(id)) throw new UsageError('give the proposal id shown in the proposal');
+    if (!id || ctx.args.length > 1 || !/^[\w-]{2,40}$/.test(id)) throw usage(ctx.app, 'err_proposal_id');
     const r = rejectProposal(ctx.app, id, `${ctx.user.name} (${ctx.adapter})`);
     ctx.reply(simpleMessage(r.ok ? '👍' : 'ℹ️', r.notice));
   },

@@ -1,20 +1,21 @@
 import type { Command } from '../src/chat/command.js';
-import { renderTemplate } from '../src/render/template.js';
+import { renderTemplate, str } from '../src/render/template.js';
 
 export const start: Command = {
   name: 'start',
   description: 'Introduction and what to try first',
   usage: '/start',
   role: 'viewer',
+  options: [],
   run(ctx) {
     const { cfg } = ctx.app;
     ctx.reply({
       rich: renderTemplate(cfg.language, 'start', {
         mode: cfg.mode,
-        market: ctx.app.demo ? 'demo (seeded)' : cfg.exchange.id,
+        market: ctx.app.demo ? str(cfg.language, 'market_demo') : cfg.exchange.id,
         symbols: cfg.symbols.join(', '),
         user: ctx.user.name,
-        role: ctx.role,
+        role: str(cfg.language, ctx.role === 'trader' ? 'role_trader' : 'role_viewer'),
       }),
     });
   },

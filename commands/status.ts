@@ -1,18 +1,29 @@
+import type { App } from '../src/app/context.js';
 import type { Command } from '../src/chat/command.js';
-import { str } from '../src/render/template.js';
-import { renderTemplate } from '../src/render/template.js';
+import { renderTemplate, str } from '../src/render/template.js';
 import { recentRefusals } from '../src/store/audit.js';
 import { getKv } from '../src/store/kv.js';
 import { getBalance, openTrades } from '../src/trading/account.js';
 import { autoApprove, currentEquity, lastPrices } from '../src/trading/live.js';
 import { pendingProposals } from '../src/trading/proposals.js';
+import { maxArgs, t } from './args.js';
+
+/** The trainer's state in the chat's language. */
+function trainingLine(app: App, L: string): string {
+  const cur = app.trainer.current();
+  if (cur) return str(L, 'status_training_running', { runId: cur.runId, done: cur.done, total: cur.total });
+  const l = app.trainer.latest();
+  return l ? str(L, 'status_training_last', { runId: l.id, status: l.status, done: l.done, total: l.total }) : str(L, 'status_training_none');
+}
 
 export const status: Command = {
   name: 'status',
   description: 'What the crew is doing: positions, proposals, scans, training, balance',
   usage: '/status',
   role: 'viewer',
+  options: [],
   run(ctx) {
+    maxArgs(ctx, 0);
     const { app } = ctx;
     const { cfg, fmt, db } = app;
     const L = cfg.language;
@@ -26,32 +37,32 @@ export const status: Command = {
       .map((t) => {
         const p = prices[t.symbol];
         const upnl = p === undefined ? 0 : (t.direction === 'LONG' ? 1 : -1) * (p - t.entry_price) * t.quantity;
-        return `• ${t.id} ${t.direction} ${t.symbol} ${fmt.qty(t.quantity)} @ ${fmt.price(t.entry_price)} → ${p === undefined ? '–' : fmt.price(p)} (${fmt.signed(upnl)})`;
+        return str(L, 'status_open_line', { id: t.id, direction: t.direction, symbol: t.symbol, qty: fmt.qty(t.quantity), entry: fmt.price(t.entry_price), price: p === undefined ? '–' : fmt.price(p), upnl: fmt.signed(upnl) });
       })
       .join('\n');
-    const pendingList = pending.map((p) => `• ${p.id} ${p.direction} ${p.symbol} @ ${fmt.price(p.entry)} · ${p.status} · expires ${fmt.dateTime(p.expires_at)}`).join('\n');
+    const pendingList = pending.map((p) => str(L, 'status_pending_line', { id: p.id, direction: p.direction, symbol: p.symbol, entry: fmt.price(p.entry), status: p.status, expires: fmt.dateTime(p.expires_at) })).join('\n');
     const refusals = recentRefusals(db, 3)
-      .map((r) => `• ${fmt.shortDate(r.ts)} ${r.symbol}: ${r.reason}`)
+      .map((r) => str(L, 'refusal_line', { time: fmt.shortDate(r.ts), symbol: r.symbol, reason: r.reason }))
       .join('\n');
     ctx.reply({
       rich: renderTemplate(L, 'status', {
         time: fmt.dateTime(app.now()),
         mode: cfg.mode,
-        market: app.demo ? `demo (seed ${cfg.demo.seed}, 1 candle / ${cfg.demo.candle_every_seconds}s)` : cfg.exchange.id,
+        market: app.demo ? t(app, 'market_demo_status', { seed: cfg.demo.seed, seconds: cfg.demo.candle_every_seconds }) : cfg.exchange.id,
         timeframe: cfg.timeframe,
         symbols: cfg.symbols.join(', '),
         balance: fmt.money(getBalance(db, cfg.starting_balance)),
         equity: fmt.money(equity),
         todayPnl: `${fmt.signed(equity - day.equity)} (${fmt.signedPct(day.equity ? equity / day.equity - 1 : 0)})`,
         paused: getKv(db, 'paused', false) ? str(L, 'paused') : str(L, 'running'),
-        autoApprove: auto.on ? `ON ≥ ${fmt.pct(auto.min, 0)}` : 'OFF',
+        autoApprove: auto.on ? str(L, 'auto_on', { min: fmt.pct(auto.min, 0) }) : str(L, 'off'),
         openCount: open.length,
         openList: openList || str(L, 'no_positions'),
         pendingCount: pending.length,
         pendingList: pendingList || str(L, 'no_pending'),
-        lastScan: app.scans.last ? fmt.dateTime(app.scans.last) : 'not yet',
-        nextScan: app.scans.next ? fmt.dateTime(app.scans.next) : 'not scheduled',
-        training: app.trainer.describe(),
+        lastScan: app.scans.last ? fmt.dateTime(app.scans.last) : str(L, 'not_yet'),
+        nextScan: app.scans.next ? fmt.dateTime(app.scans.next) : str(L, 'not_scheduled'),
+        training: trainingLine(app, L),
         refusals: refusals || str(L, 'none'),
       }),
     });

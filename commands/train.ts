@@ -1,9 +1,10 @@
-import { parseIntArg, UsageError, type Command, type CommandContext } from '../src/chat/command.js';
+import type { Command, CommandContext } from '../src/chat/command.js';
 import { str } from '../src/render/template.js';
 import { simpleMessage } from '../src/render/views.js';
 import { candleCount } from '../src/store/candles.js';
 import { timeframeMs } from '../src/market/timeframe.js';
 import type { Reporter } from '../src/training/trainer.js';
+import { intArg, t, usage } from './args.js';
 
 function reporterFor(ctx: CommandContext): Reporter {
   return { send: (m) => ctx.reply(m), edit: (id, m) => ctx.edit(id, m) };
@@ -21,14 +22,14 @@ export const train: Command = {
     const sub = ctx.args[0]?.toLowerCase();
     const cur = app.trainer.current();
     if (sub === 'status') {
-      if (cur) ctx.reply(simpleMessage('🎓', str(L, 'train_busy', { runId: cur.runId, done: cur.done, total: cur.total })));
+      if (cur) ctx.reply(simpleMessage('', str(L, 'train_busy', { runId: cur.runId, done: cur.done, total: cur.total })));
       else {
         const l = app.trainer.latest();
         if (!l) ctx.reply(simpleMessage('', str(L, 'train_none')));
         else {
           const p = l.result?.final.portfolio;
-          const res = p ? ` · return ${app.fmt.signedPct(p.totalReturn)}, Sharpe ${app.fmt.num(p.sharpe)}, ${p.trades} trades, win rate ${app.fmt.pct(p.winRate, 0)}` : '';
-          ctx.reply(simpleMessage('🎓', `Last run ${l.id}: ${l.status}, ${l.done}/${l.total} cycles${res}`));
+          const result = p ? t(app, 'train_last_result', { ret: app.fmt.signedPct(p.totalReturn), sharpe: app.fmt.num(p.sharpe), trades: p.trades, winRate: app.fmt.pct(p.winRate, 0) }) : '';
+          ctx.reply(simpleMessage('', t(app, 'train_last', { runId: l.id, status: l.status, done: l.done, total: l.total, result })));
         }
       }
       return;
@@ -39,20 +40,20 @@ export const train: Command = {
     }
     if (sub === 'resume') {
       const id = app.trainer.interrupted();
-      if (!id) throw new UsageError('there is no interrupted run to resume');
+      if (!id) throw usage(app, 'err_train_resume');
       app.trainer.resume(id, reporterFor(ctx));
-      ctx.reply(simpleMessage('🎓', `Resuming training ${id} from its last checkpoint.`));
+      ctx.reply(simpleMessage('', t(app, 'train_resuming', { runId: id })));
       return;
     }
-    if (ctx.args.length > 3) throw new UsageError('too many arguments');
-    const days = parseIntArg(ctx.args[0], 'days', 1, 3650) ?? app.cfg.training.days_back;
+    if (ctx.args.length > 3) throw usage(app, 'err_too_many');
+    const days = intArg(app, ctx.args[0], 'days', 1, 3650) ?? app.cfg.training.days_back;
     let symbols = app.cfg.symbols;
     if (ctx.args[1]) {
       symbols = ctx.args[1].split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
       const unknown = symbols.filter((s) => !app.cfg.symbols.includes(s));
-      if (unknown.length) throw new UsageError(`unknown symbol ${unknown.join(', ')} (the crew trades ${app.cfg.symbols.join(', ')})`);
+      if (unknown.length) throw usage(app, 'err_train_symbol', { value: unknown.join(', '), symbols: app.cfg.symbols.join(', ') });
     }
-    const cycleHours = parseIntArg(ctx.args[2], 'cycle_hours', 1, 24 * 365) ?? app.cfg.training.cycle_size_hours;
+    const cycleHours = intArg(app, ctx.args[2], 'cycle_hours', 1, 24 * 365) ?? app.cfg.training.cycle_size_hours;
     const tfMs = timeframeMs(app.cfg.timeframe);
     const need = Math.ceil((days * 86_400_000) / tfMs);
     const have = Math.min(...symbols.map((s) => candleCount(app.db, s, app.cfg.timeframe)));
@@ -70,12 +71,13 @@ export const stopTraining: Command = {
   description: 'Stop the running training after its current cycle (checkpointed)',
   usage: '/stop_training',
   role: 'trader',
+  options: [],
   run(ctx) {
     const cur = ctx.app.trainer.current();
     if (!ctx.app.trainer.stop() || !cur) {
-      ctx.reply(simpleMessage('ℹ️', 'No training is running.'));
+      ctx.reply(simpleMessage('', t(ctx.app, 'training_not_running')));
       return;
     }
-    ctx.reply(simpleMessage('⏹️', `Stopping training ${cur.runId} after cycle ${cur.done + 1}/${cur.total}…`));
+    ctx.reply(simpleMessage('', t(ctx.app, 'training_stopping', { runId: cur.runId, next: cur.done + 1, total: cur.total })));
   },
 };

@@ -1,4 +1,5 @@
-import { COMMANDS } from '../commands/index.js';
+import { COMMANDS, commandSpecs } from '../commands/index.js';
+import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   }
 
   const router = createRouter(app, COMMANDS);
-  const specs = COMMANDS.map((c) => ({ name: c.name, description: c.description, usage: c.usage }));
+  const specs = commandSpecs(cfg.language);
   for (const a of adapters) {
     try {
       await a.start(router, specs);
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   }
 
   const scheduler = startScheduler(app);
+  const reportJobs = startReportJobs(app);
   // The first scan runs right away on the latest closed candle.
   void scheduler.tick();
 
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ why }, 'shutting down');
     scheduler.stop();
+    reportJobs.stop();
     app.trainer.stop();
     await scheduler.idle();
     await Promise.allSettled([...app.background]);

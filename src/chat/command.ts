@@ -1,5 +1,6 @@
 import type { App } from '../app/context.js';
-import type { AdapterName, ChatUser, OutgoingMessage, Role } from './types.js';
+import type { ButtonAction } from './buttons.js';
+import type { AdapterName, ChatUser, CommandOption, OutgoingMessage, Role } from './types.js';
 
 /** The chat-neutral context a command runs in; every adapter (console, Telegram, Discord) builds one. */
 export interface CommandContext {
@@ -25,7 +26,23 @@ export interface Command {
   details?: string;
   /** viewer = read-only; trader = may change something (money, training, settings). */
   role: Role;
+  /** Typed arguments in the order `args` holds them (Discord registers them as slash-command options). */
+  options?: CommandOption[];
   run(ctx: CommandContext): Promise<void> | void;
+  /** Signed button actions this command's messages carry (e.g. /close: 'cc' confirm, 'cx' cancel). */
+  buttonActions?: ButtonAction[];
+  /** A press on one of those buttons (trader role already checked); returns the presser's notice. */
+  onButton?(press: ButtonPress): Promise<string> | string;
+}
+
+export interface ButtonPress {
+  app: App;
+  action: ButtonAction;
+  /** The id signed into the button. */
+  id: string;
+  adapter: AdapterName;
+  chatId: string;
+  user: ChatUser;
 }
 
 /** A wrong argument: the router replies with this message and the command's usage, and nothing changes. */

@@ -5,10 +5,11 @@
  * Choices worth knowing:
  * - Intents: Guilds only. Slash commands and buttons arrive as interactions, which need no
  *   privileged intent (no message content, no members).
- * - Every command is registered with one optional free-text string option `args`, so any
- *   command's arguments can be typed (`/train args:7 BTC/USDT`). Typed options per command
- *   (numbers, symbol choices, autocomplete) are a later refinement: CommandSpec has no
- *   argument schema yet.
+ * - A command that declares options (CommandSpec.options) is registered with them as typed
+ *   slash-command options (string / integer / number, required first, fixed choices), and the
+ *   values received are turned back into the command's positional args in declared order
+ *   (argsFromOptions). A command without declared options gets one optional free-text string
+ *   option `args` (`/train args:7 BTC/USDT`).
  * - A slash command is deferred at once (Discord wants an answer within 3 s; deferring gives
  *   15 min), then handed to the app. The app replies through its outbox with `send(chatId)`;
  *   the FIRST send to that channel while the deferral is open completes the deferred reply
@@ -58,6 +59,7 @@ import {
   type Button,
   type ChatAdapter,
   type ChatUser,
+  type CommandOption,
   type CommandSpec,
   type InboundHandlers,
   type OutgoingMessage,
@@ -101,28 +103,72 @@ const STYLES: Record<NonNullable<Button['style']>, ButtonStyle> = {
   secondary: ButtonStyle.Secondary,
 };
 
+/** Discord's option type numbers. */
+const OPTION_TYPE = { string: 3, integer: 4, number: 10 } as const;
+const MAX_CHOICES = 25;
+
 /**
  * Slash command definitions from the app's command list. Pure.
- * Discord wants lower-case names of 1-32 chars and descriptions of 1-100 chars.
+ * Discord wants lower-case names of 1-32 chars and descriptions of 1-100 chars. A command with
+ * declared options gets them as typed options (required ones first, as Discord demands; choices
+ * when there are at most 25), and `options: []` means none; a command that declares nothing gets
+ * one optional free-text `args` option.
  */
 export function slashCommandDefs(commands: CommandSpec[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
   return commands.map((c) => {
     const name = c.name.toLowerCase().slice(0, 32);
+    const declared = c.options ? orderForDiscord(c.options) : null;
+    const options = declared
+      ? declared.map((o) => ({
+          type: OPTION_TYPE[o.type],
+          name: o.name.toLowerCase().slice(0, 32),
+          description: cut(o.description.trim() || o.name, MAX_DESCRIPTION),
+          required: !!o.required,
+          ...(o.choices?.length && o.choices.length <= MAX_CHOICES
+            ? { choices: o.choices.map((v) => ({ name: cut(v, MAX_DESCRIPTION), value: o.type === 'string' ? v : Number(v) })) }
+            : {}),
+        }))
+      : [
+          {
+            type: OPTION_TYPE.string,
+            name: 'args',
+            description: cut(c.usage.trim() ? `arguments, as in ${c.usage.trim()}` : `arguments, as in /help ${name}`, MAX_DESCRIPTION),
+            required: false,
+          },
+        ];
     return {
       name,
       description: cut(c.description.trim() || name, MAX_DESCRIPTION),
       type: 1,
-      options: [
-        {
-          type: 3, // string
-          name: 'args',
-          description: cut(c.usage.trim() ? `arguments, as in ${c.usage.trim()}` : `arguments, as in /help ${name}`, MAX_DESCRIPTION),
-          required: false,
-        },
-      ],
-    };
+      options,
+    } as RESTPostAPIChatInputApplicationCommandsJSONBody;
   });
+}
+
+/** Required options before optional ones (Discord refuses the other order); otherwise as declared. */
+function orderForDiscord(options: CommandOption[]): CommandOption[] {
+  return [...options.filter((o) => o.required), ...options.filter((o) => !o.required)];
+}
+
+/**
+ * The received options back into the command's positional `args`, in the DECLARED order (the
+ * order the command reads them), skipping the ones left out. A free-text `args` option (commands
+ * without declared options, or a client that still has the old registration) is split on spaces
+ * and comes first. Pure.
+ */
+export function argsFromOptions(declared: CommandOption[] | undefined, received: ReadonlyArray<{ name: string; value?: unknown }>): string[] {
+  const byName = new Map(received.map((o) => [o.name.toLowerCase(), o.value]));
+  const out: string[] = [];
+  const free = byName.get('args');
+  if (typeof free === 'string') out.push(...free.split(/\s+/).filter(Boolean));
+  for (const o of declared ?? []) {
+    if (o.name.toLowerCase() === 'args') continue;
+    const v = byName.get(o.name.toLowerCase());
+    if (v === undefined || v === null || v === '') continue;
+    out.push(...String(v).trim().split(/\s+/).filter(Boolean));
+  }
+  return out;
 }
 
 /** Button rows as Discord components: at most 5 per row, at most 5 rows. Pure. */
@@ -217,6 +263,9 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
     return p.interaction;
   }
 
+  /** Declared options per command name, from the specs given to start(). */
+  let declaredOptions = new Map<string, CommandOption[] | undefined>();
+
   async function onSlash(i: ChatInputCommandInteraction, handlers: InboundHandlers) {
     await i.deferReply();
     const chatId = i.channelId;
@@ -226,14 +275,15 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
     }, replyWindowMs);
     timer.unref();
     pending.set(chatId, [...(pending.get(chatId) ?? []), { interaction: i, timer }]);
-    const raw = i.options.getString('args') ?? '';
+    const name = i.commandName.toLowerCase();
+    const args = argsFromOptions(declaredOptions.get(name), i.options.data);
     try {
       await handlers.onCommand({
         adapter: 'discord',
         chatId,
         user: userOf(i),
-        command: i.commandName.toLowerCase(),
-        args: raw.split(/\s+/).filter(Boolean),
+        command: name,
+        args,
       });
     } catch (err) {
       log.error({ err: fail(err, 'command handler').message, command: i.commandName }, 'discord command failed');
@@ -281,6 +331,7 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
       if (client) throw new Error('Discord adapter already started');
       const c = makeClient();
       client = c;
+      declaredOptions = new Map(commands.map((x) => [x.name.toLowerCase().slice(0, 32), x.options]));
       c.on(Events.Error, (err) => log.error({ err: fail(err, 'client').message }, 'discord client error'));
       c.on(Events.ShardError, (err) => log.warn({ err: fail(err, 'gateway').message }, 'discord gateway error'));
       c.on(Events.Warn, (m) => log.warn({ warning: translateError(m, opts.token, 'client').message }, 'discord warning'));

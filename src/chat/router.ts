@@ -63,7 +63,7 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
         if (e instanceof UsageError) reply(simpleMessage('⚠️', str(L, 'usage_error', { error: e.message, usage: cmd.usage }).replace('\\n', '\n')));
         else {
           app.log.error({ command: c.command, err: app.scrub(String((e as Error)?.stack ?? e)) }, 'command failed');
-          reply(simpleMessage('⚠️', `/${c.command} failed: ${app.scrub((e as Error)?.message ?? String(e))}`));
+          reply(simpleMessage('', str(L, 'failed', { command: c.command, error: app.scrub((e as Error)?.message ?? String(e)) })));
         }
       }
     },
@@ -83,6 +83,9 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       const by = `${b.user.name} (${b.adapter})`;
       if (parsed.action === 'ap') return (await approveProposal(app, parsed.id, by)).notice;
       if (parsed.action === 'rj') return rejectProposal(app, parsed.id, by).notice;
+      // Other actions belong to the command whose messages carry them (/close: cc, cx).
+      const owner = commands.find((c) => c.buttonActions?.includes(parsed.action) && c.onButton);
+      if (owner) return owner.onButton!({ app, action: parsed.action, id: parsed.id, adapter: b.adapter, chatId: b.chatId, user: b.user });
       return str(L, 'notice_bad_button');
     },
   };

@@ -69,10 +69,26 @@ export class PermanentSendError extends Error {
   }
 }
 
+/**
+ * A typed argument of a command, for platforms that have them (Discord slash-command options).
+ * Declared in the order the command reads its `args`; required ones come first.
+ */
+export interface CommandOption {
+  /** Lower case, 1-32 chars of [a-z0-9_-]. */
+  name: string;
+  description: string;
+  type: 'string' | 'integer' | 'number';
+  required?: boolean;
+  /** Fixed values to pick from (at most 25); strings, also for numeric options. */
+  choices?: string[];
+}
+
 export interface CommandSpec {
   name: string;
   description: string;
   usage: string;
+  /** Typed arguments; without them an adapter offers one free-text `args` option. */
+  options?: CommandOption[];
 }
 
 export interface ChatAdapter {

@@ -12,6 +12,46 @@ export interface Fmt {
   dateTime(ts: number): string;
   shortDate(ts: number): string;
   duration(ms: number): string;
+  /** `+$12.30` / `-$5.00`: a money amount with its sign (PnL). */
+  signedMoney(v: number): string;
+  /** A calendar day for tables: `Tue, Nov 24` / `mar, 24 nov`. */
+  day(ts: number): string;
+  /** Midnight (in the configured timezone) of the day holding `ts`, as epoch ms. */
+  dayStart(ts: number): number;
+  /** Monday midnight (configured timezone) of the week holding `ts`. */
+  weekStart(ts: number): number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Local midnight in `timeZone`, DST-aware: the zone's offset is read at `ts` and again at the
+ * guessed midnight (the two differ on the days clocks change).
+ */
+export function zonedDayStart(ts: number, timeZone: string): { start: number; weekday: number } {
+  const f = partsFormatter(timeZone);
+  const offsetAt = (t: number) => {
+    const p: Record<string, string> = {};
+    for (const x of f.formatToParts(t)) p[x.type] = x.value;
+    const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute), Number(p.second));
+    return asUtc - Math.floor(t / 1000) * 1000;
+  };
+  const off = offsetAt(ts);
+  const localMidnight = Math.floor((ts + off) / DAY_MS) * DAY_MS;
+  const start = localMidnight - offsetAt(localMidnight - off);
+  // Monday = 0 ... Sunday = 6
+  const weekday = (new Date(localMidnight).getUTCDay() + 6) % 7;
+  return { start, weekday };
+}
+
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = partsCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    partsCache.set(timeZone, f);
+  }
+  return f;
 }
 
 export function createFmt(lang: string, timeZone: string): Fmt {
@@ -27,6 +67,7 @@ export function createFmt(lang: string, timeZone: string): Fmt {
   const priceDigits = (v: number) => (Math.abs(v) >= 1000 ? 2 : Math.abs(v) >= 1 ? 4 : 6);
   const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
   const dtFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  const dayFmt = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', day: '2-digit', month: 'short' });
   const shortFmt = new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
   return {
     lang,
@@ -37,6 +78,14 @@ export function createFmt(lang: string, timeZone: string): Fmt {
     signedPct: (v, d = 2) => `${v > 0 ? '+' : ''}${n(v * 100, d, d)}%`,
     signed: (v, d = 2) => `${v > 0 ? '+' : ''}${n(v, d, d)}`,
     num: (v, d = 2) => n(v, d, d),
+    signedMoney: (v) => (v > 0 ? '+' : v < 0 ? '-' : '') + `$${n(Math.abs(v), 2, 2)}`,
+    day: (ts) => dayFmt.format(ts),
+    dayStart: (ts) => zonedDayStart(ts, timeZone).start,
+    weekStart: (ts) => {
+      const d = zonedDayStart(ts, timeZone);
+      // Step back whole days to Monday, re-anchoring at each midnight (DST-safe).
+      return d.weekday === 0 ? d.start : zonedDayStart(d.start - d.weekday * DAY_MS + DAY_MS / 2, timeZone).start;
+    },
     time: (ts) => timeFmt.format(ts),
     dateTime: (ts) => dtFmt.format(ts),
     shortDate: (ts) => shortFmt.format(ts),

@@ -2,6 +2,7 @@ import type { Decision } from '../agents/decision.js';
 import type { Button, OutgoingMessage } from '../chat/types.js';
 import type { PortfolioMetrics } from '../metrics/portfolio.js';
 import type { SeriesMetrics } from '../metrics/series.js';
+import type { MemoryItem } from '../agents/types.js';
 import type { DetailedTradeMetric, Regime } from '../metrics/types.js';
 import type { Fmt } from './format.js';
 import { renderTemplate, str } from './template.js';
@@ -148,20 +149,21 @@ export interface CycleView {
 export function cycleSummaryMessage(fmt: Fmt, v: CycleView, imagePath?: string): OutgoingMessage {
   const p = v.portfolio;
   const ranked = Object.entries(v.agents).sort((a, b) => b[1].pnl - a[1].pnl);
+  const L = fmt.lang;
   const agents = ranked
     .map(([sym, m], k) => {
       const medal = k === 0 && ranked.length > 1 ? ' 🏆' : k === ranked.length - 1 && ranked.length > 1 && m.pnl < 0 ? ' ⚠️' : '';
       return [
-        `${agentName(sym)}: ${m.pnl >= 0 ? '📈' : '📉'}${medal}`,
-        `├ PnL: ${fmt.signed(m.pnl)} (${fmt.signedPct(m.totalReturn)})`,
-        `├ Trades: ${m.trades} (WR ${fmt.pct(m.winRate, 0)})`,
-        `└ DD: ${fmt.pct(m.maxDrawdown, 1)}`,
+        str(L, 'cycle_agent', { agent: agentName(sym), emoji: m.pnl >= 0 ? '📈' : '📉', medal }),
+        str(L, 'cycle_agent_pnl', { pnl: fmt.signed(m.pnl), ret: fmt.signedPct(m.totalReturn) }),
+        str(L, 'cycle_agent_trades', { trades: m.trades, winRate: fmt.pct(m.winRate, 0) }),
+        str(L, 'cycle_agent_dd', { dd: fmt.pct(m.maxDrawdown, 1) }),
       ].join('\n');
     })
     .join('\n');
   const rich = renderTemplate(fmt.lang, 'cycle_summary', {
     cycle: String(v.cycle).padStart(4, '0'),
-    final: v.final ? ' · FINAL' : '',
+    final: v.final ? str(L, 'cycle_final') : '',
     completed: fmt.shortDate(v.completedAt),
     runId: v.runId,
     done: v.done,
@@ -193,4 +195,496 @@ export function cycleSummaryMessage(fmt: Fmt, v: CycleView, imagePath?: string):
 export function progressBar(frac: number, width = 16): string {
   const k = Math.max(0, Math.min(width, Math.round(frac * width)));
   return '▰'.repeat(k) + '▱'.repeat(width - k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports: /agents, /agent, /positions, /trades, /pnl, /daily, /weekly, /balance, /chart,
+// /close, /settings, /backtest and the daily summary. Inputs are plain data; wording comes from
+// templates/<lang>, numbers from Fmt.
+
+/**
+ * A monospace table (rendered as code lines): columns padded to their widest cell, numbers
+ * right-aligned. The last column is never padded (it may hold emoji, whose width varies).
+ */
+export function textTable(rows: string[][], right: boolean[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, k) => (widths[k] = Math.max(widths[k] ?? 0, [...c].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, k) => {
+          if (k === r.length - 1) return right[k] ? c.padStart(widths[k]) : c;
+          const pad = widths[k] - [...c].length;
+          return right[k] ? ' '.repeat(pad) + c : c + ' '.repeat(pad);
+        })
+        .join(' ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+const STRATEGY_SHORT: Record<string, string> = { trend_following: 'trend', mean_reversion: 'meanrev', breakout: 'brkout', rl_qlearning: 'rl', ensemble: 'ensmbl' };
+export const shortStrategy = (s: string) => STRATEGY_SHORT[s] ?? s.slice(0, 7);
+
+export type Activity = 'open_long' | 'open_short' | 'proposal' | 'paused' | 'watching';
+export const activityText = (lang: string, a: Activity) => str(lang, `state_${a}`);
+
+export interface AgentRowView {
+  symbol: string;
+  strategy: string;
+  trades: number;
+  winRate: number;
+  pnl: number;
+  maxDrawdown: number;
+  activity: Activity;
+}
+
+export function agentsMessage(fmt: Fmt, v: { time: number; agents: AgentRowView[] }): OutgoingMessage {
+  const L = fmt.lang;
+  const rows = [str(L, 'agents_header').split('|')];
+  let trades = 0;
+  let wins = 0;
+  let pnl = 0;
+  for (const a of v.agents) {
+    rows.push([agentName(a.symbol), shortStrategy(a.strategy), String(a.trades), fmt.pct(a.winRate, 0), fmt.signed(a.pnl), fmt.pct(a.maxDrawdown, 1), activityText(L, a.activity)]);
+    trades += a.trades;
+    wins += Math.round(a.winRate * a.trades);
+    pnl += a.pnl;
+  }
+  return {
+    rich: renderTemplate(L, 'agents', {
+      count: v.agents.length,
+      time: fmt.dateTime(v.time),
+      table: textTable(rows, [false, false, true, true, true, true, false]),
+      legend: str(L, 'agents_legend'),
+      trades,
+      winRate: fmt.pct(trades ? wins / trades : 0, 0),
+      pnl: fmt.signed(pnl),
+    }),
+  };
+}
+
+/** A closed trade as the reports list it (trades table columns). */
+export interface TradeLineView {
+  id: string;
+  symbol: string;
+  direction: string;
+  entry_price: number;
+  exit_price: number;
+  quantity: number;
+  pnl: number;
+  exit_ts: number;
+  exit_reason: string;
+}
+
+export function tradeLine(fmt: Fmt, t: TradeLineView): string {
+  const notional = t.entry_price * t.quantity;
+  return str(fmt.lang, 'trade_line', {
+    emoji: t.pnl > 0 ? '✅' : '❌',
+    id: t.id,
+    direction: t.direction,
+    symbol: t.symbol,
+    pnl: fmt.signed(t.pnl),
+    pnlPct: fmt.signedPct(notional > 0 ? t.pnl / notional : 0),
+    reason: t.exit_reason,
+    time: fmt.shortDate(t.exit_ts),
+  });
+}
+
+/** An open position as the reports list it. */
+export interface PositionView {
+  id: string;
+  symbol: string;
+  direction: string;
+  quantity: number;
+  entry_price: number;
+  entry_ts: number;
+  stop: number;
+  target: number;
+  /** Last price (undefined when no candle is cached). */
+  price?: number;
+}
+
+export function positionLines(fmt: Fmt, p: PositionView, now: number): string {
+  const L = fmt.lang;
+  const upnl = p.price === undefined ? 0 : (p.direction === 'LONG' ? 1 : -1) * (p.price - p.entry_price) * p.quantity;
+  return [
+    str(L, 'position_line', { dirEmoji: dirEmoji(p.direction), id: p.id, direction: p.direction, symbol: p.symbol, qty: fmt.qty(p.quantity), entry: fmt.price(p.entry_price) }),
+    str(L, 'position_line2', {
+      price: p.price === undefined ? '–' : fmt.price(p.price),
+      upnl: fmt.signed(upnl),
+      upnlPct: fmt.signedPct(p.entry_price * p.quantity > 0 ? upnl / (p.entry_price * p.quantity) : 0),
+      stop: fmt.price(p.stop),
+      target: fmt.price(p.target),
+      held: fmt.duration(now - p.entry_ts),
+    }),
+  ].join('\n');
+}
+
+export interface PendingView {
+  id: string;
+  symbol: string;
+  direction: string;
+  entry: number;
+  expires_at: number;
+}
+
+export const pendingLine = (fmt: Fmt, p: PendingView) => str(fmt.lang, 'pending_short', { id: p.id, direction: p.direction, symbol: p.symbol, entry: fmt.price(p.entry), expires: fmt.dateTime(p.expires_at) });
+
+export function agentMessage(
+  fmt: Fmt,
+  v: {
+    symbol: string;
+    strategy: string;
+    timeframe: string;
+    activity: Activity;
+    trades: number;
+    winRate: number;
+    pnl: number;
+    maxDrawdown: number;
+    position?: PositionView;
+    proposal?: PendingView;
+    recent: TradeLineView[];
+    qStates: number;
+    episodes: number;
+    weights: Record<string, number>;
+    successful: MemoryItem[];
+    opportunities: MemoryItem[];
+  },
+  imagePath?: string,
+): OutgoingMessage {
+  const L = fmt.lang;
+  const none = str(L, 'none');
+  const pos = v.position;
+  const memLine = (m: MemoryItem) => str(L, 'memory_line', { cycle: m.cycleId, strategy: m.strategy, regime: m.regime, trades: m.trades, winRate: fmt.pct(m.winRate, 0), pnl: fmt.signed(m.pnl) });
+  const weights = Object.entries(v.weights);
+  return {
+    rich: renderTemplate(L, 'agent', {
+      agent: agentName(v.symbol),
+      strategy: v.strategy,
+      timeframe: v.timeframe,
+      state: activityText(L, v.activity),
+      trades: v.trades,
+      winRate: fmt.pct(v.winRate, 0),
+      pnl: fmt.signed(v.pnl),
+      dd: fmt.pct(v.maxDrawdown, 1),
+      position: pos
+        ? str(L, 'agent_position', {
+            dirEmoji: dirEmoji(pos.direction),
+            direction: pos.direction,
+            qty: fmt.qty(pos.quantity),
+            entry: fmt.price(pos.entry_price),
+            price: pos.price === undefined ? '–' : fmt.price(pos.price),
+            upnl: fmt.signed(pos.price === undefined ? 0 : (pos.direction === 'LONG' ? 1 : -1) * (pos.price - pos.entry_price) * pos.quantity),
+            stop: fmt.price(pos.stop),
+            target: fmt.price(pos.target),
+          })
+        : none,
+      proposal: v.proposal ? str(L, 'agent_proposal', { id: v.proposal.id, direction: v.proposal.direction, entry: fmt.price(v.proposal.entry), expires: fmt.dateTime(v.proposal.expires_at) }) : none,
+      recent: v.recent.length ? v.recent.map((t) => tradeLine(fmt, t)).join('\n') : str(L, 'no_trades'),
+      qStates: v.qStates,
+      episodes: v.episodes,
+      weights: weights.length ? weights.map(([k, w]) => `${shortStrategy(k)} ${fmt.num(w, 2)}`).join(' · ') : str(L, 'no_weights'),
+      successfulCount: v.successful.length,
+      successful: v.successful.length ? v.successful.slice(0, 3).map(memLine).join('\n') : str(L, 'no_memory'),
+      opportunitiesCount: v.opportunities.length,
+      opportunities: v.opportunities.length ? v.opportunities.slice(-3).map(memLine).join('\n') : str(L, 'no_memory'),
+    }),
+    imagePath,
+  };
+}
+
+export function positionsMessage(fmt: Fmt, v: { time: number; positions: PositionView[]; exposure: number; limit: number }): OutgoingMessage {
+  let upnl = 0;
+  for (const p of v.positions) if (p.price !== undefined) upnl += (p.direction === 'LONG' ? 1 : -1) * (p.price - p.entry_price) * p.quantity;
+  return {
+    rich: renderTemplate(fmt.lang, 'positions', {
+      count: v.positions.length,
+      time: fmt.dateTime(v.time),
+      list: v.positions.length ? v.positions.map((p) => positionLines(fmt, p, v.time)).join('\n') : str(fmt.lang, 'no_positions'),
+      upnl: fmt.signed(upnl),
+      exposure: fmt.pct(v.exposure, 1),
+      limit: fmt.pct(v.limit, 0),
+    }),
+  };
+}
+
+export function tradesMessage(fmt: Fmt, trades: TradeLineView[]): OutgoingMessage {
+  const pnl = trades.reduce((a, t) => a + t.pnl, 0);
+  const wins = trades.filter((t) => t.pnl > 0).length;
+  return {
+    rich: renderTemplate(fmt.lang, 'trades', {
+      count: trades.length,
+      list: trades.length ? trades.map((t) => tradeLine(fmt, t)).join('\n') : str(fmt.lang, 'no_trades'),
+      pnl: fmt.signed(pnl),
+      winRate: fmt.pct(trades.length ? wins / trades.length : 0, 0),
+    }),
+  };
+}
+
+export interface PeriodView {
+  start: number;
+  trades: number;
+  wins: number;
+  pnl: number;
+}
+
+function periodTable(fmt: Fmt, rows: PeriodView[], headerKey: string): string {
+  const table = [str(fmt.lang, headerKey).split('|')];
+  for (const r of rows) table.push([fmt.day(r.start), String(r.trades), r.trades ? fmt.pct(r.wins / r.trades, 0) : '–', fmt.signed(r.pnl)]);
+  return textTable(table, [false, true, true, true]);
+}
+
+const bestWorst = (fmt: Fmt, t: { id: string; symbol: string; pnl: number } | null | undefined) => (t ? str(fmt.lang, 'best_worst', { id: t.id, symbol: t.symbol, pnl: fmt.signed(t.pnl) }) : str(fmt.lang, 'none'));
+
+export function pnlMessage(
+  fmt: Fmt,
+  v: { days: number; pnl: number; trades: number; winRate: number; fees: number; best: { id: string; symbol: string; pnl: number } | null; worst: { id: string; symbol: string; pnl: number } | null; upnl: number; equity: number; startingBalance: number; byDay: PeriodView[] },
+  imagePath?: string,
+): OutgoingMessage {
+  return {
+    rich: renderTemplate(fmt.lang, 'pnl', {
+      days: v.days,
+      pnlEmoji: v.pnl >= 0 ? '📈' : '📉',
+      pnl: fmt.signed(v.pnl),
+      trades: v.trades,
+      winRate: fmt.pct(v.winRate, 0),
+      fees: fmt.money(v.fees),
+      best: bestWorst(fmt, v.best),
+      worst: bestWorst(fmt, v.worst),
+      upnl: fmt.signed(v.upnl),
+      equity: fmt.money(v.equity),
+      ret: fmt.signedPct(v.startingBalance > 0 ? v.equity / v.startingBalance - 1 : 0),
+      table: periodTable(fmt, v.byDay, 'period_header'),
+    }),
+    imagePath,
+  };
+}
+
+export function periodsMessage(fmt: Fmt, kind: 'day' | 'week', rows: PeriodView[]): OutgoingMessage {
+  const trades = rows.reduce((a, r) => a + r.trades, 0);
+  const wins = rows.reduce((a, r) => a + r.wins, 0);
+  return {
+    rich: renderTemplate(fmt.lang, 'periods', {
+      title: str(fmt.lang, kind === 'day' ? 'periods_daily' : 'periods_weekly', { n: rows.length }),
+      table: periodTable(fmt, rows, kind === 'day' ? 'period_header' : 'period_header_week'),
+      pnl: fmt.signed(rows.reduce((a, r) => a + r.pnl, 0)),
+      trades,
+      winRate: fmt.pct(trades ? wins / trades : 0, 0),
+    }),
+  };
+}
+
+export function balanceMessage(
+  fmt: Fmt,
+  v: { time: number; mode: string; broker: string; cash: number; equity: number; starting: number; realised: number; fees: number; notional: number; exposure: number; limit: number; peak: number },
+): OutgoingMessage {
+  return {
+    rich: renderTemplate(fmt.lang, 'balance', {
+      time: fmt.dateTime(v.time),
+      mode: v.mode,
+      broker: v.broker,
+      cash: fmt.money(v.cash),
+      equity: fmt.money(v.equity),
+      upnl: fmt.signed(v.equity - v.cash),
+      starting: fmt.money(v.starting),
+      ret: fmt.signedPct(v.starting > 0 ? v.equity / v.starting - 1 : 0),
+      realised: fmt.signed(v.realised),
+      fees: fmt.money(v.fees),
+      notional: fmt.money(v.notional),
+      exposure: fmt.pct(v.exposure, 1),
+      limit: fmt.pct(v.limit, 0),
+      peak: fmt.money(v.peak),
+      dd: fmt.pct(v.peak > 0 ? Math.max(0, 1 - v.equity / v.peak) : 0, 2),
+    }),
+  };
+}
+
+export function chartMessage(fmt: Fmt, v: { symbol: string; timeframe: string; candles: number; first: number; last: number; high: number; low: number; position?: PositionView }, imagePath?: string): OutgoingMessage {
+  const pos = v.position;
+  return {
+    rich: renderTemplate(fmt.lang, 'chart', {
+      symbol: v.symbol,
+      timeframe: v.timeframe,
+      candles: v.candles,
+      price: fmt.price(v.last),
+      change: fmt.signedPct(v.first > 0 ? v.last / v.first - 1 : 0),
+      high: fmt.price(v.high),
+      low: fmt.price(v.low),
+      position: pos
+        ? str(fmt.lang, 'agent_position', {
+            dirEmoji: dirEmoji(pos.direction),
+            direction: pos.direction,
+            qty: fmt.qty(pos.quantity),
+            entry: fmt.price(pos.entry_price),
+            price: fmt.price(v.last),
+            upnl: fmt.signed((pos.direction === 'LONG' ? 1 : -1) * (v.last - pos.entry_price) * pos.quantity),
+            stop: fmt.price(pos.stop),
+            target: fmt.price(pos.target),
+          })
+        : undefined,
+    }),
+    imagePath,
+  };
+}
+
+export function closeConfirmMessage(
+  fmt: Fmt,
+  v: { positions: PositionView[]; now: number; minutes: number; by: string; status: string; results?: string[]; buttons?: Button[][]; hint?: string },
+): OutgoingMessage {
+  let upnl = 0;
+  for (const p of v.positions) if (p.price !== undefined) upnl += (p.direction === 'LONG' ? 1 : -1) * (p.price - p.entry_price) * p.quantity;
+  return {
+    rich: renderTemplate(fmt.lang, 'close_confirm', {
+      count: v.positions.length,
+      list: v.positions.map((p) => positionLines(fmt, p, v.now)).join('\n'),
+      upnl: fmt.signed(upnl),
+      minutes: v.minutes,
+      by: v.by,
+      status: v.status,
+      results: v.results?.length ? v.results.join('\n') : undefined,
+      hint: v.hint,
+    }),
+    buttons: v.buttons ?? [],
+  };
+}
+
+export interface RiskSettingView {
+  key: string;
+  value: number | boolean;
+  changed: boolean;
+  settable: boolean;
+}
+
+/** A risk value as a person reads it: fractions also as a percent. */
+export function riskValue(fmt: Fmt, key: string, v: number | boolean): string {
+  if (typeof v === 'boolean') return v ? str(fmt.lang, 'on') : str(fmt.lang, 'off');
+  const fraction = /^(risk_per_trade|max_position_pct|max_total_exposure|daily_loss_limit|max_drawdown)$/.test(key);
+  const plain = Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  return fraction ? `${plain} (${fmt.pct(v, v * 100 < 1 ? 2 : 1)})` : plain;
+}
+
+export function settingsMessage(
+  fmt: Fmt,
+  v: { mode: string; broker: string; market: string; timeframe: string; strategy: string; symbols: string[]; paused: boolean; autoApprove: { on: boolean; min: number }; expiry: string; daily: string; timezone: string; language: string; risk: RiskSettingView[] },
+): OutgoingMessage {
+  const L = fmt.lang;
+  const rows = v.risk.map((r) => [r.key, riskValue(fmt, r.key, r.value), r.changed ? str(L, 'mark_changed') : r.settable ? '' : str(L, 'mark_locked')]);
+  return {
+    rich: renderTemplate(L, 'settings', {
+      mode: v.mode,
+      broker: v.broker,
+      market: v.market,
+      timeframe: v.timeframe,
+      strategy: v.strategy,
+      symbols: v.symbols.join(', '),
+      trading: v.paused ? str(L, 'trading_paused') : str(L, 'trading_running'),
+      autoApprove: v.autoApprove.on ? str(L, 'auto_on', { min: fmt.pct(v.autoApprove.min, 0) }) : str(L, 'off'),
+      expiry: v.expiry,
+      daily: v.daily,
+      timezone: v.timezone,
+      language: v.language,
+      risk: textTable(rows, [false, false, false]),
+    }),
+  };
+}
+
+export function backtestMessage(
+  fmt: Fmt,
+  v: {
+    symbol: string;
+    strategy: string;
+    timeframe: string;
+    trainCandles: number;
+    trainFrom: number;
+    trainTo: number;
+    testCandles: number;
+    testFrom: number;
+    testTo: number;
+    totalReturn: number;
+    pnl: number;
+    buyHold: number;
+    trades: number;
+    winRate: number;
+    avgHours: number;
+    sharpe: number;
+    sortino: number;
+    maxDrawdown: number;
+    fees: number;
+    refusals: Record<string, number>;
+  },
+  imagePath?: string,
+): OutgoingMessage {
+  const refusals = Object.entries(v.refusals).sort((a, b) => b[1] - a[1]);
+  return {
+    rich: renderTemplate(fmt.lang, 'backtest', {
+      symbol: v.symbol,
+      strategy: v.strategy,
+      timeframe: v.timeframe,
+      trainCandles: v.trainCandles,
+      trainFrom: fmt.shortDate(v.trainFrom),
+      trainTo: fmt.shortDate(v.trainTo),
+      testCandles: v.testCandles,
+      testFrom: fmt.shortDate(v.testFrom),
+      testTo: fmt.shortDate(v.testTo),
+      retEmoji: v.totalReturn >= 0 ? '📈' : '📉',
+      ret: fmt.signedPct(v.totalReturn),
+      pnl: fmt.signed(v.pnl),
+      bh: fmt.signedPct(v.buyHold),
+      trades: v.trades,
+      winRate: fmt.pct(v.winRate, 0),
+      avgHours: fmt.num(v.avgHours, 1),
+      sharpe: fmt.num(v.sharpe, 2),
+      sortino: fmt.num(v.sortino, 2),
+      dd: fmt.pct(v.maxDrawdown, 2),
+      fees: fmt.money(v.fees),
+      refusals: refusals.length ? str(fmt.lang, 'backtest_refusals', { list: refusals.slice(0, 3).map(([k, n]) => `${k} ×${n}`).join('; ') }) : undefined,
+    }),
+    imagePath,
+  };
+}
+
+export interface DailySummaryView {
+  dayStart: number;
+  trades: TradeLineView[];
+  pnl: number;
+  startEquity: number;
+  equity: number;
+  best: { id: string; symbol: string; pnl: number } | null;
+  worst: { id: string; symbol: string; pnl: number } | null;
+  positions: PositionView[];
+  pending: PendingView[];
+  agents: Array<{ symbol: string; activity: Activity; today: number; pnl: number; trades: number; winRate: number }>;
+  now: number;
+}
+
+/** The daily summary; at most `maxTrades` trades are listed (the rest is in /trades). */
+export function renderDailySummary(fmt: Fmt, v: DailySummaryView, imagePath?: string, maxTrades = 15): OutgoingMessage {
+  const L = fmt.lang;
+  const wins = v.trades.filter((t) => t.pnl > 0).length;
+  const listed = v.trades.slice(-maxTrades);
+  const more = v.trades.length - listed.length;
+  return {
+    rich: renderTemplate(L, 'daily_summary', {
+      date: fmt.day(v.dayStart),
+      pnlEmoji: v.pnl >= 0 ? '📈' : '📉',
+      pnl: fmt.signed(v.pnl),
+      ret: fmt.signedPct(v.startEquity > 0 ? v.pnl / v.startEquity : 0),
+      trades: v.trades.length,
+      winRate: fmt.pct(v.trades.length ? wins / v.trades.length : 0, 0),
+      equity: fmt.money(v.equity),
+      startEquity: fmt.money(v.startEquity),
+      best: bestWorst(fmt, v.best),
+      worst: bestWorst(fmt, v.worst),
+      tradeList: listed.length ? [...(more > 0 ? [`… +${more}`] : []), ...listed.map((t) => tradeLine(fmt, t))].join('\n') : str(L, 'no_trades'),
+      openCount: v.positions.length,
+      openList: v.positions.length ? v.positions.map((p) => positionLines(fmt, p, v.now)).join('\n') : str(L, 'no_positions'),
+      pendingCount: v.pending.length,
+      pendingList: v.pending.length ? v.pending.map((p) => pendingLine(fmt, p)).join('\n') : str(L, 'no_pending'),
+      agents: v.agents
+        .map((a) => str(L, 'agent_standing_line', { agent: agentName(a.symbol), state: activityText(L, a.activity), today: fmt.signed(a.today), pnl: fmt.signed(a.pnl), trades: a.trades, winRate: fmt.pct(a.winRate, 0) }))
+        .join('\n'),
+    }),
+    imagePath,
+  };
 }

@@ -1,4 +1,4 @@
-import { COMMANDS } from '../../commands/index.js';
+import { COMMANDS, commandSpecs } from '../../commands/index.js';
 import type { App } from '../../src/app/context.js';
 import { createApp } from '../../src/app/create.js';
 import { createRouter } from '../../src/chat/router.js';
@@ -17,7 +17,7 @@ export async function startTestApp(o: { env?: Record<string, string>; adapters: 
   const app = createApp(cfg, { adapters, log: silentLogger(), outbox: { backoffBaseMs: 50, pollMs: 50 } });
   await backfill(app);
   const router = createRouter(app, COMMANDS);
-  for (const a of adapters) await a.start(router, COMMANDS.map((c) => ({ name: c.name, description: c.description, usage: c.usage })));
+  for (const a of adapters) await a.start(router, commandSpecs(cfg.language));
   return Object.assign(app, {
     dataDir,
     async shutdown() {

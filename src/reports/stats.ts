@@ -1,0 +1,191 @@
+import type { App } from '../app/context.js';
+import { timeframeMs } from '../market/timeframe.js';
+import { maxDrawdown } from '../metrics/series.js';
+import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
+import type { Activity } from '../render/views.js';
+import { effectiveRisk } from '../risk/settings.js';
+import { getKv } from '../store/kv.js';
+import { agentStateFor, currentEquity, lastPrices } from '../trading/live.js';
+import { openTrades, type OpenTradeRow } from '../trading/account.js';
+import { pendingProposals } from '../trading/proposals.js';
+
+/**
+ * Read-only figures for the chat reports (/agents, /pnl, /daily, /weekly, /balance, the daily
+ * summary), computed from the trades in SQLite. Nothing here writes.
+ */
+
+/**
+ * "Now" for the reports. With the demo market, time is the market's: a demo candle closes every
+ * few seconds and trades are stamped with candle times, so "today" is the day of the latest
+ * closed candle (never earlier than the wall clock). Otherwise the wall clock.
+ */
+export function marketNow(app: App): number {
+  const now = app.now();
+  if (!app.demo) return now;
+  const r = app.db.prepare('SELECT MAX(ts) AS ts FROM candles WHERE timeframe=?').get(app.cfg.timeframe) as { ts: number | null };
+  return r.ts === null ? now : Math.max(now, r.ts + timeframeMs(app.cfg.timeframe));
+}
+
+export type ClosedTradeRow = OpenTradeRow & { pnl: number; exit_ts: number; exit_price: number; exit_reason: string };
+
+/** Closed trades with exit time in [from, to), oldest first. */
+export function closedIn(app: App, from: number, to: number): ClosedTradeRow[] {
+  return app.db.prepare(`SELECT * FROM trades WHERE status='closed' AND exit_ts>=? AND exit_ts<? ORDER BY exit_ts, id`).all(from, to) as ClosedTradeRow[];
+}
+
+/** The last `n` closed trades, newest first. */
+export function recentClosed(app: App, n: number, symbol?: string): ClosedTradeRow[] {
+  return (
+    symbol
+      ? app.db.prepare(`SELECT * FROM trades WHERE status='closed' AND symbol=? ORDER BY exit_ts DESC, id DESC LIMIT ?`).all(symbol, n)
+      : app.db.prepare(`SELECT * FROM trades WHERE status='closed' ORDER BY exit_ts DESC, id DESC LIMIT ?`).all(n)
+  ) as ClosedTradeRow[];
+}
+
+export function metricOf(t: ClosedTradeRow): DetailedTradeMetric | null {
+  try {
+    return t.metric_json ? (JSON.parse(t.metric_json) as DetailedTradeMetric) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface TradeStats {
+  trades: number;
+  wins: number;
+  winRate: number;
+  pnl: number;
+  fees: number;
+  best: ClosedTradeRow | null;
+  worst: ClosedTradeRow | null;
+}
+
+/** Counts, win rate (pnl > 0 after fees), net PnL, fees, best and worst trade. Pure. */
+export function tradeStats(rows: readonly ClosedTradeRow[]): TradeStats {
+  let wins = 0;
+  let pnl = 0;
+  let fees = 0;
+  let best: ClosedTradeRow | null = null;
+  let worst: ClosedTradeRow | null = null;
+  for (const t of rows) {
+    if (t.pnl > 0) wins++;
+    pnl += t.pnl;
+    const m = metricOf(t);
+    fees += m ? m.fee : t.entry_fee;
+    if (!best || t.pnl > best.pnl) best = t;
+    if (!worst || t.pnl < worst.pnl) worst = t;
+  }
+  return { trades: rows.length, wins, winRate: rows.length ? wins / rows.length : 0, pnl, fees, best, worst };
+}
+
+/** Unrealised PnL of an open trade at `price`. */
+export function unrealisedPnl(t: OpenTradeRow, price: number | undefined): number {
+  return price === undefined ? 0 : (t.direction === 'LONG' ? 1 : -1) * (price - t.entry_price) * t.quantity;
+}
+
+/**
+ * The account's equity over time, sampled at `samples` evenly spaced times (the charts draw a
+ * category axis: even spacing keeps the picture proportional to time). Snapshots in the `equity`
+ * table are used when there are any in the window; otherwise the curve is rebuilt from realised
+ * PnL: the starting balance plus the net PnL of every trade closed by then, ending at the
+ * marked-to-market equity when the window reaches the present.
+ */
+export function equityCurve(app: App, from: number, to: number, samples = 120): EquityPoint[] {
+  const snaps = app.db.prepare('SELECT ts, equity FROM equity WHERE ts>=? AND ts<? ORDER BY ts').all(from, to) as EquityPoint[];
+  if (snaps.length >= 2) return snaps;
+  const before = app.db.prepare(`SELECT COALESCE(SUM(pnl),0) AS p FROM trades WHERE status='closed' AND exit_ts<?`).get(from) as { p: number };
+  const base = app.cfg.starting_balance + before.p;
+  const rows = closedIn(app, from, to);
+  const now = marketNow(app);
+  // With no lower bound the curve starts when the first of these trades was opened.
+  const first = from > 0 ? from : rows.length ? rows[0].entry_ts : Math.min(now, to);
+  const last = Math.max(first + 1, Math.min(to, Math.max(now, rows.length ? rows[rows.length - 1].exit_ts : first)));
+  const n = Math.max(2, samples);
+  const points: EquityPoint[] = [];
+  let eq = base;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const ts = Math.round(first + ((last - first) * i) / (n - 1));
+    while (k < rows.length && rows[k].exit_ts <= ts) eq += rows[k++].pnl;
+    points.push({ ts, equity: eq });
+  }
+  if (now >= from && now < to) points[points.length - 1] = { ts: points[points.length - 1].ts, equity: currentEquity(app) };
+  return points;
+}
+
+/** What an agent is doing right now, in a word the chat can show. */
+export type AgentActivity = Activity;
+
+export interface AgentStanding {
+  symbol: string;
+  strategy: string;
+  trades: number;
+  winRate: number;
+  pnl: number;
+  /** Deepest fall of (starting balance + this agent's cumulative PnL), as a fraction. */
+  maxDrawdown: number;
+  activity: AgentActivity;
+  /** Unrealised PnL of its open position (0 when flat). */
+  openPnl: number;
+}
+
+/** Every configured agent's record from its closed trades since `since`, and what it is doing now. */
+export function agentStandings(app: App, since = 0): AgentStanding[] {
+  const open = openTrades(app.db);
+  const pending = pendingProposals(app);
+  const prices = lastPrices(app);
+  const paused = getKv(app.db, 'paused', false);
+  return app.cfg.symbols.map((symbol) => {
+    const rows = app.db.prepare(`SELECT * FROM trades WHERE status='closed' AND symbol=? AND exit_ts>=? ORDER BY exit_ts`).all(symbol, since) as ClosedTradeRow[];
+    const s = tradeStats(rows);
+    let eq = app.cfg.starting_balance;
+    const curve = [eq];
+    for (const t of rows) curve.push((eq += t.pnl));
+    const pos = open.find((t) => t.symbol === symbol);
+    const activity: AgentActivity = pos
+      ? pos.direction === 'LONG'
+        ? 'open_long'
+        : 'open_short'
+      : pending.some((p) => p.symbol === symbol)
+        ? 'proposal'
+        : paused
+          ? 'paused'
+          : 'watching';
+    // The live agent's strategy (its learned state says which); an open trade keeps the one it was opened with.
+    const strategy = pos?.strategy ?? agentStateFor(app, symbol).strategy;
+    return { symbol, strategy, trades: s.trades, winRate: s.winRate, pnl: s.pnl, maxDrawdown: maxDrawdown(curve), activity, openPnl: pos ? unrealisedPnl(pos, prices[symbol]) : 0 };
+  });
+}
+
+export interface PeriodRow {
+  start: number;
+  end: number;
+  trades: number;
+  wins: number;
+  pnl: number;
+}
+
+/** The last `n` days (or weeks), newest first, with the trades closed in each. */
+export function periods(app: App, kind: 'day' | 'week', n: number): PeriodRow[] {
+  const { fmt } = app;
+  const startOf = (ts: number) => (kind === 'day' ? fmt.dayStart(ts) : fmt.weekStart(ts));
+  const span = kind === 'day' ? 86_400_000 : 7 * 86_400_000;
+  const out: PeriodRow[] = [];
+  let end = Number.MAX_SAFE_INTEGER;
+  let start = startOf(marketNow(app));
+  for (let k = 0; k < n; k++) {
+    const s = tradeStats(closedIn(app, start, end));
+    out.push({ start, end, trades: s.trades, wins: s.wins, pnl: s.pnl });
+    end = start;
+    // Half a span back lands inside the previous period whatever DST did to its length.
+    start = startOf(start - span / 2);
+  }
+  return out;
+}
+
+/** Exposure of open trades at entry prices, as a fraction of equity. */
+export function exposure(app: App): { notional: number; fraction: number; limit: number } {
+  const notional = openTrades(app.db).reduce((a, t) => a + t.entry_price * t.quantity, 0);
+  const eq = currentEquity(app);
+  return { notional, fraction: eq > 0 ? notional / eq : 0, limit: effectiveRisk(app).max_total_exposure };
+}
