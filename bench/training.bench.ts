@@ -1,0 +1,66 @@
+/**
+ * Training throughput (issue 5): a 365-day run of 8 agents on hourly demo data and on 1-minute
+ * demo data, with 1 and 2 worker threads. Each run is the real CLI in a child process (so peak RSS
+ * is the run's own), on a data folder prepared once per timeframe. Prints medians of 3 runs.
+ *
+ *   node --import tsx bench/training.bench.ts [--quick]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const SYMBOLS = 'BTC/USDT,ETH/USDT,SOL/USDT,LTC/USDT,XRP/USDT,BNB/USDT,ADA/USDT,DOT/USDT';
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 1 : 3;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function run(dataDir: string, timeframe: string, workers: number): { wallS: number; rssMb: number; candles: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'train', '--days', '365', '--max-agents', String(workers), '--json'], {
+    cwd: REPO,
+    env: { ...process.env, TRADECREW_DATA_DIR: dataDir, TRADECREW_SYMBOLS: SYMBOLS, TRADECREW_TIMEFRAME: timeframe },
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  const wallS = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`train failed: ${r.stderr.slice(-500)}`);
+  const rssKb = Number(r.stderr.trim().split('\n').pop());
+  const result = JSON.parse(r.stdout);
+  const candles = result.cycles.length && timeframe === '1m' ? 365 * 1440 * 8 : 365 * 24 * 8;
+  return { wallS, rssMb: rssKb / 1024, candles };
+}
+
+function prepare(timeframe: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tc-bench-train-${timeframe}-`));
+  const t0 = performance.now();
+  // A 1-day run generates (and caches) the whole history the 365-day runs need.
+  execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--days', '365', '--cycle-size', String(24 * 365), '--max-agents', '1', '--json'], {
+    cwd: REPO,
+    env: { ...process.env, TRADECREW_DATA_DIR: dir, TRADECREW_SYMBOLS: SYMBOLS, TRADECREW_TIMEFRAME: timeframe },
+    stdio: 'ignore',
+  });
+  console.log(`prepared ${timeframe} demo history for 8 symbols in ${((performance.now() - t0) / 1000).toFixed(1)} s (data generation + SQLite import, not part of the figures below)`);
+  return dir;
+}
+
+for (const tf of ['1h', '1m']) {
+  const dir = prepare(tf);
+  const by: Record<number, ReturnType<typeof run>[]> = {};
+  for (const w of [1, 2]) {
+    by[w] = [];
+    for (let k = 0; k < RUNS; k++) by[w].push(run(dir, tf, w));
+    const wall = median(by[w].map((r) => r.wallS));
+    const rss = median(by[w].map((r) => r.rssMb));
+    const cps = by[w][0].candles / wall;
+    console.log(`${tf} 365 days x 8 agents, ${w} worker(s): wall ${wall.toFixed(2)} s (median of ${RUNS}, process start included)  ${(cps / 1e6).toFixed(2)}M agent-candles/s  peak RSS ${rss.toFixed(0)} MB`);
+  }
+  const speedup = median(by[1].map((r) => r.wallS)) / median(by[2].map((r) => r.wallS));
+  console.log(`${tf}: speed-up from 1 to 2 workers: ${speedup.toFixed(2)}x`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
