@@ -688,6 +688,21 @@ export function candleChartConfig(opts: CandleChartOptions): AnyConfig | null {
 // ---------------------------------------------------------------------------------------------
 // Equity
 
+/** Axis labels that stay distinct when equity moves little: 10,125 rather than 10.1k, 10.1k, 10.1k. */
+function equityTick(values: number[]): (v: number) => string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const range = hi - lo;
+  const top = Math.max(Math.abs(lo), Math.abs(hi));
+  if (top < 1e4 || range >= top * 0.2) return compact;
+  const digits = range >= 50 ? 0 : range >= 5 ? 1 : 2;
+  return (v) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
 function equityConfig(title: string, points: readonly EquityPoint[]): AnyConfig | null {
   const s = downsampleEquity(points);
   if (s.length === 0) return null;
@@ -735,7 +750,7 @@ function equityConfig(title: string, points: readonly EquityPoint[]): AnyConfig 
       ...base,
       scales: {
         x: categoryAxis({ ticks: { ...categoryAxis().ticks, maxTicksLimit: 7 } }),
-        y: valueAxis(compact, { position: 'right', grace: '3%' }),
+        y: valueAxis(equityTick(s.map((p) => p.equity)), { position: 'right', grace: '3%' }),
       },
     },
   };
