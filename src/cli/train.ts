@@ -8,7 +8,7 @@ import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { candlesFromSeries } from '../market/types.js';
 import { candleCount, saveCandles } from '../store/candles.js';
 import { dbFile, openDb, type DB } from '../store/db.js';
-import { createCycleRunner } from '../training/pool.js';
+import { createCycleRunner, threadsFor } from '../training/pool.js';
 import { createRun, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
 import { progressBar } from '../render/views.js';
@@ -114,7 +114,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       runId = newRunId();
       createRun(db, runId, paramsFromConfig(cfg, { days, symbols, cycleHours, timeframe, strategy, seed }));
     }
-    const threads = Math.max(1, Math.min(maxAgents, symbols.length, os.availableParallelism()));
+    const runRow = JSON.parse((db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(runId) as { config_json: string }).config_json) as { params: { days: number; timeframe: string } };
+    const totalCandles = (runRow.params.days * 86_400_000 * symbols.length) / timeframeMs(runRow.params.timeframe);
+    // --max-agents given: that many threads (at most one per agent and per core); otherwise the
+    // pool is used only where it pays for its start-up.
+    const threads = threadsFor({ requested: f['max-agents'] !== undefined ? Math.min(maxAgents, os.availableParallelism()) : undefined, maxAgents, symbols: symbols.length, totalCandles });
     const runner = createCycleRunner(threads);
     const started = Date.now();
     let lastDraw = 0;

@@ -1,4 +1,4 @@
-import type { Candle } from '../market/types.js';
+import { sliceSeries, type Candle, type Series } from '../market/types.js';
 import type { DB } from './db.js';
 
 /** Upserts candles (a re-fetched candle replaces the cached one). Returns how many were written. */
@@ -34,4 +34,35 @@ export function lastCandleTs(db: DB, symbol: string, timeframe: string): number 
 
 export function candleCount(db: DB, symbol: string, timeframe: string): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM candles WHERE symbol=? AND timeframe=?`).get(symbol, timeframe) as { n: number }).n;
+}
+
+/**
+ * Candles [from, to) straight into columns, without a JS object per candle: training reads
+ * millions of 1-minute candles, and objects cost more to build and collect than to read.
+ */
+export function loadSeries(db: DB, symbol: string, timeframe: string, from: number, to: number): Series {
+  const { n } = db.prepare('SELECT COUNT(*) AS n FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<?').get(symbol, timeframe, from, to) as { n: number };
+  const s: Series = {
+    symbol,
+    timeframe,
+    ts: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+  const stmt = db.prepare('SELECT ts, open, high, low, close, volume FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<? ORDER BY ts').raw(true);
+  let k = 0;
+  for (const r of stmt.iterate(symbol, timeframe, from, to) as Iterable<number[]>) {
+    if (k >= n) break;
+    s.ts[k] = r[0];
+    s.open[k] = r[1];
+    s.high[k] = r[2];
+    s.low[k] = r[3];
+    s.close[k] = r[4];
+    s.volume[k] = r[5];
+    k++;
+  }
+  return k === n ? s : sliceSeries(s, 0, k);
 }

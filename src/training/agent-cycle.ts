@@ -2,7 +2,10 @@ import { prepareAgent, rememberCycle } from '../agents/learn.js';
 import { strategyByName } from '../agents/registry.js';
 import type { AgentState, StrategyName } from '../agents/types.js';
 import { computeFeatures } from '../indicators/features.js';
-import type { Series } from '../market/types.js';
+import Database from 'better-sqlite3';
+import { sliceSeries, type Series } from '../market/types.js';
+import { loadSeries } from '../store/candles.js';
+import type { DB } from '../store/db.js';
 import type { DetailedTradeMetric } from '../metrics/types.js';
 import { runEngine, type EngineSettings } from '../trading/engine.js';
 import { createRng, hashString } from '../util/rng.js';
@@ -88,4 +91,94 @@ export function runAgentCycle(input: AgentCycleInput): AgentCycleOutput {
     });
   }
   return { symbol: input.symbol, state, trades: res.trades, points, finalEquity: res.finalEquity, candles: n - start };
+}
+
+/**
+ * One agent through a segment of consecutive cycles: one worker task, so the per-task overhead is
+ * paid once per segment, not once per cycle. The task reads its own candles from SQLite (a
+ * read-only connection per thread; WAL lets readers run beside the writer), so loading is spread
+ * over the workers too. Each cycle gets exactly the candles [from - warm-up, to) with its first
+ * traded candle at `from`, whatever the segmenting, so results do not depend on it.
+ */
+export interface AgentSegmentInput {
+  symbol: string;
+  strategy: StrategyName;
+  timeframe: string;
+  dbFile: string;
+  warmupMs: number;
+  cycles: Array<{ cycleId: number; from: number; to: number }>;
+  state: AgentState;
+  equity: number;
+  settings: EngineSettings;
+  seed: number;
+  sampleEvery: number;
+}
+
+export interface AgentSegmentOutput {
+  symbol: string;
+  /** Per cycle, in order; null where the agent had fewer than 2 candles to trade. */
+  cycles: Array<Omit<AgentCycleOutput, 'state'> | null>;
+  state: AgentState;
+}
+
+const readers = new Map<string, DB>();
+function reader(file: string): DB {
+  let db = readers.get(file);
+  if (!db) {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    readers.set(file, db);
+  }
+  return db;
+}
+
+/** Closes this thread's read-only connections (the in-process runner calls it at the end). */
+export function closeReaders(): void {
+  for (const db of readers.values()) db.close();
+  readers.clear();
+}
+
+function lowerBound(tss: Float64Array, ts: number): number {
+  let lo = 0;
+  let hi = tss.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tss[mid] < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function runAgentSegment(input: AgentSegmentInput): AgentSegmentOutput {
+  const first = input.cycles[0];
+  const last = input.cycles[input.cycles.length - 1];
+  const series = loadSeries(reader(input.dbFile), input.symbol, input.timeframe, first.from - input.warmupMs, last.to);
+  let state = input.state;
+  let equity = input.equity;
+  const cycles: AgentSegmentOutput['cycles'] = [];
+  for (const c of input.cycles) {
+    const lo = lowerBound(series.ts, c.from - input.warmupMs);
+    const start = lowerBound(series.ts, c.from);
+    const hi = lowerBound(series.ts, c.to);
+    if (hi - start < 2) {
+      cycles.push(null);
+      continue;
+    }
+    const out = runAgentCycle({
+      symbol: input.symbol,
+      strategy: input.strategy,
+      series: sliceSeries(series, lo, hi),
+      start: start - lo,
+      state,
+      equity,
+      settings: input.settings,
+      seed: input.seed,
+      cycleId: c.cycleId,
+      sampleEvery: input.sampleEvery,
+    });
+    state = out.state;
+    equity = out.finalEquity;
+    const { state: _s, ...rest } = out;
+    cycles.push(rest);
+  }
+  return { symbol: input.symbol, cycles, state };
 }

@@ -2,14 +2,13 @@ import crypto from 'node:crypto';
 import type { AgentState, StrategyName } from '../agents/types.js';
 import { newAgentState } from '../agents/types.js';
 import { timeframeMs } from '../market/timeframe.js';
-import { seriesFromCandles, type Candle } from '../market/types.js';
 import { portfolioEquity, portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
 import { periodsPerYear, type SeriesMetrics } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
-import { loadCandles, lastCandleTs } from '../store/candles.js';
+import { lastCandleTs } from '../store/candles.js';
 import type { DB } from '../store/db.js';
 import type { EngineSettings } from '../trading/engine.js';
-import type { AgentCycleOutput } from './agent-cycle.js';
+import type { AgentSegmentOutput } from './agent-cycle.js';
 import { planCycles, type CyclePlan } from './plan.js';
 import type { CycleRunner } from './pool.js';
 import { forceGc, rssMb } from '../util/memory.js';
@@ -150,20 +149,9 @@ function portfolioSamples(outputs: Array<{ symbol: string; points: EquityPoint[]
 
 /** Candles before a cycle used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */
 export const WARMUP_CANDLES = 250;
-/** Candles per symbol held in memory at once while training. */
-export const CHUNK_CANDLES = 50_000;
+/** Candles one agent's task loads at most (bounds memory whatever checkpoint_interval is). */
+export const SEGMENT_CANDLES = 50_000;
 
-/** First index whose ts is >= ts (candles ascending). */
-function lowerBound(candles: Candle[], ts: number): number {
-  let lo = 0;
-  let hi = candles.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (candles[mid].ts < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export function newRunId(): string {
   return 'r' + Date.now().toString(36) + crypto.randomBytes(2).toString('hex');
@@ -237,52 +225,55 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
   const saveCheckpoint = db.prepare('UPDATE training_runs SET checkpoint_json=?, cycles_done=? WHERE id=?');
 
   const ppy = periodsPerYear(metricTf);
-  // Candles are read in chunks of many cycles (bounded by CHUNK_CANDLES), never the whole history.
-  const chunks = new Map<string, { from: number; to: number; candles: Candle[] }>();
-  const chunkSpan = Math.max(1, Math.floor(CHUNK_CANDLES / Math.max(1, Math.round((params.cycleHours * 3_600_000) / tfMs)))) * Math.round(params.cycleHours * 3_600_000);
-  const candlesFor = (symbol: string, from: number, to: number): Candle[] => {
-    let ch = chunks.get(symbol);
-    if (!ch || from - WARMUP_CANDLES * tfMs < ch.from || to > ch.to) {
-      const cFrom = from - WARMUP_CANDLES * tfMs;
-      const cTo = Math.max(to, from + chunkSpan);
-      ch = { from: cFrom, to: cTo, candles: loadCandles(db, symbol, params.timeframe, cFrom, cTo) };
-      chunks.set(symbol, ch);
-    }
-    const lo = lowerBound(ch.candles, from - WARMUP_CANDLES * tfMs);
-    return ch.candles.slice(lo, lowerBound(ch.candles, to));
-  };
-
   let portfolio: PortfolioMetrics | null = null;
+  // Work is handed out per agent and per segment of cycles ending on a checkpoint boundary: one
+  // task per agent per segment keeps the workers' per-task overhead small.
+  const ci = params.checkpointInterval;
+  let segment = new Map<string, AgentSegmentOutput>();
+  let segFirst = -1;
+  let segEnd = -1;
   for (let k = cp.nextCycle; k < plan.length; k++) {
-    if (hooks.shouldStop?.()) {
-      saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
-      db.prepare(`UPDATE training_runs SET status='stopped' WHERE id=?`).run(runId);
-      throw new TrainingStopped(cp.nextCycle);
+    if (k >= segEnd) {
+      if (hooks.shouldStop?.()) {
+        saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
+        db.prepare(`UPDATE training_runs SET status='stopped' WHERE id=?`).run(runId);
+        throw new TrainingStopped(cp.nextCycle);
+      }
+      // Let the event loop breathe between segments: signals, chat commands (/status,
+      // /stop_training) and the outbox keep working while a long run trains in this thread.
+      await new Promise((r) => setImmediate(r));
+      segFirst = k;
+      // A segment ends on the next checkpoint boundary, and holds at most SEGMENT_CANDLES candles.
+      const maxCycles = Math.max(1, Math.floor(SEGMENT_CANDLES / Math.max(1, (params.cycleHours * 3_600_000) / tfMs)));
+      segEnd = Math.min(plan.length, (Math.floor(k / ci) + 1) * ci, k + maxCycles);
+      const segCycles = plan.slice(segFirst, segEnd);
+      // Each task loads its segment's candles (plus warm-up) itself: memory stays bounded by the
+      // segment, and loading runs in parallel on the workers.
+      const outs = await Promise.all(
+        params.symbols.map((symbol) => {
+          return runner.run({
+            symbol,
+            strategy: params.strategy,
+            timeframe: params.timeframe,
+            dbFile: db.name,
+            warmupMs: WARMUP_CANDLES * tfMs,
+            cycles: segCycles.map((c) => ({ cycleId: c.index, from: c.from, to: c.to })),
+            state: cp.states[symbol],
+            equity: cp.equities[symbol],
+            settings: params.settings,
+            seed: params.seed,
+            sampleEvery,
+          });
+        }),
+      );
+      segment = new Map(outs.map((o) => [o.symbol, o]));
+      for (const o of outs) cp.states[o.symbol] = o.state;
     }
-    // Let the event loop breathe between cycles: signals, chat commands (/status, /stop_training)
-    // and the outbox keep working while a long run trains in this thread.
-    await new Promise((r) => setImmediate(r));
     const c = plan[k];
-    // Load this cycle's candles (plus warm-up) only: memory stays bounded on long 1-minute runs.
-    const outputs = await Promise.all(
-      params.symbols.map(async (symbol): Promise<AgentCycleOutput | null> => {
-        const candles = candlesFor(symbol, c.from, c.to);
-        const warm = { n: lowerBound(candles, c.from) };
-        if (candles.length - warm.n < 2) return null;
-        return runner.run({
-          symbol,
-          strategy: params.strategy,
-          series: seriesFromCandles(symbol, params.timeframe, candles),
-          start: warm.n,
-          state: cp.states[symbol],
-          equity: cp.equities[symbol],
-          settings: params.settings,
-          seed: params.seed,
-          cycleId: c.index,
-          sampleEvery,
-        });
-      }),
-    );
+    const outputs = params.symbols.map((symbol) => {
+      const o = segment.get(symbol)!.cycles[k - segFirst];
+      return o ? { ...o, symbol } : null;
+    });
     let cycleTrades = 0;
     let cyclePnl = 0;
     const alerts: Array<{ severity: 'WARNING' | 'CRITICAL'; title: string; body: string }> = [];
@@ -302,9 +293,8 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
           alerts.push({ severity: 'WARNING', title: `${s} lost ${params.alertLosingCycles} cycles in a row`, body: `Last cycle #${c.index}: ${pnl.toFixed(2)}; equity ${out.finalEquity.toFixed(2)}.` });
         }
         cp.equities[s] = out.finalEquity;
-        cp.states[s] = out.state;
       }
-      const cyclePoints = portfolioSamples(outputs.filter((o): o is AgentCycleOutput => o !== null), lastEquity);
+      const cyclePoints = portfolioSamples(outputs.filter((o) => o !== null), lastEquity);
       for (const p of cyclePoints) pushEquity(cp.acc, p.equity);
       hist.portfolioPoints.push(...cyclePoints);
       for (const o of outputs) if (o) for (const t of o.trades) (cp.acc.trades++, t.wasSuccessful && cp.acc.wins++);
@@ -322,7 +312,7 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
         equity: total,
       };
       hist.cycles.push(summary);
-      const row: CycleRow = { summary, points: Object.fromEntries(outputs.filter((o): o is AgentCycleOutput => o !== null).map((o) => [o.symbol, o.points])), portfolio: cyclePoints };
+      const row: CycleRow = { summary, points: Object.fromEntries(outputs.filter((o) => o !== null).map((o) => [o.symbol, o.points])), portfolio: cyclePoints };
       insertCycle.run(runId, c.index, JSON.stringify(row));
       cp.nextCycle = k + 1;
       if (summary.maxDrawdown >= params.alertDrawdown && !hist.cycles.slice(0, -1).some((x) => x.maxDrawdown >= params.alertDrawdown)) {
@@ -346,12 +336,9 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
       agentPnl: params.symbols.map((s) => ({ label: s.replace('/', ''), value: cp.equities[s] - perAgent })),
       final,
     });
-    // Memory in check (the seed's memory_cleanup_interval / max_memory_usage_mb): drop candle
-    // chunks already traded and collect garbage when the process nears its budget.
-    if ((k + 1) % params.memoryCleanupInterval === 0) {
-      for (const [sym, ch] of chunks) if (ch.to <= c.to) chunks.delete(sym);
-      if (rssMb() > params.maxMemoryMb * 0.6) forceGc();
-    }
+    // Memory in check (the seed's memory_cleanup_interval / max_memory_usage_mb): collect garbage
+    // when the process nears its budget.
+    if ((k + 1) % params.memoryCleanupInterval === 0 && rssMb() > params.maxMemoryMb * 0.6) forceGc();
   }
   const agents: AgentResult[] = params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] }));
   const final = portfolio ?? portfolioMetrics(agents, metricTf, perAgent);

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { App } from '../app/context.js';
 import type { Config } from '../config/schema.js';
 import { track } from '../app/context.js';
@@ -7,7 +6,8 @@ import type { StrategyName } from '../agents/types.js';
 import { cycleChart } from '../render/chart-files.js';
 import { renderTemplate } from '../render/template.js';
 import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
-import { createCycleRunner } from './pool.js';
+import { createCycleRunner, threadsFor } from './pool.js';
+import { timeframeMs } from '../market/timeframe.js';
 import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingParams, type TrainingResult } from './run.js';
 
 /** Where a run's messages go: the chat that asked, or every push chat for scheduled runs. */
@@ -90,8 +90,9 @@ export function createTrainer(app: App): Trainer {
       }
     };
     const work = (async () => {
-      const symbols = (JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(runId) as { config_json: string }).config_json).params as TrainingParams).symbols;
-      const runner = createCycleRunner(Math.min(app.cfg.training.max_concurrent_agents, symbols.length, os.availableParallelism()));
+      const p = JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(runId) as { config_json: string }).config_json).params as TrainingParams;
+      const totalCandles = (p.days * 86_400_000 * p.symbols.length) / timeframeMs(p.timeframe);
+      const runner = createCycleRunner(threadsFor({ maxAgents: app.cfg.training.max_concurrent_agents, symbols: p.symbols.length, totalCandles }));
       try {
         await runTraining(app.db, runId, runner, {
           onCycle,

@@ -1,6 +1,6 @@
-import { runAgentCycle, type AgentCycleInput } from './agent-cycle.js';
+import { runAgentSegment, type AgentSegmentInput } from './agent-cycle.js';
 
-/** Piscina worker entry: one agent, one cycle. */
-export default function (input: AgentCycleInput) {
-  return runAgentCycle(input);
+/** Piscina worker entry: one agent through one segment of cycles. */
+export default function (input: AgentSegmentInput) {
+  return runAgentSegment(input);
 }
