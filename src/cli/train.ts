@@ -40,6 +40,16 @@ function intFlag(name: string, v: string | undefined, min: number, max: number):
   return Number(v);
 }
 
+/** The config, with a config problem reported like any other bad input (one line, exit 1). */
+function configOrInputError() {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
 /** The demo history is anchored at a fixed date, so the same seed gives the same candles any day. */
 export const DEMO_ANCHOR = Date.UTC(2024, 0, 1);
 
@@ -80,13 +90,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.stdout.write(TRAIN_USAGE + '\n');
     return 0;
   }
-  let cfg;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) throw new InputError(e.message);
-    throw e;
-  }
+  const cfg = configOrInputError();
   const days = intFlag('days', f.days, 1, 3650) ?? cfg.training.days_back;
   const cycleHours = intFlag('cycle-size', f['cycle-size'], 1, 24 * 365) ?? cfg.training.cycle_size_hours;
   const maxAgents = intFlag('max-agents', f['max-agents'], 1, 64) ?? cfg.training.max_concurrent_agents;
@@ -188,13 +192,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (!/^[A-Z0-9.\-]+\/[A-Z0-9.\-]+$/.test(symbol)) throw new InputError(`--symbol must look like BASE/QUOTE (got "${symbol}")`);
   if (!timeframe || !isTimeframe(timeframe)) throw new InputError(`cannot tell the timeframe of ${f.data}; give --timeframe (e.g. 1h)`);
   const candles = readCandlesCsv(f.data);
-  let cfg;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) throw new InputError(e.message);
-    throw e;
-  }
+  const cfg = configOrInputError();
   const db = openDb(dbFile(cfg.data_dir));
   try {
     saveCandles(db, symbol, timeframe, candles);

@@ -1,6 +1,6 @@
 import { createRng, gaussian, hashString } from '../util/rng.js';
 import { timeframeMs } from './timeframe.js';
-import type { Series } from './types.js';
+import { emptySeries, type Series } from './types.js';
 
 /**
  * The seeded demo market: candles with trending, ranging, volatile and crashing regimes, the same
@@ -61,16 +61,7 @@ export function generateDemoSeries(spec: DemoSpec, n: number): Series {
   const blockMax = Math.max(blockMin + 4, Math.round((10 * 86_400_000) / tf));
   let regime: DemoRegime = 'ranging';
   let left = 0;
-  const s: Series = {
-    symbol: spec.symbol,
-    timeframe: spec.timeframe,
-    ts: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const s = emptySeries(spec.symbol, spec.timeframe, n);
   const baseVolume = 1_000_000 / price;
   for (let k = 0; k < n; k++) {
     if (left <= 0) {

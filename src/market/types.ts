@@ -32,9 +32,9 @@ export interface CandleSource {
   lastPrice(symbol: string): Promise<number>;
 }
 
-export function seriesFromCandles(symbol: string, timeframe: string, candles: readonly Candle[]): Series {
-  const n = candles.length;
-  const s: Series = {
+/** A series of n zeroed candles, to be filled column by column. */
+export function emptySeries(symbol: string, timeframe: string, n: number): Series {
+  return {
     symbol,
     timeframe,
     ts: new Float64Array(n),
@@ -44,6 +44,11 @@ export function seriesFromCandles(symbol: string, timeframe: string, candles: re
     close: new Float64Array(n),
     volume: new Float64Array(n),
   };
+}
+
+export function seriesFromCandles(symbol: string, timeframe: string, candles: readonly Candle[]): Series {
+  const n = candles.length;
+  const s = emptySeries(symbol, timeframe, n);
   for (let i = 0; i < n; i++) {
     const c = candles[i];
     s.ts[i] = c.ts;

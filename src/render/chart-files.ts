@@ -1,6 +1,7 @@
 import type { Decision } from '../agents/decision.js';
+import type { Candle } from '../market/types.js';
 import { computeFeatures } from '../indicators/features.js';
-import { seriesFromCandles, type Candle } from '../market/types.js';
+import { seriesFromCandles } from '../market/types.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import type { Logger } from '../util/logger.js';
 import { proposalLines, renderCandleChart, renderCycleChart, renderEquityChart, writePng, type Overlay } from './charts.js';
@@ -13,7 +14,9 @@ function safeName(s: string): string {
   return s.replace(/[^\w.-]+/g, '_').slice(0, 80);
 }
 
-function overlaysFor(candles: Candle[], symbol: string, timeframe: string): Overlay[] {
+/** EMA 12/26 and the Bollinger band: what the rule strategies look at. */
+export function overlaysFor(candles: Candle[], symbol: string, timeframe: string): Overlay[] {
+  if (candles.length < 2) return [];
   const f = computeFeatures(seriesFromCandles(symbol, timeframe, candles));
   const arr = (a: Float64Array) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));
   return [

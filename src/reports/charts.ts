@@ -1,10 +1,8 @@
 import crypto from 'node:crypto';
 import type { App } from '../app/context.js';
-import { computeFeatures } from '../indicators/features.js';
-import { seriesFromCandles, type Candle } from '../market/types.js';
 import type { EquityPoint } from '../metrics/types.js';
-import { equityChart } from '../render/chart-files.js';
-import { proposalLines, renderBarChart, renderCandleChart, writePng, type Bar, type Marker, type Overlay } from '../render/charts.js';
+import { equityChart, overlaysFor } from '../render/chart-files.js';
+import { proposalLines, renderBarChart, renderCandleChart, writePng, type Bar, type Marker } from '../render/charts.js';
 import { lastCandles } from '../store/candles.js';
 import { openTrades } from '../trading/account.js';
 
@@ -28,18 +26,6 @@ async function attempt(app: App, what: string, fn: () => Promise<string>): Promi
   }
 }
 
-/** EMA 12/26 and the Bollinger band: what the rule strategies look at. */
-export function overlaysFor(candles: Candle[], symbol: string, timeframe: string): Overlay[] {
-  if (candles.length < 2) return [];
-  const f = computeFeatures(seriesFromCandles(symbol, timeframe, candles));
-  const arr = (a: Float64Array) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));
-  return [
-    { label: 'EMA 12', values: arr(f.emaFast), color: '#f5c542' },
-    { label: 'EMA 26', values: arr(f.emaSlow), color: '#b388ff' },
-    { label: 'BB upper', values: arr(f.bbUpper), color: 'rgba(120,160,255,0.45)' },
-    { label: 'BB lower', values: arr(f.bbLower), color: 'rgba(120,160,255,0.45)' },
-  ];
-}
 
 /**
  * Recent candles of a symbol from the SQLite cache with the indicators, the entries and exits of

@@ -1,4 +1,4 @@
-import { sliceSeries, type Candle, type Series } from '../market/types.js';
+import { emptySeries, sliceSeries, type Candle, type Series } from '../market/types.js';
 import type { DB } from './db.js';
 
 /** Upserts candles (a re-fetched candle replaces the cached one). Returns how many were written. */
@@ -42,16 +42,7 @@ export function candleCount(db: DB, symbol: string, timeframe: string): number {
  */
 export function loadSeries(db: DB, symbol: string, timeframe: string, from: number, to: number): Series {
   const { n } = db.prepare('SELECT COUNT(*) AS n FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<?').get(symbol, timeframe, from, to) as { n: number };
-  const s: Series = {
-    symbol,
-    timeframe,
-    ts: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const s = emptySeries(symbol, timeframe, n);
   const stmt = db.prepare('SELECT ts, open, high, low, close, volume FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<? ORDER BY ts').raw(true);
   let k = 0;
   for (const r of stmt.iterate(symbol, timeframe, from, to) as Iterable<number[]>) {
