@@ -2,6 +2,7 @@ import type { Command } from '../src/chat/command.js';
 import type { CommandSpec } from '../src/chat/types.js';
 import { agent, agents } from './agents.js';
 import { approve } from './approve.js';
+import { ask } from './ask.js';
 import { autoapprove } from './autoapprove.js';
 import { backtest } from './backtest.js';
 import { balance } from './balance.js';
@@ -19,6 +20,7 @@ import { start } from './start.js';
 import { status } from './status.js';
 import { stopTraining, train } from './train.js';
 import { trades } from './trades.js';
+import { why } from './why.js';
 
 /** Every chat command, in the order /help and the platforms' menus show them. */
 export const COMMANDS: Command[] = [
@@ -35,6 +37,8 @@ export const COMMANDS: Command[] = [
   balance,
   chart,
   pending,
+  why,
+  ask,
   approve,
   reject,
   close,

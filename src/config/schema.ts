@@ -102,6 +102,26 @@ export const configSchema = z
       viewers: ids,
     }),
     console: z.object({ enabled: z.enum(['auto', 'on', 'off']), exit_on_eof: z.boolean() }),
+    crew: z.object({
+      enabled: z.boolean(),
+      debate_rounds: z.number().int().min(0).max(5),
+      consensus_threshold: z.number().min(0.5).max(1),
+      revise_below: fraction(),
+      persuade_share: z.number().min(0.5).max(1),
+      weights: z.object({ technical: z.number().min(0).max(10), risk: z.number().min(0).max(10), monitor: z.number().min(0).max(10), sentiment: z.number().min(0).max(10), strategist: z.number().min(0).max(10) }).strict(),
+      learn_weights: z.boolean(),
+      news_file: z.string(),
+      news_days: z.number().int().min(1).max(90),
+      llm: z.object({
+        api_key: z.string(),
+        base_url: z.string().regex(/^$|^https?:\/\//, 'must be an http(s) URL or empty'),
+        model: z.string().min(1, 'must name a model, e.g. gpt-4o-mini or llama3.1'),
+        analysts: z.array(z.enum(['technical', 'risk', 'monitor', 'sentiment', 'strategist'])),
+        timeout_seconds: z.number().positive().max(300),
+        daily_token_budget: z.number().int().min(0),
+        max_tokens: z.number().int().min(16).max(8192),
+      }),
+    }),
   })
   .strict();
 
@@ -125,7 +145,9 @@ export const ENV_ALIASES: Record<string, string> = {
   DISCORD_GUILD_ID: 'discord.guild_id',
   DISCORD_ALLOWED_USERS: 'discord.allowed_users',
   DISCORD_VIEWERS: 'discord.viewers',
+  OPENAI_API_KEY: 'crew.llm.api_key',
+  OPENAI_BASE_URL: 'crew.llm.base_url',
 };
 
 /** Keys whose values are secrets: never printed, logged or echoed. */
-export const SECRET_KEYS = ['exchange.api_key', 'exchange.secret', 'telegram.bot_token', 'discord.token'];
+export const SECRET_KEYS = ['exchange.api_key', 'exchange.secret', 'telegram.bot_token', 'discord.token', 'crew.llm.api_key'];

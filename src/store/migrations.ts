@@ -117,4 +117,46 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE orders ADD COLUMN type TEXT;
   CREATE INDEX orders_status ON orders(status, purpose);
   `,
+  // 3: the analyst crew (src/crew). `decisions` is the seed's table: one row per deliberation with
+  // the final votes, the reasoning and whether consensus was reached, linked to the proposal it
+  // made (NULL when it made none: HOLD, disagreement). Every analysis of every round is kept in
+  // `decision_rounds` for /why. `crew_track` is each analyst's track record (its learned weight);
+  // `crew_track_trades` makes a closing trade count once. `llm_usage` is the per-day token budget.
+  `
+  CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    symbol TEXT NOT NULL,
+    candle_ts INTEGER NOT NULL,
+    proposal_id TEXT,
+    agent_side TEXT,
+    consensus TEXT,
+    consensus_reached INTEGER NOT NULL,
+    agreement REAL NOT NULL,
+    threshold REAL NOT NULL,
+    outcome TEXT NOT NULL,
+    rounds INTEGER NOT NULL,
+    votes_json TEXT NOT NULL,
+    reasoning TEXT NOT NULL,
+    notice TEXT
+  );
+  CREATE INDEX decisions_proposal ON decisions(proposal_id);
+  CREATE INDEX decisions_ts ON decisions(ts);
+  CREATE TABLE decision_rounds (
+    decision_id INTEGER NOT NULL REFERENCES decisions(id),
+    round INTEGER NOT NULL,
+    analyst TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    recommendation TEXT,
+    confidence REAL,
+    reasoning TEXT NOT NULL,
+    supporting_json TEXT NOT NULL,
+    abstained INTEGER NOT NULL,
+    changed INTEGER NOT NULL
+  );
+  CREATE INDEX decision_rounds_decision ON decision_rounds(decision_id, round);
+  CREATE TABLE crew_track (analyst TEXT PRIMARY KEY, hits INTEGER NOT NULL, misses INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE crew_track_trades (trade_id TEXT PRIMARY KEY, decision_id INTEGER NOT NULL, pnl REAL NOT NULL, ts INTEGER NOT NULL);
+  CREATE TABLE llm_usage (day TEXT PRIMARY KEY, tokens INTEGER NOT NULL, calls INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0);
+  `,
 ];

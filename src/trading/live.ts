@@ -19,6 +19,7 @@ import { addToBalance, applyToLedger, equityOf, getBalance, liveBalance, liveEqu
 import { OrderRejectedError } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 import { createRng } from '../util/rng.js';
+import { consultCrew, crewFor, crewTradeClosed, liveSnapshot, recordConsult, type CrewConsult } from '../crew/service.js';
 import { closePosition, stopOrTarget, type OpenPosition } from './position.js';
 import { approveProposal, createProposal, executeApproved, expireDue, feeSlack, pendingProposals, pushAll } from './proposals.js';
 
@@ -247,7 +248,11 @@ async function recordClose(
     return true;
   })();
   app.outbox.kick();
-  if (closed) app.log.info({ trade: t.id, reason: metric.exitReason, pnl: metric.pnl }, 'trade closed');
+  if (closed) {
+    app.log.info({ trade: t.id, reason: metric.exitReason, pnl: metric.pnl }, 'trade closed');
+    // The analysts that voted on this trade were right or wrong: their learned weights move.
+    crewTradeClosed(app, t, metric.pnl);
+  }
   return closed ? metric : null;
 }
 
@@ -402,16 +407,30 @@ export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome>
     decided();
     return { symbol, action: 'refused', detail: reason };
   }
-  const g = gate(decision, riskState(app, symbol, candles[i].ts, tfMs), risk);
+  const rs = riskState(app, symbol, candles[i].ts, tfMs);
+  const g = gate(decision, rs, risk);
   if (!g.ok) {
     recordRefusal(app.db, symbol, g.reason, app.now());
     decided();
     return { symbol, action: 'refused', detail: g.reason };
   }
-  const p = await createProposal(app, { symbol, decision, quantity: g.quantity, candles, tfMs });
+  // The analyst crew votes on the entry (crew.enabled): agreement -> proposal; a split -> a
+  // proposal marked "no consensus" for the human; HOLD or the other side -> no proposal, recorded.
+  let crew: CrewConsult | undefined;
+  if (app.cfg.crew.enabled) {
+    const snapshot = liveSnapshot(app, crewFor(app), { symbol, f, i, candleTs: candles[i].ts, tfMs, decision, risk: rs, positions: openTrades(app.db) });
+    crew = await consultCrew(app, snapshot);
+    if (crew.outcome === 'hold' || crew.outcome === 'disagree') {
+      recordConsult(app, crew, null);
+      decided();
+      return { symbol, action: 'none', detail: `crew: ${crew.outcome === 'hold' ? 'HOLD consensus' : `consensus ${crew.verdict.consensus} against the agent's ${decision.action}`}` };
+    }
+  }
+  const p = await createProposal(app, { symbol, decision, quantity: g.quantity, candles, tfMs, crew });
   decided();
   const auto = autoApprove(app);
-  if (auto.on && decision.confidence >= auto.min) await approveProposal(app, p.id, 'auto');
+  // Without consensus the human decides: a split crew is never auto-approved.
+  if (auto.on && decision.confidence >= auto.min && (!crew || crew.outcome === 'proposal')) await approveProposal(app, p.id, 'auto');
   return { symbol, action: 'proposal', detail: p.id };
 }
 

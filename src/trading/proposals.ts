@@ -10,6 +10,10 @@ import { fillMessage, proposalMessage, simpleMessage } from '../render/views.js'
 import { addToBalance, applyToLedger, getLedger, refreshLiveBalance } from './account.js';
 import { OrderRejectedError, type OrderFill } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
+import { crewVotesRich } from '../crew/render.js';
+import { recordConsult, type CrewConsult } from '../crew/service.js';
+import { decisionForProposal } from '../crew/store.js';
+import { richToPlain } from '../render/rich.js';
 
 export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
 
@@ -71,15 +75,19 @@ function statusLine(app: App, p: ProposalRow, fillPrice?: number): string {
   }
 }
 
+/** Plain length a proposal with its crew block is kept under, so it still fits a Telegram photo caption (1024). */
+const PROPOSAL_TEXT_BUDGET = 940;
+
 function messageFor(app: App, p: ProposalRow, adapter: string, imagePath?: string, fillPrice?: number) {
   const decision = JSON.parse(p.decision_json) as Decision;
   const L = app.cfg.language;
   const pending = p.status === 'pending';
-  return proposalMessage(
+  const status = statusLine(app, p, fillPrice);
+  const msg = proposalMessage(
     app.fmt,
     { id: p.id, symbol: p.symbol, quantity: p.quantity, expiresAt: p.expires_at, decision },
     {
-      status: statusLine(app, p, fillPrice),
+      status,
       buttons: pending
         ? [
             [
@@ -92,6 +100,14 @@ function messageFor(app: App, p: ProposalRow, adapter: string, imagePath?: strin
       imagePath,
     },
   );
+  // The crew's votes and reasons (when the crew decided this proposal), before the status line.
+  const crew = decisionForProposal(app.db, p.id);
+  if (crew) {
+    const at = msg.rich.findIndex((line) => line.map((s) => s.text).join('') === status);
+    const block = crewVotesRich(L, app.fmt, crew, PROPOSAL_TEXT_BUDGET - richToPlain(msg.rich).length);
+    msg.rich.splice(at < 0 ? msg.rich.length : at, 0, ...block);
+  }
+  return msg;
 }
 
 /** Re-renders every copy of the proposal message (all chats) with its current status, no buttons. */
@@ -114,7 +130,7 @@ export function expiryFor(app: App, candleTs: number, tfMs: number): number {
  * Persists a proposal and queues its message to every push chat, in one transaction: if the
  * process dies right after, the proposal exists and its message is still sent.
  */
-export async function createProposal(app: App, x: { symbol: string; decision: Decision; quantity: number; candles: Candle[]; tfMs: number }): Promise<ProposalRow> {
+export async function createProposal(app: App, x: { symbol: string; decision: Decision; quantity: number; candles: Candle[]; tfMs: number; crew?: CrewConsult }): Promise<ProposalRow> {
   const now = app.now();
   const id = newProposalId(now);
   const d = x.decision;
@@ -145,6 +161,8 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
          VALUES (@id, @symbol, @direction, @strategy, @entry, @stop, @target, @quantity, @confidence, @decision_json, @status, @created_at, @candle_ts, @expires_at)`,
       )
       .run(row);
+    // The crew's deliberation is stored with the proposal: a proposal never exists without its reasons.
+    if (x.crew) recordConsult(app, x.crew, id);
     for (const a of app.adapters) {
       if (!a.pushChatId) continue;
       enqueue(app.db, { adapter: a.name, chatId: a.pushChatId, kind: 'proposal', message: messageFor(app, row, a.name, image), proposalId: id }, now);
