@@ -202,12 +202,12 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       await app.outbox.drain(20_000);
       return tges.sent.slice(before).map((m) => visible(m.text ?? m.caption ?? '')).join('\n');
     };
-    const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3' };
+    const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
     const english = /\b(Usage|none|Trades|Waiting|Balance|Equity|not yet|no run yet|failed)\b/;
     const spanish: Record<string, RegExp> = {
       start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTCUSDT[\s\S]*Memoria aprendida/,
       positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, balance: /SALDO[\s\S]*Efectivo/,
-      chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
+      chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ|aún no ha decidido nada/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,
       backtest: /BACKTEST[\s\S]*velas no vistas/,
     };

@@ -79,6 +79,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     train: 'status',
     backtest: 'BTC/USDT trend_following 60',
     help: 'close',
+    ask: 'what is the crew doing',
   };
   const expect: Record<string, RegExp> = {
     start: /tradecrew/,
@@ -94,6 +95,8 @@ test('every command answers its valid arguments with its own reply (no usage, no
     balance: /BALANCE[\s\S]*Equity/,
     chart: /ETH\/USDT 1h · last \d+ candles/,
     pending: /Pending proposals/,
+    why: /WHY p\w+ · [\s\S]*FINAL VOTES|The crew has not decided anything yet/,
+    ask: /Crew: on · LLM: not configured/,
     approve: /Approved ✅ executing/,
     reject: /No proposal pnothere9/,
     close: /CLOSE 2 POSITION/,

@@ -1,3 +1,4 @@
+import { str } from '../render/template.js';
 import { z } from 'zod';
 import type { App } from '../app/context.js';
 import { crewFor } from './service.js';
@@ -57,20 +58,22 @@ export function crewContext(app: App, question: string): CrewContext {
   };
 }
 
-/** The facts as text (the answer without an LLM). */
-export function structuredAnswer(ctx: CrewContext): string {
+/** The facts as text (the answer without an LLM), in the bot's language. */
+export function structuredAnswer(ctx: CrewContext, lang = 'en'): string {
+  const t = (key: string, vars: Record<string, string | number> = {}) => str(lang, key, vars);
   const lines: string[] = [];
-  lines.push(`Crew: ${ctx.enabled ? 'on' : 'off'} · LLM: ${ctx.llm.configured ? `${ctx.llm.model}, ${ctx.llm.tokensToday}/${ctx.llm.budget} tokens today` : 'not configured (rule analysts)'}`);
+  const llm = ctx.llm.configured ? t('ask_llm_on', { model: ctx.llm.model ?? '', used: ctx.llm.tokensToday ?? 0, budget: ctx.llm.budget ?? 0 }) : t('ask_llm_off');
+  lines.push(t('ask_crew', { state: ctx.enabled ? t('ask_on') : t('ask_off'), llm }));
   const total = Object.values(ctx.counts).reduce((a, b) => a + b, 0);
-  lines.push(`Decisions: ${total}${total ? ` (${Object.entries(ctx.counts).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
-  lines.push('Weights (configured → learned, track record):');
-  for (const w of ctx.weights) lines.push(`• ${w.analyst}: ${w.configured} → ${w.effective} (${w.hits} right, ${w.misses} wrong)`);
-  const title = ctx.focus.proposal ? `Decision for ${ctx.focus.proposal}:` : ctx.focus.symbol ? `Recent decisions on ${ctx.focus.symbol}:` : 'Recent decisions:';
+  lines.push(t('ask_decisions', { n: total, detail: total ? ` (${Object.entries(ctx.counts).map(([k, v]) => `${k} ${v}`).join(', ')})` : '' }));
+  lines.push(t('ask_weights'));
+  for (const w of ctx.weights) lines.push(t('ask_weight_line', { analyst: w.analyst, configured: w.configured, effective: w.effective, hits: w.hits, misses: w.misses }));
+  const title = ctx.focus.proposal ? t('ask_title_proposal', { id: ctx.focus.proposal }) : ctx.focus.symbol ? t('ask_title_symbol', { symbol: ctx.focus.symbol }) : t('ask_title_recent');
   lines.push(title);
-  if (ctx.decisions.length === 0) lines.push('• none yet');
+  if (ctx.decisions.length === 0) lines.push(t('ask_none_yet'));
   const shown = ctx.focus.proposal ? ctx.decisions.slice(0, 1) : ctx.decisions.slice(0, 5);
   for (const d of shown) {
-    lines.push(`• ${d.time.slice(0, 16).replace('T', ' ')} ${d.symbol} agent ${d.agentSide ?? '—'} → ${d.outcome}${d.consensus ? ` (${d.consensus} ${Math.round(d.agreement * 100)}%)` : ` (${Math.round(d.agreement * 100)}%)`}${d.proposal ? ` · ${d.proposal}` : ''}`);
+    lines.push(`• ${d.time.slice(0, 16).replace('T', ' ')} ${d.symbol} ${t('ask_agent')} ${d.agentSide ?? '—'} → ${d.outcome}${d.consensus ? ` (${d.consensus} ${Math.round(d.agreement * 100)}%)` : ` (${Math.round(d.agreement * 100)}%)`}${d.proposal ? ` · ${d.proposal}` : ''}`);
     if (ctx.focus.proposal) for (const v of d.votes) lines.push(`   ${v}`);
   }
   return lines.join('\n');
@@ -81,7 +84,7 @@ const answerSchema = z.object({ answer: z.string().min(1).max(3000) });
 export async function answerQuestion(app: App, question: string): Promise<{ text: string; via: 'llm' | 'structured'; notice?: string }> {
   const ctx = crewContext(app, question);
   const llm = crewFor(app).llm;
-  if (!llm) return { text: structuredAnswer(ctx), via: 'structured' };
+  if (!llm) return { text: structuredAnswer(ctx, app.cfg.language), via: 'structured' };
   try {
     const r = await llm.askJson(
       'You answer questions about a trading bot\'s analyst crew (technical, risk, monitor, sentiment, strategist) using ONLY the facts in the JSON context. Say so when the facts do not answer the question. Be brief. Answer with ONLY a JSON object {"answer":"..."}.',
@@ -91,6 +94,6 @@ export async function answerQuestion(app: App, question: string): Promise<{ text
     return { text: r.answer, via: 'llm' };
   } catch (e) {
     if (!(e instanceof LlmError)) throw e;
-    return { text: structuredAnswer(ctx), via: 'structured', notice: `LLM ${app.scrub(e.message)}; the facts instead:` };
+    return { text: structuredAnswer(ctx, app.cfg.language), via: 'structured', notice: `LLM ${app.scrub(e.message)}; the facts instead:` };
   }
 }
