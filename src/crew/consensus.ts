@@ -124,15 +124,20 @@ export async function deliberate(snapshot: Snapshot, analysts: Analyst[], s: Con
       }),
     );
     rounds = r;
-    let changedAny = false;
-    analysts.forEach((a, k) => {
-      const changed = recOf(current[k]) !== recOf(prev[k]);
-      changedAny ||= changed;
-      history.push({ round: r, analyst: a.name, kind: a.kind, analysis: current[k], changed });
-    });
-    if (!changedAny) break;
+    if (!recordRound(analysts, prev, current, r, history)) break;
   }
   return finish(analysts, current, history, rounds, s, notices);
+}
+
+/** Appends a debate round to the history; true when somebody changed their mind. */
+function recordRound(analysts: Analyst[], prev: Analysis[], current: Analysis[], round: number, history: RoundEntry[]): boolean {
+  let changedAny = false;
+  analysts.forEach((a, k) => {
+    const changed = recOf(current[k]) !== recOf(prev[k]);
+    changedAny ||= changed;
+    history.push({ round, analyst: a.name, kind: a.kind, analysis: current[k], changed });
+  });
+  return changedAny;
 }
 
 /**
@@ -152,13 +157,7 @@ export function deliberateSync(snapshot: Snapshot, analysts: Analyst[], s: Conse
     const prev = current;
     current = analysts.map((_, k) => reviseByRule(prev[k], othersOf(names, prev, k, s.weights), s));
     rounds = r;
-    let changedAny = false;
-    analysts.forEach((a, k) => {
-      const changed = recOf(current[k]) !== recOf(prev[k]);
-      changedAny ||= changed;
-      history.push({ round: r, analyst: a.name, kind: a.kind, analysis: current[k], changed });
-    });
-    if (!changedAny) break;
+    if (!recordRound(analysts, prev, current, r, history)) break;
   }
   return finish(analysts, current, history, rounds, s, []);
 }

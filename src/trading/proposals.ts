@@ -176,6 +176,22 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
 export type DecisionOutcome = { ok: boolean; notice: string };
 
 /**
+ * Why a button press or command cannot decide this proposal (unknown, expired — which it
+ * expires now — or already decided), or null when it is pending. Call inside the transaction.
+ */
+function refusalIfNotPending(app: App, id: string, now: number): DecisionOutcome | null {
+  const L = app.cfg.language;
+  const p = getProposal(app, id);
+  if (!p) return { ok: false, notice: str(L, 'notice_unknown', { id }) };
+  if (p.status === 'pending' && p.expires_at <= now) {
+    expireOne(app, p);
+    return { ok: false, notice: str(L, 'notice_expired', { at: app.fmt.dateTime(p.expires_at) }) };
+  }
+  if (p.status !== 'pending') return { ok: false, notice: str(L, 'notice_already', { status: p.status }) };
+  return null;
+}
+
+/**
  * Approve: only one transition out of `pending` can win (a conditional UPDATE inside a
  * transaction), so ten presses on two platforms execute the order once.
  */
@@ -183,13 +199,8 @@ export async function approveProposal(app: App, id: string, by: string): Promise
   const L = app.cfg.language;
   const now = app.now();
   const outcome = app.db.transaction((): DecisionOutcome | 'won' => {
-    const p = getProposal(app, id);
-    if (!p) return { ok: false, notice: str(L, 'notice_unknown', { id }) };
-    if (p.status === 'pending' && p.expires_at <= now) {
-      expireOne(app, p);
-      return { ok: false, notice: str(L, 'notice_expired', { at: app.fmt.dateTime(p.expires_at) }) };
-    }
-    if (p.status !== 'pending') return { ok: false, notice: str(L, 'notice_already', { status: p.status }) };
+    const refused = refusalIfNotPending(app, id, now);
+    if (refused) return refused;
     const r = app.db.prepare(`UPDATE proposals SET status='approved', decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(by, now, id);
     return r.changes === 1 ? 'won' : { ok: false, notice: str(L, 'notice_already', { status: 'approved' }) };
   })();
@@ -211,13 +222,8 @@ export function rejectProposal(app: App, id: string, by: string): DecisionOutcom
   const L = app.cfg.language;
   const now = app.now();
   return app.db.transaction((): DecisionOutcome => {
-    const p = getProposal(app, id);
-    if (!p) return { ok: false, notice: str(L, 'notice_unknown', { id }) };
-    if (p.status === 'pending' && p.expires_at <= now) {
-      expireOne(app, p);
-      return { ok: false, notice: str(L, 'notice_expired', { at: app.fmt.dateTime(p.expires_at) }) };
-    }
-    if (p.status !== 'pending') return { ok: false, notice: str(L, 'notice_already', { status: p.status }) };
+    const refused = refusalIfNotPending(app, id, now);
+    if (refused) return refused;
     app.db.prepare(`UPDATE proposals SET status='rejected', decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(by, now, id);
     enqueueEdits(app, getProposal(app, id)!);
     app.outbox.kick();
