@@ -111,6 +111,7 @@ export const configSchema = z
       weights: z.object({ technical: z.number().min(0).max(10), risk: z.number().min(0).max(10), monitor: z.number().min(0).max(10), sentiment: z.number().min(0).max(10), strategist: z.number().min(0).max(10) }).strict(),
       learn_weights: z.boolean(),
       news_file: z.string(),
+      news_url: z.string().regex(/^$|^https?:\/\//, 'must be an http(s) URL or empty'),
       news_days: z.number().int().min(1).max(90),
       llm: z.object({
         api_key: z.string(),

@@ -82,13 +82,80 @@ export function csvNewsFeed(file: string): NewsFeed {
 /** No feed configured: every query answers nothing (the sentiment analyst then abstains). */
 export const NO_NEWS: NewsFeed = { name: 'none', recent: () => [] };
 
+/** Decodes the XML entities RSS titles carry (&amp; &lt; &#8217; ...) and strips CDATA. */
+function xmlText(raw: string): string {
+  const t = raw.replace(/^\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*$/, '$1');
+  return t
+    .replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+function tag(block: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`, 'i').exec(block);
+  return m ? xmlText(m[1]) : undefined;
+}
+
 /**
- * RSS/HTTP feed for live use — a STUB. TODO: fetch the URL on `refresh()` (scheduled by the
- * scanner), parse <item><title>/<pubDate>, keep the last days in memory. Until then it holds no
- * headlines and says so in its name, so the sentiment analyst abstains with "no recent news".
+ * Headlines of an RSS 2.0 (<item><title><pubDate><link>) or Atom (<entry><title><updated|published>
+ * <link href>) document. Items without a parseable date are skipped: an undated headline could
+ * leak into a decision made before it was published.
  */
-export function rssNewsFeed(url: string): NewsFeed {
-  return { name: `rss:${url} (not implemented: no headlines)`, recent: () => [], refresh: async () => {} };
+export function parseFeed(xml: string): Headline[] {
+  const out: Headline[] = [];
+  const blocks = xml.match(/<item[\s>][\s\S]*?<\/item>|<entry[\s>][\s\S]*?<\/entry>/gi) ?? [];
+  for (const b of blocks) {
+    const title = tag(b, 'title');
+    const when = tag(b, 'pubDate') ?? tag(b, 'published') ?? tag(b, 'updated') ?? tag(b, 'dc:date');
+    const ts = when ? Date.parse(when) : NaN;
+    if (!title || !Number.isFinite(ts)) continue;
+    const url = tag(b, 'link') || /<link[^>]*href="([^"]+)"/i.exec(b)?.[1] || '';
+    out.push({ ts, headline: title, url });
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+/**
+ * RSS/Atom over HTTP for live use. `refresh()` fetches the feed (bounded by a timeout) and keeps
+ * what it has read, newest last, merged by link and title; a failed fetch keeps the old headlines
+ * and is reported through `onError`. Started with `every` it refreshes itself in the background
+ * (the timer never keeps the process alive). RSS items carry exact times, so a headline counts
+ * from its publication time on.
+ */
+export function rssNewsFeed(url: string, o: { timeoutMs?: number; every?: number; onError?: (e: Error) => void; keep?: number } = {}): NewsFeed & { size(): number; stop(): void } {
+  let held: Headline[] = [];
+  const keep = o.keep ?? 500;
+  const refresh = async () => {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(o.timeoutMs ?? 10_000), headers: { accept: 'application/rss+xml, application/atom+xml, text/xml' } });
+      if (!res.ok) throw new Error(`news feed ${url} answered ${res.status}`);
+      const fresh = parseFeed(await res.text());
+      const seen = new Map(held.map((h) => [`${h.url}|${h.headline}`, h]));
+      for (const h of fresh) seen.set(`${h.url}|${h.headline}`, h);
+      held = [...seen.values()].sort((a, b) => a.ts - b.ts).slice(-keep);
+    } catch (e) {
+      o.onError?.(e as Error);
+    }
+  };
+  const timer = o.every ? setInterval(() => void refresh(), o.every) : null;
+  timer?.unref();
+  if (o.every) void refresh();
+  return {
+    name: `rss:${url}`,
+    recent(beforeTs: number, days: number): Headline[] {
+      return held.filter((h) => h.ts < beforeTs && h.ts >= beforeTs - days * DAY_MS);
+    },
+    refresh,
+    size: () => held.length,
+    stop: () => {
+      if (timer) clearInterval(timer);
+    },
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { OpenTradeRow } from '../trading/account.js';
 import { buildSnapshot, RULE_VIEWS, ruleAnalyst } from './analysts.js';
 import { deliberate, outcomeOf, type ConsensusSettings } from './consensus.js';
 import { createLlm, llmAnalyst, type LlmClient } from './llm.js';
-import { csvNewsFeed, NO_NEWS, type NewsFeed } from './news.js';
+import { csvNewsFeed, rssNewsFeed, NO_NEWS, type NewsFeed } from './news.js';
 import { effectiveWeights, recordDecision, scoreClosedTrade } from './store.js';
 import { ANALYST_NAMES, type Analyst, type Outcome, type Snapshot, type Verdict } from './types.js';
 
@@ -29,7 +29,7 @@ export function llmConfigured(c: Config['crew']): boolean {
 }
 
 export function createCrew(c: Config['crew'], db: DB, now: () => number = Date.now, o: { news?: NewsFeed } = {}): Crew {
-  const news = o.news ?? (c.news_file ? csvNewsFeed(path.resolve(PROJECT_ROOT, c.news_file)) : NO_NEWS);
+  const news = o.news ?? (c.news_url ? rssNewsFeed(c.news_url, { every: 10 * 60_000 }) : c.news_file ? csvNewsFeed(path.resolve(PROJECT_ROOT, c.news_file)) : NO_NEWS);
   const llm = llmConfigured(c)
     ? createLlm(db, { apiKey: c.llm.api_key, baseURL: c.llm.base_url, model: c.llm.model, timeoutMs: c.llm.timeout_seconds * 1000, dailyTokenBudget: c.llm.daily_token_budget, maxTokens: c.llm.max_tokens }, now)
     : null;
