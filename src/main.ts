@@ -10,6 +10,7 @@ import type { ChatAdapter } from './chat/types.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { backfill } from './market/refresh.js';
+import { str } from './render/template.js';
 import { alertMessage, simpleMessage } from './render/views.js';
 import { startScheduler, type Scheduler } from './scheduler/jobs.js';
 import { resolvePendingExits } from './trading/live.js';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   // A training run interrupted by a crash resumes by itself (recovery_enabled).
   const interrupted = app.trainer.interrupted();
   if (interrupted && cfg.training.recovery_enabled) {
-    app.push('alert', simpleMessage('🔁', `Resuming training ${interrupted} from its last checkpoint after a restart.`));
+    app.push('alert', simpleMessage('🔁', str(cfg.language, 'train_resuming_after_restart', { runId: interrupted })));
     app.trainer.resume(interrupted, { send: (m) => (app.push('training', m), null), edit: () => undefined });
   }
 

@@ -4,7 +4,7 @@ import { track } from '../app/context.js';
 import type { OutgoingMessage } from '../chat/types.js';
 import type { StrategyName } from '../agents/types.js';
 import { cycleChart } from '../render/chart-files.js';
-import { renderTemplate } from '../render/template.js';
+import { renderTemplate, str } from '../render/template.js';
 import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
 import { createCycleRunner, threadsFor } from './pool.js';
 import { timeframeMs } from '../market/timeframe.js';
@@ -70,7 +70,7 @@ export function createTrainer(app: App): Trainer {
   const launch = (runId: string, total: number, reporter: Reporter) => {
     running = { runId, done: 0, total, startedAt: app.now(), stop: false };
     const run = running;
-    const progressId = reporter.send(progressMessage(app, run, 'starting', 0, 0));
+    const progressId = reporter.send(progressMessage(app, run, str(app.cfg.language, 'train_state_starting'), 0, 0));
     let lastEdit = 0;
     let trades = 0;
     let pnl = 0;
@@ -81,7 +81,7 @@ export function createTrainer(app: App): Trainer {
       const t = Date.now();
       if (progressId !== null && (t - lastEdit >= PROGRESS_EVERY_MS || r.final)) {
         lastEdit = t;
-        reporter.edit(progressId, progressMessage(app, run, r.final ? 'done ✅' : 'running', trades, pnl));
+        reporter.edit(progressId, progressMessage(app, run, str(app.cfg.language, r.final ? 'train_state_done' : 'train_state_running'), trades, pnl));
       }
       if (r.portfolio) {
         const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl });
@@ -109,11 +109,11 @@ export function createTrainer(app: App): Trainer {
         for (const [symbol, s] of Object.entries(states)) if (app.cfg.symbols.includes(symbol)) app.agents.set(symbol, s);
       } catch (e) {
         if (e instanceof TrainingStopped) {
-          if (progressId !== null) reporter.edit(progressId, progressMessage(app, run, `stopped at cycle ${e.cycle} ⏹️`, trades, pnl));
-          reporter.send(simpleMessage('⏹️', `Training ${runId} stopped after cycle ${e.cycle}/${run.total}; checkpoint saved. /train resume continues it.`));
+          if (progressId !== null) reporter.edit(progressId, progressMessage(app, run, str(app.cfg.language, 'train_state_stopped', { cycle: e.cycle }), trades, pnl));
+          reporter.send(simpleMessage('⏹️', str(app.cfg.language, 'train_stopped', { runId, cycle: e.cycle, total: run.total })));
         } else {
           app.db.prepare(`UPDATE training_runs SET status='failed', error=? WHERE id=?`).run(app.scrub(String(e)), runId);
-          reporter.send(alertMessage(app.fmt, { severity: 'CRITICAL', title: `training ${runId} failed`, body: app.scrub((e as Error).message ?? String(e)) }));
+          reporter.send(alertMessage(app.fmt, { severity: 'CRITICAL', title: str(app.cfg.language, 'train_failed', { runId }), body: app.scrub((e as Error).message ?? String(e)) }));
           throw e;
         }
       } finally {
