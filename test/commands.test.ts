@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { COMMANDS } from '../commands/index.js';
 import type { App } from '../src/app/context.js';
-import { createTelegramAdapter } from '../src/chat/telegram.js';
 import { refreshCandles } from '../src/market/refresh.js';
 import { escapeHtml } from '../src/render/rich.js';
 import { scanAll } from '../src/trading/live.js';
 import { approveProposal } from '../src/trading/proposals.js';
-import { scanUntilProposal, startTestApp } from './support/app.js';
+import { scanUntilProposal, startTestApp, telegramBot } from './support/app.js';
 import { startTelegramStandin, type StandinMessage } from './support/telegram-standin.js';
 
 const TOKEN = '654321:COMMANDS-test-token';
@@ -25,16 +24,8 @@ let app: App & { shutdown(): Promise<void>; dataDir: string };
 
 before(async () => {
   tg = await startTelegramStandin({ token: TOKEN });
-  app = await startTestApp({
-    env: {
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: tg.apiRoot,
-      TELEGRAM_CHAT_ID: String(CHAT),
-      TELEGRAM_ALLOWED_USERS: String(TRADER.id),
-      TELEGRAM_VIEWERS: String(VIEWER.id),
-    },
-    adapters: () => [createTelegramAdapter({ token: TOKEN, apiRoot: tg.apiRoot, pushChatId: String(CHAT), pollTimeoutSec: 1 })],
-  });
+  const bot = telegramBot(tg, { token: TOKEN, chat: CHAT, traders: [TRADER.id], viewers: [VIEWER.id] });
+  app = await startTestApp({ env: bot.env, adapters: () => [bot.adapter()] });
 });
 
 after(async () => {

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { App } from '../src/app/context.js';
-import { createTelegramAdapter } from '../src/chat/telegram.js';
 import { simpleMessage } from '../src/render/views.js';
-import { startTestApp } from './support/app.js';
+import { startTestApp, telegramBot } from './support/app.js';
 import { startTelegramStandin } from './support/telegram-standin.js';
 
 const TOKEN = '777000:OUTBOX-test-token';
@@ -18,14 +17,10 @@ const TRADER = { id: 3001, username: 'olga' };
 let tg: Awaited<ReturnType<typeof startTelegramStandin>>;
 let app: (App & { shutdown(): Promise<void>; dataDir: string }) | null = null;
 
-const env = () => ({
-  TELEGRAM_BOT_TOKEN: TOKEN,
-  TELEGRAM_API_ROOT: tg.apiRoot,
-  TELEGRAM_CHAT_ID: String(CHAT),
-  TELEGRAM_ALLOWED_USERS: String(TRADER.id),
-});
-const start = (dataDir?: string) =>
-  startTestApp({ env: env(), dataDir, adapters: () => [createTelegramAdapter({ token: TOKEN, apiRoot: tg.apiRoot, pushChatId: String(CHAT), pollTimeoutSec: 1 })] });
+const start = (dataDir?: string) => {
+  const bot = telegramBot(tg, { token: TOKEN, chat: CHAT, traders: [TRADER.id] });
+  return startTestApp({ env: bot.env, dataDir, adapters: () => [bot.adapter()] });
+};
 
 before(async () => {
   tg = await startTelegramStandin({ token: TOKEN });

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { App } from '../src/app/context.js';
 import { signButton } from '../src/chat/buttons.js';
-import { createTelegramAdapter } from '../src/chat/telegram.js';
 import { getProposal } from '../src/trading/proposals.js';
-import { startTestApp, scanUntilProposal } from './support/app.js';
+import { startTestApp, scanUntilProposal, telegramBot } from './support/app.js';
 import { startTelegramStandin } from './support/telegram-standin.js';
 
 const TOKEN = '123456:TEST-token-never-logged';
@@ -18,16 +17,8 @@ let app: App & { shutdown(): Promise<void>; dataDir: string };
 
 before(async () => {
   tg = await startTelegramStandin({ token: TOKEN });
-  app = await startTestApp({
-    env: {
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: tg.apiRoot,
-      TELEGRAM_CHAT_ID: String(CHAT),
-      TELEGRAM_ALLOWED_USERS: String(TRADER.id),
-      TELEGRAM_VIEWERS: String(VIEWER.id),
-    },
-    adapters: () => [createTelegramAdapter({ token: TOKEN, apiRoot: tg.apiRoot, pushChatId: String(CHAT), pollTimeoutSec: 1 })],
-  });
+  const bot = telegramBot(tg, { token: TOKEN, chat: CHAT, traders: [TRADER.id], viewers: [VIEWER.id] });
+  app = await startTestApp({ env: bot.env, adapters: () => [bot.adapter()] });
 });
 
 after(async () => {

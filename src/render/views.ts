@@ -235,6 +235,7 @@ export interface AgentRowView {
   trades: number;
   winRate: number;
   pnl: number;
+  /** Deepest fall of (starting balance + this agent's cumulative PnL), as a fraction. */
   maxDrawdown: number;
   activity: Activity;
 }

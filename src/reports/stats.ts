@@ -2,7 +2,7 @@ import type { App } from '../app/context.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { maxDrawdown } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
-import type { Activity } from '../render/views.js';
+import type { Activity, AgentRowView } from '../render/views.js';
 import { effectiveRisk } from '../risk/settings.js';
 import { getKv } from '../store/kv.js';
 import { agentStateFor, currentEquity, lastPrices } from '../trading/live.js';
@@ -113,18 +113,8 @@ export function equityCurve(app: App, from: number, to: number, samples = 120): 
   return points;
 }
 
-/** What an agent is doing right now, in a word the chat can show. */
-export type AgentActivity = Activity;
-
-export interface AgentStanding {
-  symbol: string;
-  strategy: string;
-  trades: number;
-  winRate: number;
-  pnl: number;
-  /** Deepest fall of (starting balance + this agent's cumulative PnL), as a fraction. */
-  maxDrawdown: number;
-  activity: AgentActivity;
+/** An agent's row in /agents and the daily summary, plus what its open position is worth. */
+export interface AgentStanding extends AgentRowView {
   /** Unrealised PnL of its open position (0 when flat). */
   openPnl: number;
 }
@@ -142,7 +132,7 @@ export function agentStandings(app: App, since = 0): AgentStanding[] {
     const curve = [eq];
     for (const t of rows) curve.push((eq += t.pnl));
     const pos = open.find((t) => t.symbol === symbol);
-    const activity: AgentActivity = pos
+    const activity: Activity = pos
       ? pos.direction === 'LONG'
         ? 'open_long'
         : 'open_short'

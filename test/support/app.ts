@@ -2,6 +2,7 @@ import { COMMANDS, commandSpecs } from '../../commands/index.js';
 import type { App } from '../../src/app/context.js';
 import { createApp } from '../../src/app/create.js';
 import { createRouter } from '../../src/chat/router.js';
+import { createTelegramAdapter } from '../../src/chat/telegram.js';
 import type { ChatAdapter } from '../../src/chat/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { backfill, refreshCandles } from '../../src/market/refresh.js';
@@ -38,4 +39,21 @@ export async function scanUntilProposal(app: App, maxCandles = 300): Promise<str
     await refreshCandles(app);
   }
   throw new Error(`no proposal within ${maxCandles} demo candles`);
+}
+
+/**
+ * A bot's Telegram settings and adapter against the local Bot API stand-in: users in `traders`
+ * may act, users in `viewers` may read, pushes go to `chat`.
+ */
+export function telegramBot(tg: { apiRoot: string }, o: { token: string; chat: number; traders: number[]; viewers?: number[] }) {
+  return {
+    env: {
+      TELEGRAM_BOT_TOKEN: o.token,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_CHAT_ID: String(o.chat),
+      TELEGRAM_ALLOWED_USERS: o.traders.join(','),
+      ...(o.viewers ? { TELEGRAM_VIEWERS: o.viewers.join(',') } : {}),
+    },
+    adapter: () => createTelegramAdapter({ token: o.token, apiRoot: tg.apiRoot, pushChatId: String(o.chat), pollTimeoutSec: 1 }),
+  };
 }
