@@ -23,7 +23,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createExchange } from '../src/market/ccxt-exchange.js';
 import type { Candle } from '../src/market/types.js';
-import { makeCandles, startExchangeStandin } from '../test/support/exchange-standin.js';
+import { makeCandles, startExchangeStandin, liveEnv } from '../test/support/exchange-standin.js';
 import { spawnBot, tempDataDir, type BotProcess } from '../test/support/spawn-bot.js';
 
 const MINUTE_MS = Number(process.env.SOAK_MINUTE_MS ?? 2000);
@@ -70,14 +70,7 @@ async function main(): Promise<void> {
 
   const dir = tempDataDir('tc-soak-');
   const env = {
-    TRADECREW_DATA_DIR: dir,
-    TRADECREW_MODE: 'live',
-    EXCHANGE: 'binance',
-    EXCHANGE_API_URL: standin.baseUrl,
-    EXCHANGE_API_KEY: standin.apiKey,
-    EXCHANGE_SECRET: standin.secret,
-    TRADECREW_SYMBOLS: Object.keys(SYMBOLS).join(','),
-    TRADECREW_TIMEFRAME: '1m',
+    ...liveEnv(standin, dir, Object.keys(SYMBOLS)),
     TRADECREW_SCAN__SCHEDULE: '* * * * * *',
     TRADECREW_APPROVAL__AUTO_APPROVE: 'true',
     TRADECREW_APPROVAL__AUTO_MIN_CONFIDENCE: '0',

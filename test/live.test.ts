@@ -28,7 +28,7 @@ import { approveProposal, clientOrderId, getProposal, type ProposalRow } from '.
 import { startupReconcile } from '../src/trading/reconcile-report.js';
 import { createRng } from '../src/util/rng.js';
 import { silentLogger } from '../src/util/logger.js';
-import { makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
+import { makeCandles, startExchangeStandin, type ExchangeStandin, liveEnv } from './support/exchange-standin.js';
 import { tempDataDir } from './support/spawn-bot.js';
 
 const TF = 60_000;
@@ -77,14 +77,7 @@ async function startLive(o: { candles: Candle[]; clock: number; env?: Record<str
   const dataDir = tempDataDir('tc-live-');
   const cfg = loadConfig({
     env: {
-      TRADECREW_DATA_DIR: dataDir,
-      TRADECREW_MODE: 'live',
-      EXCHANGE: 'binance',
-      EXCHANGE_API_URL: standin.baseUrl,
-      EXCHANGE_API_KEY: standin.apiKey,
-      EXCHANGE_SECRET: standin.secret,
-      TRADECREW_SYMBOLS: SYMBOL,
-      TRADECREW_TIMEFRAME: '1m',
+      ...liveEnv(standin, dataDir, [SYMBOL]),
       TRADECREW_EXCHANGE__CACHE_TTL_SECONDS: '0',
       TRADECREW_EXCHANGE__RETRY_BASE_MS: '10',
       TRADECREW_EXCHANGE__TIMEOUT_SECONDS: '2',

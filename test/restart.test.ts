@@ -12,7 +12,7 @@ import { computeFeatures } from '../src/indicators/features.js';
 import { createExchange } from '../src/market/ccxt-exchange.js';
 import { seriesFromCandles, type Candle } from '../src/market/types.js';
 import { createRng } from '../src/util/rng.js';
-import { makeCandles, startExchangeStandin } from './support/exchange-standin.js';
+import { makeCandles, startExchangeStandin, liveEnv } from './support/exchange-standin.js';
 import { spawnBot, tempDataDir, type BotProcess } from './support/spawn-bot.js';
 
 const TF = 60_000;
@@ -44,14 +44,7 @@ test('kill -9 between "order sent" and "order recorded": on restart the order is
   const standin = await startExchangeStandin();
   const dir = tempDataDir('tc-restart-');
   const env = {
-    TRADECREW_DATA_DIR: dir,
-    TRADECREW_MODE: 'live',
-    EXCHANGE: 'binance',
-    EXCHANGE_API_URL: standin.baseUrl,
-    EXCHANGE_API_KEY: standin.apiKey,
-    EXCHANGE_SECRET: standin.secret,
-    TRADECREW_SYMBOLS: SYMBOL,
-    TRADECREW_TIMEFRAME: '1m',
+    ...liveEnv(standin, dir, [SYMBOL]),
     TRADECREW_APPROVAL__AUTO_APPROVE: 'true',
     TRADECREW_APPROVAL__AUTO_MIN_CONFIDENCE: '0',
     TRADECREW_EXCHANGE__RETRY_BASE_MS: '50',

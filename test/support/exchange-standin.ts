@@ -479,3 +479,17 @@ export function makeCandles(startTs: number, tfMs: number, n: number, seed = 1, 
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The settings of a bot trading live (1-minute candles) on this stand-in, with its data in `dataDir`. */
+export function liveEnv(standin: { baseUrl: string; apiKey: string; secret: string }, dataDir: string, symbols: string[]): Record<string, string> {
+  return {
+    TRADECREW_DATA_DIR: dataDir,
+    TRADECREW_MODE: 'live',
+    EXCHANGE: 'binance',
+    EXCHANGE_API_URL: standin.baseUrl,
+    EXCHANGE_API_KEY: standin.apiKey,
+    EXCHANGE_SECRET: standin.secret,
+    TRADECREW_SYMBOLS: symbols.join(','),
+    TRADECREW_TIMEFRAME: '1m',
+  };
+}
