@@ -8,7 +8,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { candleChartConfig, newRenderer, proposalLines, renderCandleChart, renderCycleChart, renderEquityChart } from '../src/render/charts.js';
+import { candleChartConfig, newRenderer, proposalLines, renderCandleChart, renderCycleChart, renderEquityChart } from '../src/render/charts/index.js';
 import type { Candle } from '../src/market/types.js';
 import type { EquityPoint } from '../src/metrics/types.js';
 

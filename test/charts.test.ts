@@ -17,7 +17,7 @@ import {
   renderHistogram,
   timeLabels,
   writePng,
-} from '../src/render/charts.js';
+} from '../src/render/charts/index.js';
 import type { Candle } from '../src/market/types.js';
 import type { EquityPoint } from '../src/metrics/types.js';
 

@@ -15,7 +15,7 @@ import type { ChatAdapter, OutgoingMessage } from '../src/chat/types.js';
 import { PROJECT_ROOT } from '../src/config/load.js';
 import type { PortfolioMetrics } from '../src/metrics/portfolio.js';
 import type { DetailedTradeMetric } from '../src/metrics/types.js';
-import { renderEquityChart, writePng } from '../src/render/charts.js';
+import { renderEquityChart, writePng } from '../src/render/charts/index.js';
 import { createFmt, type Fmt } from '../src/render/format.js';
 import { richToPlain } from '../src/render/rich.js';
 import { renderTemplate } from '../src/render/template.js';

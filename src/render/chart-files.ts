@@ -4,7 +4,7 @@ import { computeFeatures } from '../indicators/features.js';
 import { seriesFromCandles } from '../market/types.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import type { Logger } from '../util/logger.js';
-import { proposalLines, renderCandleChart, renderCycleChart, renderEquityChart, writePng, type Overlay } from './charts.js';
+import { proposalLines, renderCandleChart, renderCycleChart, renderEquityChart, writePng, type Overlay } from './charts/index.js';
 
 /**
  * Chart images for messages, written under <data_dir>/charts. A chart that fails to render never

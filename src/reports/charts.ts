@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { App } from '../app/context.js';
 import type { EquityPoint } from '../metrics/types.js';
 import { equityChart, overlaysFor } from '../render/chart-files.js';
-import { proposalLines, renderBarChart, renderCandleChart, writePng, type Bar, type Marker } from '../render/charts.js';
+import { proposalLines, renderBarChart, renderCandleChart, writePng, type Bar, type Marker } from '../render/charts/index.js';
 import { lastCandles } from '../store/candles.js';
 import { openTrades } from '../trading/account.js';
 
