@@ -16,20 +16,21 @@ import { prepareAgent, RL_EPISODES } from '../src/agents/learn.js';
 import { STRATEGIES } from '../src/agents/registry.js';
 import { trendFollowing } from '../src/agents/rules.js';
 import { newAgentState, type AgentState } from '../src/agents/types.js';
-import { engineSettingsFrom, equityPoints } from '../src/cli/backtest.js';
+import { equityPoints } from '../src/cli/backtest.js';
+import { engineSettings } from '../src/kernel/settings.js';
 import { loadConfig } from '../src/config/load.js';
 import { computeFeatures, type IndicatorImpl } from '../src/indicators/features.js';
 import { readCandlesCsv, symbolFromFileName } from '../src/market/csv.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import { seriesFromCandles, sliceSeries, type Series } from '../src/market/types.js';
 import { seriesMetrics } from '../src/metrics/series.js';
-import { runEngine } from '../src/trading/engine.js';
+import { runEngine } from '../src/kernel/backtest.js';
 import { createRng } from '../src/util/rng.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.resolve(REPO, '../shared/data/market');
 const cfg = loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } });
-const settings = engineSettingsFrom(cfg);
+const settings = engineSettings(cfg);
 const EQUITY = 10_000;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -13,7 +13,8 @@ import { equityImage } from '../src/reports/charts.js';
 import { backtestMessage, simpleMessage } from '../src/render/views.js';
 import { effectiveRisk } from '../src/risk/settings.js';
 import { loadCandles } from '../src/store/candles.js';
-import { runEngine, type EngineSettings } from '../src/trading/engine.js';
+import { runEngine } from '../src/kernel/backtest.js';
+import { appEngineSettings } from '../src/risk/settings.js';
 import { createRng } from '../src/util/rng.js';
 import { intArg, maxArgs, symbolArg, t, usage } from './args.js';
 
@@ -22,10 +23,6 @@ export const BACKTEST_TRAIN_SHARE = 0.7;
 /** Enough candles for the indicators to settle in both parts and leave something to trade. */
 export const BACKTEST_MIN_CANDLES = 2 * (WARMUP + 50);
 
-export function engineSettings(app: App): EngineSettings {
-  const risk = effectiveRisk(app);
-  return { risk, costs: app.cfg.costs, atrStopMult: risk.atr_stop_mult, atrTargetMult: risk.atr_target_mult, maxHoldCandles: risk.max_hold_candles };
-}
 
 /**
  * The one engine over cached candles: the agent learns on the first 70% (prepareAgent: RL
@@ -67,7 +64,7 @@ export const backtest: Command = {
     const series = seriesFromCandles(symbol, tf, candles);
     const n = candles.length;
     const cut = Math.floor(n * BACKTEST_TRAIN_SHARE);
-    const settings = engineSettings(app);
+    const settings = appEngineSettings(app);
     const start = app.cfg.starting_balance;
     const trainSeries = sliceSeries(series, 0, cut);
     const state = prepareAgent({

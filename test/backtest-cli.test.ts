@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareAgent } from '../src/agents/learn.js';
 import { STRATEGIES } from '../src/agents/registry.js';
 import { EXIT, HOLD, OPEN_LONG, type Strategy } from '../src/agents/types.js';
-import { engineSettingsFrom } from '../src/cli/backtest.js';
+import { engineSettings } from '../src/kernel/settings.js';
 import { formatLookahead, runLookaheadCheck } from '../src/cli/lookahead.js';
 import { loadConfig } from '../src/config/load.js';
 import { computeFeatures } from '../src/indicators/features.js';
@@ -263,7 +263,7 @@ function loadReal(file: string): Series {
 }
 
 const cfg = loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } });
-const settings = engineSettingsFrom(cfg);
+const settings = engineSettings(cfg);
 
 test('lookahead check: every built-in strategy on every real series decides from the past only', { skip: !HAVE_DATA && NO_DATA }, async (t) => {
   for (const file of FILES) {

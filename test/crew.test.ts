@@ -12,7 +12,8 @@ import type { App } from '../src/app/context.js';
 import { createApp } from '../src/app/create.js';
 import { createConsoleAdapter } from '../src/chat/console.js';
 import { createRouter } from '../src/chat/router.js';
-import { engineSettingsFrom, loadSeries } from '../src/cli/backtest.js';
+import { loadSeries } from '../src/cli/backtest.js';
+import { engineSettings } from '../src/kernel/settings.js';
 import { runLookaheadCheck } from '../src/cli/lookahead.js';
 import { loadConfig } from '../src/config/load.js';
 import { ruleCrew, sentimentView } from '../src/crew/analysts.js';
@@ -150,7 +151,7 @@ test('backtest: the crew as a strategy (rules, news, no LLM) passes the lookahea
   const n = 4000;
   const series = { ...full, ts: full.ts.slice(0, n), open: full.open.slice(0, n), high: full.high.slice(0, n), low: full.low.slice(0, n), close: full.close.slice(0, n), volume: full.volume.slice(0, n) };
   const cfg = loadConfig({ env: {} });
-  const settings = engineSettingsFrom(cfg);
+  const settings = engineSettings(cfg);
   const outcomes = new Map<number, string>();
   let sawNews = false;
   const strategy = crewStrategy({

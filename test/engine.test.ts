@@ -16,7 +16,7 @@ import { computeFeatures, type Features } from '../src/indicators/features.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import type { Series } from '../src/market/types.js';
 import type { RiskSettings } from '../src/risk/gate.js';
-import { runEngine, type EngineSettings, type RunInput } from '../src/trading/engine.js';
+import { runEngine, type EngineSettings, type RunInput } from '../src/kernel/backtest.js';
 import { createRng } from '../src/util/rng.js';
 
 const H = 3_600_000;
@@ -75,7 +75,7 @@ function risk(over: Partial<RiskSettings> = {}): RiskSettings {
 }
 
 function settings(over: Partial<RiskSettings> = {}, maxHoldCandles = 1000): EngineSettings {
-  return { risk: risk(over), costs: { fee: FEE, slippage: SLIP }, atrStopMult: 1, atrTargetMult: 2, maxHoldCandles };
+  return { risk: risk(over), costs: { fee: FEE, slippage: SLIP }, atrStopMult: 1, atrTargetMult: 2, maxHoldCandles, trailingStopAtr: 0 };
 }
 
 /** A strategy that says what the script says at each bar, HOLD elsewhere. */
@@ -135,14 +135,16 @@ test('a short fills below the open on entry and above it on exit', () => {
 });
 
 test('stop and target both inside one candle: the stop wins (long and short)', () => {
-  // Long from 100: stop 98, target 104; bar 4 reaches both 105 and 97.
+  // Long decided at 100, filled at 100 x (1 + SLIP): stop and target keep their distance from the
+  // fill (stop 98 + 100 x SLIP, target 104 + 100 x SLIP); bar 4 reaches both 105 and 97.
   const long = run(series(8, { 4: [100, 105, 97, 100] }), scripted({ 2: OPEN_LONG }));
   assert.equal(long.trades[0].exitReason, 'STOP_LOSS');
-  near(long.trades[0].exitPrice, 98 * (1 - SLIP), 'long stop fill');
-  // Short from 100: stop 102, target 96; bar 4 reaches both.
+  near(long.trades[0].stop, 98 + 100 * SLIP, 'long stop anchored to the fill');
+  near(long.trades[0].exitPrice, (98 + 100 * SLIP) * (1 - SLIP), 'long stop fill');
+  // Short from 100: filled at 100 x (1 - SLIP), stop 102 - 100 x SLIP, target 96 - 100 x SLIP.
   const short = run(series(8, { 4: [100, 103, 95, 100] }), scripted({ 2: OPEN_SHORT }));
   assert.equal(short.trades[0].exitReason, 'STOP_LOSS');
-  near(short.trades[0].exitPrice, 102 * (1 + SLIP), 'short stop fill');
+  near(short.trades[0].exitPrice, (102 - 100 * SLIP) * (1 + SLIP), 'short stop fill');
 });
 
 test('a gap through the stop fills at the open, not at the stop', () => {
@@ -155,11 +157,11 @@ test('a gap through the stop fills at the open, not at the stop', () => {
 });
 
 test('take-profit pays no slippage (a resting limit order)', () => {
-  // Long from 100 (target 104); bar 4 trades up to 105.
+  // Long from 100 (target 104, anchored to the fill: 104 + 100 x SLIP); bar 4 trades up to 105.
   const r = run(series(8, { 4: [100, 105, 99.5, 104.5] }), scripted({ 2: OPEN_LONG }));
   const t = r.trades[0];
   assert.equal(t.exitReason, 'TAKE_PROFIT');
-  assert.equal(t.exitPrice, 104);
+  near(t.exitPrice, 104 + 100 * SLIP, 'target fill, no slippage');
   // Only the entry's slippage is recorded: (100.05 - 100) x 50 = 2.5.
   near(t.slippage, 100 * SLIP * 50, 'slippage');
 });

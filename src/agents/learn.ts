@@ -1,6 +1,6 @@
 import type { Features } from '../indicators/features.js';
 import type { Series } from '../market/types.js';
-import { runEngine, type EngineSettings } from '../trading/engine.js';
+import { runEngine, type EngineSettings } from '../kernel/backtest.js';
 import { createRng } from '../util/rng.js';
 import { ENSEMBLE_MEMBERS, updatedWeight } from './ensemble.js';
 import { rlQLearning } from './rl-qlearning.js';

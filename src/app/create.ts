@@ -26,6 +26,8 @@ export interface CreateOptions {
   adapters: ChatAdapter[];
   now?: () => number;
   log?: Logger;
+  /** A simulated market instead of the seeded demo (a replay of recorded candles). */
+  market?: DemoMarket;
   /** Outbox tuning for tests. */
   outbox?: { backoffBaseMs?: number; pollMs?: number };
 }
@@ -56,7 +58,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   let source: CandleSource;
   let broker: Broker;
   if (!cfg.exchange.id) {
-    demo = demoMarket(cfg, db, now());
+    demo = opts.market ?? demoMarket(cfg, db, now());
     source = demo;
   } else {
     const ex = createExchange({
@@ -72,7 +74,9 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     source = createCcxtSource(ex, { cacheTtlMs: cfg.exchange.cache_ttl_seconds * 1000, now, retry });
     if (cfg.mode === 'live') broker = createCcxtBroker(ex, { orderType: cfg.exchange.order_type, retry });
   }
-  broker ??= createPaperBroker(source, cfg.costs, now);
+  // Paper fills on a simulated market are stamped with its clock (the candle forming now).
+  const sim = demo;
+  broker ??= createPaperBroker(source, cfg.costs, sim ? () => sim.nowTs() : now);
   const outbox = startSender({ db, adapters: opts.adapters, log, scrub, now, backoffBaseMs: opts.outbox?.backoffBaseMs, pollMs: opts.outbox?.pollMs });
   const app: App = {
     cfg,

@@ -9,7 +9,9 @@ import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Series } from '../market/types.js';
 import { maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, sharpe } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
-import { runEngine, type EngineSettings, type RunResult } from '../trading/engine.js';
+import { tradeJson, type TradeJson } from '../metrics/trade-json.js';
+import { runEngine, type EngineSettings, type RunResult } from '../kernel/backtest.js';
+import { engineSettings } from '../kernel/settings.js';
 import { createRng } from '../util/rng.js';
 import { BACKTEST_OPTIONS, InputError, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
 
@@ -75,15 +77,6 @@ export function backtestArgs(command: string, argv: string[]): BacktestArgs | nu
   return { data: v.data, symbol: symbol.toUpperCase(), timeframe, strategy, trainData: v['train-data'], fee, seed, json: v.json ?? false };
 }
 
-export function engineSettingsFrom(cfg: Config, fee?: number): EngineSettings {
-  return {
-    risk: cfg.risk,
-    costs: { ...cfg.costs, fee: fee ?? cfg.costs.fee },
-    atrStopMult: cfg.risk.atr_stop_mult,
-    atrTargetMult: cfg.risk.atr_target_mult,
-    maxHoldCandles: cfg.risk.max_hold_candles,
-  };
-}
 
 function fmtSpan(ms: number): string {
   for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
@@ -127,7 +120,7 @@ export interface PreparedBacktest {
 export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()): PreparedBacktest {
   const series = loadSeries(args.data, args.symbol, args.timeframe);
   const features = computeFeatures(series, 'fast');
-  const settings = engineSettingsFrom(cfg, args.fee);
+  const settings = engineSettings(cfg, { fee: args.fee });
   const startingEquity = cfg.starting_balance;
   const warnings: string[] = [];
   let train: { series: Series; features: Features } | null = null;
@@ -179,7 +172,7 @@ export function evaluate(
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export type TradeJson = Omit<DetailedTradeMetric, 'timestamp' | 'entryTime' | 'exitTime'> & { timestamp: string; entryTime: string; exitTime: string };
+export { tradeJson, type TradeJson } from '../metrics/trade-json.js';
 
 export interface BacktestReport {
   summary: {
@@ -202,9 +195,6 @@ export interface BacktestReport {
   trades: TradeJson[];
 }
 
-export function tradeJson(t: DetailedTradeMetric): TradeJson {
-  return { ...t, timestamp: iso(t.timestamp), entryTime: iso(t.entryTime), exitTime: iso(t.exitTime) };
-}
 
 /**
  * Buy-and-hold over the evaluated candles, no fees: bought at the first open, valued at every

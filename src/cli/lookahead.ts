@@ -2,7 +2,7 @@ import { cloneAgentState, type AgentState, type Signal, type Strategy } from '..
 import { computeFeatures, WARMUP } from '../indicators/features.js';
 import { sliceSeries, type Series } from '../market/types.js';
 import type { DetailedTradeMetric } from '../metrics/types.js';
-import type { EngineSettings, RunResult } from '../trading/engine.js';
+import type { EngineSettings, RunResult } from '../kernel/backtest.js';
 import { createRng } from '../util/rng.js';
 import { InputError } from './args.js';
 import { backtestArgs, BACKTEST_USAGE, evaluate, prepareBacktest } from './backtest.js';

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { isStrategyName } from '../agents/registry.js';
 import type { StrategyName } from '../agents/types.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -8,7 +7,6 @@ import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { candlesFromSeries } from '../market/types.js';
 import { candleCount, saveCandles } from '../store/candles.js';
 import { dbFile, openDb, type DB } from '../store/db.js';
-import { createCycleRunner, threadsFor } from '../training/pool.js';
 import { createRun, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
 import { progressBar } from '../render/views.js';
@@ -20,7 +18,7 @@ export const TRAIN_USAGE = `train [--days <n>] [--cycle-size <hours>] [--max-age
   CSVs (symbol from the file name, BTC-USD_1h.csv -> BTC/USD, or given as SYM=path); without
   --data the seeded demo market supplies the history. --days counts back from the last candle.
   --resume continues the interrupted run in that data folder from its last checkpoint.
-  --json prints exactly one JSON object: {"runId","cycles":[...],"final":{"portfolio","agents"}}.`;
+  --json prints exactly one JSON object: {"runId","cycles":[...],"final":{"portfolio","agents"},"trades":[...]}.`;
 
 const OPTIONS = {
   days: { type: 'string' },
@@ -118,12 +116,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       runId = newRunId();
       createRun(db, runId, paramsFromConfig(cfg, { days, symbols, cycleHours, timeframe, strategy, seed }));
     }
-    const runRow = JSON.parse((db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(runId) as { config_json: string }).config_json) as { params: { days: number; timeframe: string } };
-    const totalCandles = (runRow.params.days * 86_400_000 * symbols.length) / timeframeMs(runRow.params.timeframe);
-    // --max-agents given: that many threads (at most one per agent and per core); otherwise the
-    // pool is used only where it pays for its start-up.
-    const threads = threadsFor({ requested: f['max-agents'] !== undefined ? Math.min(maxAgents, os.availableParallelism()) : undefined, maxAgents, symbols: symbols.length, totalCandles });
-    const runner = createCycleRunner(threads);
+    if (symbols.length > maxAgents) throw new InputError(`${symbols.length} agents (one per symbol) is more than --max-agents / training.max_concurrent_agents (${maxAgents})`);
     const started = Date.now();
     let lastDraw = 0;
     let totalTrades = 0;
@@ -143,8 +136,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const onSignal = () => (stop = true);
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    try {
-      const result = await runTraining(db, runId, runner, { onCycle, shouldStop: () => stop }).catch((e) => {
+    {
+      const result = await runTraining(db, runId, { onCycle, shouldStop: () => stop }).catch((e) => {
         if (e instanceof TrainingStopped) {
           if (tty) process.stderr.write('\n');
           process.stderr.write(`training ${runId} stopped after cycle ${e.cycle}; checkpoint saved. Continue with: npm run cli -- train --resume\n`);
@@ -160,15 +153,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
         const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
         process.stdout.write(
           [
-            `training ${result.runId}: ${result.cycles.length} cycles, ${symbols.length} agents, ${threads} worker(s), ${((Date.now() - started) / 1000).toFixed(1)}s`,
+            `training ${result.runId}: ${result.cycles.length} cycles, ${symbols.length} agents on one account, ${((Date.now() - started) / 1000).toFixed(1)}s`,
             `portfolio: return ${pct(p.totalReturn)}  sharpe ${p.sharpe.toFixed(2)}  max DD ${pct(p.maxDrawdown)}  trades ${p.trades}  win rate ${pct(p.winRate)}`,
             ...Object.entries(result.final.agents).map(([s, m]) => `  ${s.padEnd(10)} return ${pct(m.totalReturn).padStart(8)}  trades ${String(m.trades).padStart(4)}  win ${pct(m.winRate).padStart(7)}  DD ${pct(m.maxDrawdown)}`),
           ].join('\n') + '\n',
         );
       }
       return 0;
-    } finally {
-      await runner.close();
     }
   } finally {
     db.close();

@@ -36,6 +36,7 @@ export const configSchema = z
       sandbox: z.boolean(),
       cache_ttl_seconds: z.number().min(0),
       order_type: z.enum(['market', 'limit']),
+      market_type: z.enum(['spot', 'swap', 'future', 'margin']),
       backfill_candles: z.number().int().min(100).max(5000),
       timeout_seconds: z.number().positive().max(300),
       retries: z.number().int().min(1).max(10),

@@ -4,7 +4,8 @@ import type { App } from '../app/context.js';
 import { PROJECT_ROOT } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Features } from '../indicators/features.js';
-import type { RiskState } from '../risk/gate.js';
+import type { RiskSettings, RiskState } from '../risk/gate.js';
+import type { OpenPosition } from '../kernel/position.js';
 import type { DB } from '../store/db.js';
 import type { OpenTradeRow } from '../trading/account.js';
 import { buildSnapshot, RULE_VIEWS, ruleAnalyst } from './analysts.js';
@@ -68,22 +69,44 @@ export interface CrewConsult {
   ms: number;
 }
 
-/** The live snapshot: features at the decision candle, the account as the risk gate sees it. */
-export function liveSnapshot(app: App, crew: Crew, x: { symbol: string; f: Features; i: number; candleTs: number; tfMs: number; decision: Decision; risk: RiskState; positions: OpenTradeRow[] }): Snapshot {
-  const r = app.cfg.risk;
+/**
+ * What the crew sees of an entry, in every clock: features at the decision candle, the decision,
+ * the account as the risk gate saw it, the open positions. The live scan and the backtest's crew
+ * review (src/crew/review.ts) both build it here, so the crew votes the same on the same candles.
+ */
+export function entrySnapshot(x: {
+  symbol: string;
+  timeframe: string;
+  f: Features;
+  i: number;
+  candleTs: number;
+  tfMs: number;
+  decision: Decision;
+  risk: RiskState;
+  riskSettings: RiskSettings;
+  positions: OpenPosition[];
+  news: NewsFeed;
+  newsDays: number;
+}): Snapshot {
+  const r = x.riskSettings;
   return buildSnapshot({
     symbol: x.symbol,
-    timeframe: app.cfg.timeframe,
+    timeframe: x.timeframe,
     f: x.f,
     i: x.i,
     candleTs: x.candleTs,
     tfMs: x.tfMs,
-    news: crew.news,
-    newsDays: crew.cfg.news_days,
-    positions: x.positions.map((t) => ({ symbol: t.symbol, direction: t.direction, quantity: t.quantity, entryPrice: t.entry_price })),
+    news: x.news,
+    newsDays: x.newsDays,
+    positions: x.positions.map((t) => ({ symbol: t.symbol, direction: t.dir > 0 ? 'LONG' : 'SHORT', quantity: t.quantity, entryPrice: t.entryPrice })),
     risk: { equity: x.risk.equity, peakEquity: x.risk.peakEquity, exposure: x.risk.exposure, openPositions: x.risk.openPositions, maxOpenPositions: r.max_open_positions, maxTotalExposure: r.max_total_exposure, maxDrawdown: r.max_drawdown },
     decision: x.decision,
   });
+}
+
+/** The live snapshot: the bot's timeframe and news feed. */
+export function liveSnapshot(app: App, crew: Crew, x: { symbol: string; f: Features; i: number; candleTs: number; tfMs: number; decision: Decision; risk: RiskState; riskSettings: RiskSettings; positions: OpenPosition[] }): Snapshot {
+  return entrySnapshot({ ...x, timeframe: app.cfg.timeframe, news: crew.news, newsDays: crew.cfg.news_days });
 }
 
 /** Asks the crew about the agent's entry. Pure of side effects except LLM usage accounting. */

@@ -18,26 +18,63 @@ export interface DemoMarket extends CandleSource {
 }
 
 export function createDemoMarket(opts: { seed: number; symbols: string[]; timeframe: string; t0: number; closed: number }): DemoMarket {
+  const cache = new Map<string, Series>();
+  return createSimulatedMarket({
+    name: 'demo',
+    symbols: opts.symbols,
+    timeframe: opts.timeframe,
+    t0: opts.t0,
+    closed: opts.closed,
+    seriesOf(symbol, need) {
+      let s = cache.get(symbol);
+      if (!s || s.close.length < need) {
+        // The generator is sequential and seeded: a longer run has the same prefix.
+        s = generateDemoSeries({ seed: opts.seed, symbol, timeframe: opts.timeframe, startTs: opts.t0 }, need + 2000);
+        cache.set(symbol, s);
+      }
+      return s;
+    },
+  });
+}
+
+/**
+ * Recorded candles replayed as a live market (the same clock as the demo): the first `closed`
+ * candles exist, `advance()` closes the next. Replay tests feed real series through the live path
+ * with it; every symbol's series must start at the same time with the same timeframe.
+ */
+export function createReplayMarket(series: Series[], closed: number): DemoMarket {
+  const bySymbol = new Map(series.map((s) => [s.symbol, s]));
+  const first = series[0];
+  return createSimulatedMarket({
+    name: 'replay',
+    symbols: series.map((s) => s.symbol),
+    timeframe: first.timeframe,
+    t0: first.ts[0],
+    closed,
+    seriesOf(symbol, need) {
+      const s = bySymbol.get(symbol)!;
+      if (s.close.length < need) throw new Error(`the replay of ${symbol} has ${s.close.length} candles; ${need} were asked for`);
+      return s;
+    },
+  });
+}
+
+function createSimulatedMarket(opts: { name: string; symbols: string[]; timeframe: string; t0: number; closed: number; seriesOf(symbol: string, need: number): Series }): DemoMarket {
   const tf = timeframeMs(opts.timeframe);
   let closed = opts.closed;
-  const cache = new Map<string, Series>();
-  const seriesOf = (symbol: string, need: number): Series => {
-    let s = cache.get(symbol);
-    if (!s || s.close.length < need) {
-      // The generator is sequential and seeded: a longer run has the same prefix.
-      s = generateDemoSeries({ seed: opts.seed, symbol, timeframe: opts.timeframe, startTs: opts.t0 }, Math.max(need, closed) + 2000);
-      cache.set(symbol, s);
-    }
-    return s;
-  };
+  const seriesOf = (symbol: string, need: number) => opts.seriesOf(symbol, Math.max(need, closed));
   const known = (symbol: string) => {
     if (!opts.symbols.includes(symbol)) throw new Error(`unknown symbol ${symbol} on the demo market (it has ${opts.symbols.join(', ')})`);
   };
   return {
-    name: 'demo',
+    name: opts.name,
     timeframe: opts.timeframe,
     closed: () => closed,
-    nowTs: () => opts.t0 + closed * tf,
+    // Times come from the series (a replay of stock data has weekends); the demo's are contiguous.
+    nowTs: () => {
+      const s = seriesOf(opts.symbols[0], closed + 1);
+      return closed < s.ts.length ? s.ts[closed] : opts.t0 + closed * tf;
+    },
     advance() {
       closed++;
     },
@@ -49,12 +86,16 @@ export function createDemoMarket(opts: { seed: number; symbols: string[]; timefr
       known(symbol);
       if (timeframe !== opts.timeframe) throw new Error(`the demo market only has ${opts.timeframe} candles`);
       const s = seriesOf(symbol, closed);
-      const from = Math.max(0, Math.ceil((since - opts.t0) / tf));
+      let from = Math.max(0, Math.min(closed, Math.ceil((since - opts.t0) / tf)));
+      while (from > 0 && s.ts[from - 1] >= since) from--;
+      while (from < closed && s.ts[from] < since) from++;
       return candlesFromSeries(s, from, Math.min(closed, from + limit));
     },
     async lastPrice(symbol: string): Promise<number> {
       known(symbol);
-      return seriesOf(symbol, closed).close[closed - 1];
+      // The price now is the open of the candle forming now: what an order decided on the last
+      // close fills at, in the demo as in a backtest.
+      return seriesOf(symbol, closed + 1).open[closed];
     },
   };
 }

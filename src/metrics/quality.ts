@@ -27,6 +27,7 @@ export const EXIT_CREDIT: Record<ExitReason, number> = {
   END_OF_DATA: 0.3,
   MANUAL: 0.3,
   STOP_LOSS: 0,
+  KILL_SWITCH: 0,
 };
 
 /** clamp to [0, 1]; NaN counts as 0 so one bad field cannot poison the whole score. */

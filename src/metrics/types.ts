@@ -3,7 +3,7 @@ export type Action = 'BUY' | 'SELL' | 'HOLD';
 export type Direction = 'LONG' | 'SHORT';
 export type ConfidenceLevel = 'LOW' | 'MEDIUM' | 'HIGH' | 'VERY_HIGH';
 export type Regime = 'TRENDING_UP' | 'TRENDING_DOWN' | 'RANGING' | 'VOLATILE';
-export type ExitReason = 'TAKE_PROFIT' | 'STOP_LOSS' | 'SIGNAL' | 'TIMEOUT' | 'END_OF_DATA' | 'MANUAL';
+export type ExitReason = 'TAKE_PROFIT' | 'STOP_LOSS' | 'SIGNAL' | 'TIMEOUT' | 'END_OF_DATA' | 'MANUAL' | 'KILL_SWITCH';
 
 /**
  * The seed's DetailedTradeMetric: one closed trade with everything a report or a metric needs.

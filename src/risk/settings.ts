@@ -1,6 +1,7 @@
 import type { App } from '../app/context.js';
 import type { Config } from '../config/schema.js';
 import { getKv, setKv } from '../store/kv.js';
+import { engineSettings, type EngineSettings } from '../kernel/settings.js';
 
 /**
  * Risk settings in force: config/default.yaml (and its overrides) plus what a trader changed in
@@ -33,4 +34,9 @@ export function effectiveRisk(app: App): Config['risk'] {
 export function setRiskOverride(app: App, key: SettableKey, value: number | boolean): void {
   const overrides = getKv<Partial<Config['risk']>>(app.db, 'risk.overrides', {});
   setKv(app.db, 'risk.overrides', { ...overrides, [key]: value });
+}
+
+/** The engine settings in force for this bot: config plus /set overrides, shorts as the market allows. */
+export function appEngineSettings(app: App): EngineSettings {
+  return engineSettings(app.cfg, { overrides: getKv<Partial<Config['risk']>>(app.db, 'risk.overrides', {}) });
 }

@@ -15,12 +15,19 @@ import { effectiveRisk } from '../risk/settings.js';
 import { recordRefusal } from '../store/audit.js';
 import { lastCandles, loadCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';
-import { addToBalance, applyToLedger, equityOf, getBalance, liveBalance, liveEquityOf, openTrades, refreshLiveBalance, type OpenTradeRow } from './account.js';
+import { addToBalance, applyToLedger, getBalance, liveBalance, openTrades, refreshLiveBalance, type OpenTradeRow } from './account.js';
 import { OrderRejectedError } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 import { createRng } from '../util/rng.js';
 import { consultCrew, crewFor, crewTradeClosed, liveSnapshot, recordConsult, type CrewConsult } from '../crew/service.js';
-import { closePosition, stopOrTarget, type OpenPosition } from './position.js';
+import { closePosition, heldCandles } from '../kernel/position.js';
+import { equityOf, markCandle, riskView, type Portfolio } from '../kernel/portfolio.js';
+import type { EngineSettings } from '../kernel/settings.js';
+import { decideAtClose, watchCandle, type AgentView } from '../kernel/step.js';
+import { formingCandleTs } from './clock.js';
+import { loadPortfolio, positionOfRow, saveAccountFigures } from '../store/portfolio.js';
+import { appEngineSettings } from '../risk/settings.js';
+import type { Features } from '../indicators/features.js';
 import { approveProposal, createProposal, executeApproved, expireDue, feeSlack, pendingProposals, pushAll } from './proposals.js';
 
 /** Candles the live clock feeds the features: enough for every indicator to settle. */
@@ -36,25 +43,6 @@ export function agentStateFor(app: App, symbol: string): AgentState {
   return s;
 }
 
-function positionOf(t: OpenTradeRow, tfMs: number): OpenPosition {
-  return {
-    id: t.id,
-    symbol: t.symbol,
-    dir: t.direction === 'LONG' ? 1 : -1,
-    quantity: t.quantity,
-    entryPrice: t.entry_price,
-    entryTs: t.entry_ts,
-    entryCandle: Math.round(t.entry_candle_ts / tfMs),
-    entryFee: t.entry_fee,
-    entrySlippage: t.entry_slippage,
-    stop: t.stop,
-    target: t.target,
-    leverage: t.leverage,
-    decision: JSON.parse(t.decision_json) as Decision,
-    cycleId: 0,
-  };
-}
-
 /** Latest close per symbol from the candle cache, for marking positions to market. */
 export function lastPrices(app: App): Record<string, number> {
   const out: Record<string, number> = {};
@@ -65,59 +53,38 @@ export function lastPrices(app: App): Record<string, number> {
   return out;
 }
 
-/**
- * Equity the gate sizes with and /status shows. Paper: the kv balance plus unrealised PnL. Live:
- * the exchange's quote balance (last fetched, see refreshLiveBalance) plus the open positions'
- * market value; until the exchange has answered once, the paper figure stands in.
- */
-export function currentEquity(app: App): number {
-  const open = openTrades(app.db);
-  if (isCcxtBroker(app.broker)) {
-    const b = liveBalance(app.db);
-    if (b) return liveEquityOf(b.total, open, lastPrices(app));
-  }
-  return equityOf(getBalance(app.db, app.cfg.starting_balance), open, lastPrices(app));
-}
-
 /** Which account the peak and day-start figures belong to: a paper peak must not trip a live kill switch. */
 function accountKey(app: App): string {
   return isCcxtBroker(app.broker) ? `live:${app.cfg.exchange.id}` : 'paper';
 }
 
-/** What the risk gate needs to know about the whole account right now. */
+/**
+ * The kernel's portfolio as it stands (src/store/portfolio.ts). Paper: the kv balance plus
+ * unrealised PnL. Live: the exchange's quote balance (last fetched, see refreshLiveBalance) plus
+ * the open positions' market value; until the exchange has answered once, the paper figure stands in.
+ */
+export function currentPortfolio(app: App, lastTs?: number): Portfolio {
+  const b = isCcxtBroker(app.broker) ? liveBalance(app.db) : null;
+  const tfMs = timeframeMs(app.cfg.timeframe);
+  const prices = lastPrices(app);
+  return loadPortfolio(app.db, {
+    accountKey: accountKey(app),
+    quoteCash: b ? b.total : getBalance(app.db, app.cfg.starting_balance),
+    live: b !== null,
+    prices,
+    tfMs,
+    lastTs: lastTs ?? Math.max(0, ...app.cfg.symbols.map((s) => lastCandles(app.db, s, app.cfg.timeframe, 1)[0]?.ts ?? 0)),
+  });
+}
+
+/** Equity the gate sizes with and /status shows. */
+export function currentEquity(app: App): number {
+  return equityOf(currentPortfolio(app));
+}
+
+/** What the risk gate sees for a decision on `symbol` at the close of the candle that opened at lastTs. */
 export function riskState(app: App, symbol: string, lastTs: number, tfMs: number): RiskState {
-  const equity = currentEquity(app);
-  if (getKv(app.db, 'account.key', 'paper') !== accountKey(app)) {
-    // First scan on this account (e.g. switched from paper to live): peak and day start from here.
-    setKv(app.db, 'account.key', accountKey(app));
-    setKv(app.db, 'account.peak', equity);
-    setKv(app.db, 'account.day', { day: Math.floor(lastTs / 86_400_000), equity });
-  }
-  const peak = Math.max(getKv(app.db, 'account.peak', app.cfg.starting_balance), equity);
-  setKv(app.db, 'account.peak', peak);
-  const day = Math.floor(lastTs / 86_400_000);
-  let dayStart = getKv(app.db, 'account.day', { day: -1, equity });
-  if (dayStart.day !== day) {
-    dayStart = { day, equity };
-    setKv(app.db, 'account.day', dayStart);
-  }
-  const open = openTrades(app.db);
-  // Candles since the exit candle, as the backtest counts them (exit_ts is wall-clock time live;
-  // rows from before exit_candle_ts existed fall back to the candle that closed before exit_ts).
-  const lastExit = app.db
-    .prepare(`SELECT MAX(COALESCE(exit_candle_ts, (CAST(exit_ts AS INTEGER) / CAST(? AS INTEGER)) * ? - ?)) AS t FROM trades WHERE symbol=? AND status='closed'`)
-    .get(tfMs, tfMs, tfMs, symbol) as { t: number | null };
-  const tradesToday = (app.db.prepare(`SELECT COUNT(*) AS n FROM trades WHERE entry_candle_ts>=?`).get(day * 86_400_000) as { n: number }).n;
-  return {
-    equity,
-    peakEquity: peak,
-    dayStartEquity: dayStart.equity,
-    openPositions: open.length,
-    exposure: open.reduce((a, t) => a + t.entry_price * t.quantity, 0),
-    tradesToday,
-    candlesSinceExit: lastExit.t === null ? Infinity : Math.round((lastTs - lastExit.t) / tfMs),
-    paused: getKv(app.db, 'paused', false),
-  };
+  return riskView(currentPortfolio(app, lastTs), symbol, lastTs, Math.round(lastTs / tfMs), getKv(app.db, 'paused', false));
 }
 
 /** Client order id of a trade's exit (binance allows 36 characters). */
@@ -214,13 +181,14 @@ async function recordClose(
   x: { ref: number; reason: ExitReason; exitCandleTs: number; costs: { fee: number; slippage: number }; fill?: CcxtFill; balanceAfter?: number },
 ): Promise<DetailedTradeMetric | null> {
   const tfMs = timeframeMs(app.cfg.timeframe);
-  const pos = positionOf(t, tfMs);
+  const pos = positionOfRow(t, tfMs);
   const balance = getBalance(app.db, app.cfg.starting_balance);
   const metric = closePosition(pos, {
     ref: x.ref,
     reason: x.reason,
-    ts: app.demo ? x.exitCandleTs + tfMs : app.now(),
-    candles: Math.max(1, Math.round((x.exitCandleTs - t.entry_candle_ts) / tfMs)),
+    // Simulated markets stamp fills with the candle they happen in, as the backtest does.
+    ts: app.demo ? x.exitCandleTs : app.now(),
+    candles: heldCandles(Math.round(t.entry_candle_ts / tfMs), Math.round(x.exitCandleTs / tfMs), x.reason),
     costs: x.costs,
     balanceBefore: balance + t.entry_fee,
     timeframeMs: tfMs,
@@ -285,39 +253,28 @@ export async function resolvePendingExits(app: App): Promise<{ recorded: number;
 }
 
 /**
- * Watches one open trade against the candles closed since it was last checked: stop and target
- * on each candle in turn, then the trailing stop moves (after the candle, so a candle never
- * triggers the stop it just moved), then exit signal and time stop on the latest candle.
+ * Watches one symbol's open trade against the candles closed since it was last checked, with the
+ * kernel's rule (watchCandle): stop and target in each candle in turn, then the trailing stop moves.
+ * Returns true when the trade closed.
  */
-async function watchTrade(app: App, t: OpenTradeRow, candles: Candle[], atr: ArrayLike<number>, exitSignal: boolean): Promise<void> {
-  const tfMs = timeframeMs(app.cfg.timeframe);
-  const pos = positionOf(t, tfMs);
-  const risk = effectiveRisk(app);
-  const trail = risk.trailing_stop_atr ?? 0;
+async function watchSymbol(app: App, symbol: string, candles: Candle[], atr: ArrayLike<number>, settings: EngineSettings): Promise<boolean> {
+  const t = openTrades(app.db).find((x) => x.symbol === symbol);
+  if (!t) return false;
+  const pf = currentPortfolio(app);
   for (let j = 0; j < candles.length; j++) {
     const c = candles[j];
     if (c.ts <= t.checked_ts) continue;
-    const hit = stopOrTarget(pos, c.open, c.high, c.low);
-    if (hit) {
-      await closeTrade(app, t, { ref: hit.ref, reason: hit.reason, exitCandleTs: c.ts });
-      return;
+    const w = watchCandle(pf, symbol, { ts: c.ts, open: c.open, high: c.high, low: c.low, atr: atr[j] }, settings);
+    if (w.exit) {
+      await closeTrade(app, t, { ref: w.exit.ref, reason: w.exit.reason, exitCandleTs: c.ts });
+      return true;
     }
-    if (trail > 0) {
-      const a = Number.isFinite(atr[j]) && atr[j] > 0 ? atr[j] : pos.decision.atr;
-      const level = pos.dir > 0 ? c.high - trail * a : c.low + trail * a;
-      if (pos.dir > 0 ? level > pos.stop : level < pos.stop) {
-        app.log.info({ trade: t.id, from: pos.stop, to: level }, 'trailing stop moved');
-        pos.stop = level;
-        t.stop = level;
-      }
-    }
-    app.db.prepare(`UPDATE trades SET checked_ts=?, stop=? WHERE id=? AND status='open'`).run(c.ts, pos.stop, t.id);
+    if (w.stopMoved !== null) app.log.info({ trade: t.id, from: t.stop, to: w.stopMoved }, 'trailing stop moved');
+    app.db.prepare(`UPDATE trades SET checked_ts=?, stop=? WHERE id=? AND status='open'`).run(c.ts, pf.positions[symbol].stop, t.id);
     t.checked_ts = c.ts;
+    t.stop = pf.positions[symbol].stop;
   }
-  const last = candles[candles.length - 1];
-  const held = Math.round((last.ts - t.entry_candle_ts) / tfMs);
-  if (exitSignal) await closeTrade(app, t, { ref: last.close, reason: 'SIGNAL', exitCandleTs: last.ts });
-  else if (held >= risk.max_hold_candles) await closeTrade(app, t, { ref: last.close, reason: 'TIMEOUT', exitCandleTs: last.ts });
+  return false;
 }
 
 /**
@@ -364,61 +321,68 @@ export function closedCandles(app: App, symbol: string, n = LIVE_WINDOW): Candle
   return end === cs.length ? cs : cs.slice(0, end);
 }
 
-/**
- * The live clock of the one engine: on a closed candle, the same features, strategy signal,
- * decision and risk gate as the backtest, then a proposal for the human (or auto-approval).
- * Each closed candle is decided once per symbol (remembered in SQLite), so a faster scan
- * schedule or a restart never proposes twice on the same candle.
- */
-export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome> {
-  const tf = app.cfg.timeframe;
-  const tfMs = timeframeMs(tf);
+/** One symbol's closed candles and features for a scan. */
+interface SymbolView {
+  symbol: string;
+  candles: Candle[];
+  f: Features;
+}
+
+function symbolView(app: App, symbol: string): SymbolView | ScanOutcome {
   const candles = closedCandles(app, symbol);
   if (candles.length < WARMUP + 2) return { symbol, action: 'warmup', detail: `${candles.length}/${WARMUP + 2} candles` };
-  const series = seriesFromCandles(symbol, tf, candles);
-  const f = computeFeatures(series);
-  const i = candles.length - 1;
-  const strategy = strategyByName(app.cfg.strategy);
-  const state = agentStateFor(app, symbol);
-  const risk = effectiveRisk(app);
-  const ctx = { learn: false, rng: createRng(Math.floor(candles[i].ts / tfMs)), allowShort: risk.allow_short };
+  return { symbol, candles, f: computeFeatures(seriesFromCandles(symbol, app.cfg.timeframe, candles)) };
+}
 
-  const open = openTrades(app.db).find((t) => t.symbol === symbol);
-  if (open) {
-    const sig = strategy.signal(f, i, open.direction === 'LONG' ? 1 : -1, state, ctx);
-    await watchTrade(app, open, candles, f.atr, sig === EXIT);
-    return { symbol, action: 'waiting', detail: 'position open' };
-  }
+/**
+ * The live clock of the kernel, for one symbol after its watch and the account's mark: the same
+ * decideAtClose as the backtest on the latest closed candle, then a proposal for the human (or
+ * auto-approval); an exit decided on the close fills now, at the forming candle's open. Each closed
+ * candle is decided once per symbol (remembered in SQLite), so a faster scan schedule or a restart
+ * never proposes twice on the same candle.
+ */
+async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): Promise<ScanOutcome> {
+  const { symbol, candles, f } = v;
+  const tf = app.cfg.timeframe;
+  const tfMs = timeframeMs(tf);
+  const i = candles.length - 1;
+  const last = candles[i];
   if (pendingProposals(app).some((p) => p.symbol === symbol)) return { symbol, action: 'waiting', detail: 'proposal pending' };
   const decidedKey = `scan.decided.${symbol}.${tf}`;
-  if (candles[i].ts <= getKv(app.db, decidedKey, -1)) return { symbol, action: 'none', detail: 'candle already decided' };
-  const decided = () => setKv(app.db, decidedKey, candles[i].ts);
+  if (last.ts <= getKv(app.db, decidedKey, -1)) return { symbol, action: 'none', detail: 'candle already decided' };
+  const decided = () => setKv(app.db, decidedKey, last.ts);
 
-  const sig = strategy.signal(f, i, 0, state, ctx);
-  if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
+  const pf = currentPortfolio(app, last.ts);
+  const agent: AgentView = { symbol, strategy: strategyByName(app.cfg.strategy), state: agentStateFor(app, symbol), features: f, ctx: { learn: false, rng: createRng(Math.floor(last.ts / tfMs)), allowShort: settings.risk.allow_short } };
+  const intent = decideAtClose(pf, agent, i, last.ts, Math.round(last.ts / tfMs), settings, getKv(app.db, 'paused', false));
+  if (intent.kind === 'exit') {
+    const t = openTrades(app.db).find((x) => x.symbol === symbol)!;
+    const ref = await app.source.lastPrice(symbol);
     decided();
-    return { symbol, action: 'none' };
+    await closeTrade(app, t, { ref, reason: intent.reason, exitCandleTs: formingCandleTs(app) });
+    return { symbol, action: 'none', detail: `exit: ${intent.reason}` };
   }
-  const settings = { atrStopMult: risk.atr_stop_mult, atrTargetMult: risk.atr_target_mult };
-  const decision = describeEntry(f, i, sig === OPEN_LONG ? 1 : -1, strategy.name, candles[i].ts, settings);
+  if (intent.kind === 'none') {
+    decided();
+    return pf.positions[symbol] ? { symbol, action: 'waiting', detail: 'position open' } : { symbol, action: 'none' };
+  }
+  if (intent.kind === 'refused') {
+    recordRefusal(app.db, symbol, intent.reason, app.now());
+    decided();
+    return { symbol, action: 'refused', detail: intent.reason };
+  }
+  const decision = intent.decision;
   if (isCcxtBroker(app.broker) && !liveBalance(app.db)) {
     const reason = 'the exchange balance is not known yet (it did not answer); no trade is sized on a guess';
     recordRefusal(app.db, symbol, reason, app.now());
     decided();
     return { symbol, action: 'refused', detail: reason };
   }
-  const rs = riskState(app, symbol, candles[i].ts, tfMs);
-  const g = gate(decision, rs, risk);
-  if (!g.ok) {
-    recordRefusal(app.db, symbol, g.reason, app.now());
-    decided();
-    return { symbol, action: 'refused', detail: g.reason };
-  }
   // The analyst crew votes on the entry (crew.enabled): agreement -> proposal; a split -> a
   // proposal marked "no consensus" for the human; HOLD or the other side -> no proposal, recorded.
   let crew: CrewConsult | undefined;
   if (app.cfg.crew.enabled) {
-    const snapshot = liveSnapshot(app, crewFor(app), { symbol, f, i, candleTs: candles[i].ts, tfMs, decision, risk: rs, positions: openTrades(app.db) });
+    const snapshot = liveSnapshot(app, crewFor(app), { symbol, f, i, candleTs: last.ts, tfMs, decision, risk: intent.risk, riskSettings: settings.risk, positions: Object.values(pf.positions) });
     crew = await consultCrew(app, snapshot);
     if (crew.outcome === 'hold' || crew.outcome === 'disagree') {
       recordConsult(app, crew, null);
@@ -426,12 +390,68 @@ export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome>
       return { symbol, action: 'none', detail: `crew: ${crew.outcome === 'hold' ? 'HOLD consensus' : `consensus ${crew.verdict.consensus} against the agent's ${decision.action}`}` };
     }
   }
-  const p = await createProposal(app, { symbol, decision, quantity: g.quantity, candles, tfMs, crew });
+  const p = await createProposal(app, { symbol, decision, quantity: intent.quantity, candles, tfMs, crew });
   decided();
   const auto = autoApprove(app);
   // Without consensus the human decides: a split crew is never auto-approved.
   if (auto.on && decision.confidence >= auto.min && (!crew || crew.outcome === 'proposal')) await approveProposal(app, p.id, 'auto');
   return { symbol, action: 'proposal', detail: p.id };
+}
+
+/**
+ * One symbol through the kernel's step on its latest closed candles: watch the open position,
+ * mark the account at the close, decide. (scanAll does the same for every symbol, watching and
+ * marking all of them before any decides, as the backtest does.)
+ */
+export async function scanSymbol(app: App, symbol: string): Promise<ScanOutcome> {
+  return (await scanSymbols(app, [symbol]))[0];
+}
+
+async function scanSymbols(app: App, symbols: string[]): Promise<ScanOutcome[]> {
+  const settings = appEngineSettings(app);
+  const views = new Map<string, SymbolView>();
+  const out = new Map<string, ScanOutcome>();
+  // 1. Each symbol's open trade against its new candles.
+  for (const symbol of symbols) {
+    try {
+      const v = symbolView(app, symbol);
+      if (!('candles' in v)) {
+        out.set(symbol, v);
+        continue;
+      }
+      views.set(symbol, v);
+      if (await watchSymbol(app, symbol, v.candles, v.f.atr, settings)) out.set(symbol, { symbol, action: 'none', detail: 'position closed' });
+    } catch (e) {
+      app.log.error({ symbol, err: app.scrub(String(e)) }, 'scan failed');
+      out.set(symbol, { symbol, action: 'none', detail: `error: ${app.scrub(String(e))}` });
+      views.delete(symbol);
+    }
+  }
+  // 2. The account marked at every symbol's latest close: peak and day start move on every
+  //    candle, not only when a signal comes.
+  if (views.size) {
+    const lastTs = Math.max(...[...views.values()].map((v) => v.candles[v.candles.length - 1].ts));
+    const pf = currentPortfolio(app, lastTs);
+    for (const v of views.values()) {
+      const c = v.candles[v.candles.length - 1];
+      markCandle(pf, v.symbol, c.ts, c.close);
+    }
+    saveAccountFigures(app.db, accountKey(app), pf);
+  }
+  // 3. Each symbol decides on its close.
+  for (const symbol of symbols) {
+    const v = views.get(symbol);
+    if (!v) continue;
+    try {
+      const o = await decideSymbol(app, v, settings);
+      const prior = out.get(symbol);
+      out.set(symbol, prior && o.action === 'none' && !o.detail ? prior : o);
+    } catch (e) {
+      app.log.error({ symbol, err: app.scrub(String(e)) }, 'scan failed');
+      out.set(symbol, { symbol, action: 'none', detail: `error: ${app.scrub(String(e))}` });
+    }
+  }
+  return symbols.map((s) => out.get(s)!);
 }
 
 /** Auto-approval as set by /autoapprove (kept in SQLite), defaulting to the config. */
@@ -464,15 +484,7 @@ export async function scanAll(app: App): Promise<ScanOutcome[]> {
       /* logged; retried next scan */
     }
   }
-  const out: ScanOutcome[] = [];
-  for (const symbol of app.cfg.symbols) {
-    try {
-      out.push(await scanSymbol(app, symbol));
-    } catch (e) {
-      app.log.error({ symbol, err: app.scrub(String(e)) }, 'scan failed');
-      out.push({ symbol, action: 'none', detail: `error: ${app.scrub(String(e))}` });
-    }
-  }
+  const out = await scanSymbols(app, app.cfg.symbols);
   app.scans.last = app.now();
   return out;
 }

@@ -1,6 +1,6 @@
 import type { CandleSource } from '../market/types.js';
 import { OrderRejectedError, type Broker, type OrderFill, type OrderRequest } from './broker.js';
-import { slippedPrice, type Costs } from './position.js';
+import { slippedPrice, type Costs } from '../kernel/position.js';
 
 /**
  * Paper trading: fills market orders at the live price (the last close of the candle source) with

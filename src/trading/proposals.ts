@@ -7,6 +7,9 @@ import type { Candle } from '../market/types.js';
 import { proposalChart } from '../render/chart-files.js';
 import { str } from '../render/template.js';
 import { fillMessage, proposalMessage, simpleMessage } from '../render/views.js';
+import { anchorLevels } from '../kernel/position.js';
+import { timeframeMs } from '../market/timeframe.js';
+import { formingCandleTs } from './clock.js';
 import { addToBalance, applyToLedger, getLedger, refreshLiveBalance } from './account.js';
 import { OrderRejectedError, type OrderFill } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
@@ -358,14 +361,18 @@ function recordEntry(app: App, p: ProposalRow, coid: string, fill: OrderFill | C
     app.db
       .prepare(`UPDATE orders SET status='filled', exchange_order_id=?, price=?, fee=?, filled_at=?, amount=? WHERE client_order_id=?`)
       .run(fill.orderId, fill.price, fill.fee, fill.ts, fill.amount, coid);
-    // Stop and target keep their distance from the actual fill.
+    // Stop and target keep their distance from the actual fill (the kernel's rule); the trade's
+    // candles count from the candle the fill landed in, and its watch starts there.
+    const levels = anchorLevels(decision, fill.price);
     const shift = fill.price - decision.price;
+    const tfMs = timeframeMs(app.cfg.timeframe);
+    const fillCandle = Math.max(p.candle_ts + tfMs, formingCandleTs(app));
     app.db
       .prepare(
         `INSERT INTO trades (id, proposal_id, symbol, direction, strategy, quantity, entry_price, entry_ts, entry_fee, entry_slippage, stop, target, leverage, entry_candle_ts, checked_ts, decision_json)
          VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       )
-      .run(tradeId, p.id, p.symbol, p.direction, p.strategy, held, fill.price, fill.ts, fill.fee, Math.abs(shift) * fill.amount, p.stop + shift, p.target + shift, app.cfg.risk.leverage, p.candle_ts, p.candle_ts, p.decision_json);
+      .run(tradeId, p.id, p.symbol, p.direction, p.strategy, held, fill.price, fill.ts, fill.fee, Math.abs(shift) * fill.amount, levels.stop, levels.target, app.cfg.risk.leverage, fillCandle, fillCandle - tfMs, p.decision_json);
     if (live) {
       applyToLedger(app.db, fill.deltas, feeSlack(app, p.symbol, fill), app.now());
     } else {
@@ -375,7 +382,7 @@ function recordEntry(app: App, p: ProposalRow, coid: string, fill: OrderFill | C
     pushAll(
       app,
       'fill',
-      fillMessage(app.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: held, price: fill.price, fee: fill.fee, stop: p.stop + shift, target: p.target + shift, broker: app.broker.name, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
+      fillMessage(app.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: held, price: fill.price, fee: fill.fee, stop: levels.stop, target: levels.target, broker: app.broker.name, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
     );
     app.log.info({ id: p.id, tradeId, price: fill.price, amount: fill.amount }, 'order filled');
   })();

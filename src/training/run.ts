@@ -7,11 +7,18 @@ import { periodsPerYear, type SeriesMetrics } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { lastCandleTs } from '../store/candles.js';
 import type { DB } from '../store/db.js';
-import type { EngineSettings } from '../trading/engine.js';
-import type { AgentSegmentOutput } from './agent-cycle.js';
+import { prepareAgent, rememberCycle } from '../agents/learn.js';
+import { strategyByName } from '../agents/registry.js';
+import { computeFeatures, type Features } from '../indicators/features.js';
+import { runPortfolio, type AgentRun, type EngineSettings } from '../kernel/backtest.js';
+import { equityOf, newPortfolio, type Portfolio } from '../kernel/portfolio.js';
+import { unrealised } from '../kernel/position.js';
+import { sliceSeries, type Series } from '../market/types.js';
+import { loadSeries } from '../store/candles.js';
+import { createRng, hashString } from '../util/rng.js';
 import { planCycles, type CyclePlan } from './plan.js';
-import type { CycleRunner } from './pool.js';
 import { forceGc, rssMb } from '../util/memory.js';
+import { tradeJson, type TradeJson } from '../metrics/trade-json.js';
 
 /** The seed's TrainingConfig, resolved for one run. */
 export interface TrainingParams {
@@ -51,6 +58,7 @@ export interface TrainingResult {
   runId: string;
   cycles: CycleSummary[];
   final: { portfolio: Omit<PortfolioMetrics, 'agents'>; agents: Record<string, SeriesMetrics> };
+  trades: TradeJson[];
 }
 
 export interface CycleReport {
@@ -79,7 +87,12 @@ export interface TrainingHooks {
 interface Checkpoint {
   nextCycle: number; // index into the plan
   states: Record<string, AgentState>;
-  equities: Record<string, number>;
+  /** The one account of the run, open positions included: cycles are not fresh accounts. */
+  portfolio: Portfolio;
+  /** Each agent's attributed share of the account (realised PnL, fees). */
+  agentCash: Record<string, number>;
+  /** Trade sequence per agent (unique trade ids across cycles). */
+  seq: Record<string, number>;
   losingStreak: Record<string, number>;
   /** Running figures of the portfolio curve, so a cycle's summary costs O(cycle), not O(run). */
   acc: RunningStats;
@@ -128,6 +141,26 @@ function runningSharpe(a: RunningStats, ppy: number): number {
   const variance = (a.sumSq - a.n * mean * mean) / (a.n - 1);
   const sd = Math.sqrt(Math.max(0, variance));
   return sd < 1e-12 * Math.max(1, Math.abs(mean)) ? 0 : (mean / sd) * Math.sqrt(ppy);
+}
+
+/**
+ * One cycle of the run on its one account. A cycle is a report boundary, not an account boundary:
+ * a decision on its last close fills at the next open (the segment holds that candle), positions
+ * stay open into the next cycle, and only the run's last cycle closes what is open (END_OF_DATA).
+ */
+function runPortfolioCycle(runs: AgentRun[], settings: EngineSettings, cp: Checkpoint, cycleId: number, final: boolean) {
+  return runPortfolio({ agents: runs, settings, portfolio: cp.portfolio, agentCash: cp.agentCash, cycleId, closeAtEnd: final, decideLastBar: !final, seq: cp.seq });
+}
+
+function lowerBound(tss: Float64Array, ts: number): number {
+  let lo = 0;
+  let hi = tss.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tss[mid] < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Sums the agents' sampled equity of one cycle at every sample time (forward-filled). */
@@ -186,7 +219,7 @@ export function createRun(db: DB, runId: string, params: TrainingParams): { plan
  * then learns from it; cycles are stored as they finish and the whole state is checkpointed every
  * checkpoint_interval cycles, so a run killed at any point resumes to identical final numbers.
  */
-export async function runTraining(db: DB, runId: string, runner: CycleRunner, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const row = db.prepare('SELECT config_json, checkpoint_json, status FROM training_runs WHERE id=?').get(runId) as { config_json: string; checkpoint_json: string | null; status: string } | undefined;
   if (!row) throw new Error(`no training run ${runId}`);
   const { params, plan } = JSON.parse(row.config_json) as { params: TrainingParams; plan: CyclePlan[] };
@@ -200,7 +233,9 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
     : {
         nextCycle: 0,
         states: Object.fromEntries(params.symbols.map((s) => [s, newAgentState(s, params.strategy)])),
-        equities: Object.fromEntries(params.symbols.map((s) => [s, perAgent])),
+        portfolio: newPortfolio(params.startingEquity),
+        agentCash: Object.fromEntries(params.symbols.map((s) => [s, perAgent])),
+        seq: Object.fromEntries(params.symbols.map((s) => [s, 0])),
         losingStreak: Object.fromEntries(params.symbols.map((s) => [s, 0])),
         acc: { peak: params.startingEquity, maxDrawdown: 0, last: params.startingEquity, n: 0, sum: 0, sumSq: 0, wins: 0, trades: 0 },
       };
@@ -226,85 +261,118 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
 
   const ppy = periodsPerYear(metricTf);
   let portfolio: PortfolioMetrics | null = null;
-  // Work is handed out per agent and per segment of cycles ending on a checkpoint boundary: one
-  // task per agent per segment keeps the workers' per-task overhead small.
-  const ci = params.checkpointInterval;
-  let segment = new Map<string, AgentSegmentOutput>();
-  let segFirst = -1;
-  let segEnd = -1;
+  // Candles and features are loaded per segment of cycles. Segment boundaries are fixed by the
+  // plan (not by where a run resumed), so a resumed run computes exactly the same features.
+  const cyclesPerSegment = Math.max(1, Math.floor(SEGMENT_CANDLES / Math.max(1, (params.cycleHours * 3_600_000) / tfMs)));
+  let segment: { index: number; agents: Array<{ symbol: string; series: Series; features: Features }> } | null = null;
   for (let k = cp.nextCycle; k < plan.length; k++) {
-    if (k >= segEnd) {
-      if (hooks.shouldStop?.()) {
-        saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
-        db.prepare(`UPDATE training_runs SET status='stopped' WHERE id=?`).run(runId);
-        throw new TrainingStopped(cp.nextCycle);
-      }
-      // Let the event loop breathe between segments: signals, chat commands (/status,
-      // /stop_training) and the outbox keep working while a long run trains in this thread.
-      await new Promise((r) => setImmediate(r));
-      segFirst = k;
-      // A segment ends on the next checkpoint boundary, and holds at most SEGMENT_CANDLES candles.
-      const maxCycles = Math.max(1, Math.floor(SEGMENT_CANDLES / Math.max(1, (params.cycleHours * 3_600_000) / tfMs)));
-      segEnd = Math.min(plan.length, (Math.floor(k / ci) + 1) * ci, k + maxCycles);
-      const segCycles = plan.slice(segFirst, segEnd);
-      // Each task loads its segment's candles (plus warm-up) itself: memory stays bounded by the
-      // segment, and loading runs in parallel on the workers.
-      const outs = await Promise.all(
-        params.symbols.map((symbol) => {
-          return runner.run({
-            symbol,
-            strategy: params.strategy,
-            timeframe: params.timeframe,
-            dbFile: db.name,
-            warmupMs: WARMUP_CANDLES * tfMs,
-            cycles: segCycles.map((c) => ({ cycleId: c.index, from: c.from, to: c.to })),
-            state: cp.states[symbol],
-            equity: cp.equities[symbol],
-            settings: params.settings,
-            seed: params.seed,
-            sampleEvery,
-          });
+    if (hooks.shouldStop?.()) {
+      saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
+      db.prepare(`UPDATE training_runs SET status='stopped' WHERE id=?`).run(runId);
+      throw new TrainingStopped(cp.nextCycle);
+    }
+    // Let the event loop breathe between cycles: signals, chat commands (/status,
+    // /stop_training) and the outbox keep working while a long run trains in this thread.
+    await new Promise((r) => setImmediate(r));
+    const segIndex = Math.floor(k / cyclesPerSegment);
+    if (!segment || segment.index !== segIndex) {
+      const first = plan[segIndex * cyclesPerSegment];
+      const last = plan[Math.min(plan.length, (segIndex + 1) * cyclesPerSegment) - 1];
+      segment = {
+        index: segIndex,
+        agents: params.symbols.map((symbol) => {
+          const series = loadSeries(db, symbol, params.timeframe, first.from - WARMUP_CANDLES * tfMs, last.to + tfMs);
+          return { symbol, series, features: computeFeatures(series) };
         }),
-      );
-      segment = new Map(outs.map((o) => [o.symbol, o]));
-      for (const o of outs) cp.states[o.symbol] = o.state;
+      };
     }
     const c = plan[k];
-    const outputs = params.symbols.map((symbol) => {
-      const o = segment.get(symbol)!.cycles[k - segFirst];
-      return o ? { ...o, symbol } : null;
-    });
+    const final = k === plan.length - 1;
+    const equityBefore = equityOf(cp.portfolio);
+    const agentBefore = { ...cp.agentCash };
+    for (const [s, pos] of Object.entries(cp.portfolio.positions)) agentBefore[s] += unrealised(pos, cp.portfolio.marks[s] ?? pos.entryPrice);
+    // 1. Trade the cycle on the one account with what was learned so far: no learning, no exploring.
+    const runs: AgentRun[] = [];
+    for (const a of segment.agents) {
+      const from = lowerBound(a.series.ts, c.from);
+      const to = lowerBound(a.series.ts, c.to);
+      if (to - from < 1) continue;
+      const seed = (params.seed ^ hashString(`${a.symbol}|${c.index}`)) >>> 0;
+      runs.push({
+        symbol: a.symbol,
+        strategy: strategyByName(params.strategy),
+        state: cp.states[a.symbol],
+        features: a.features,
+        ctx: { learn: false, rng: createRng(seed), allowShort: params.settings.risk.allow_short },
+        series: a.series,
+        from,
+        to,
+        idPrefix: `${a.symbol.replace('/', '')}-c${c.index}`,
+      });
+    }
+    const res = runPortfolioCycle(runs, params.settings, cp, c.index, final);
+    // 2. Then each agent learns from the cycle (RL updates, ensemble weights) and remembers it.
+    for (const run of runs) {
+      const lo = lowerBound(run.series.ts, c.from - WARMUP_CANDLES * tfMs);
+      const hi = lowerBound(run.series.ts, c.to);
+      const slice = sliceSeries(run.series, lo, hi);
+      const seed = (params.seed ^ hashString(`${run.symbol}|${c.index}`)) >>> 0;
+      cp.states[run.symbol] = prepareAgent({
+        strategy: params.strategy,
+        symbol: run.symbol,
+        train: { series: slice, features: computeFeatures(slice) },
+        settings: params.settings,
+        seed: seed + 1,
+        startingEquity: perAgent,
+        state: cp.states[run.symbol],
+      });
+      const ts = res.agentTrades[run.symbol] ?? [];
+      if (ts.length > 0) {
+        const wins = ts.filter((t) => t.wasSuccessful).length;
+        const regimes = new Map<string, number>();
+        for (const t of ts) regimes.set(t.marketRegime, (regimes.get(t.marketRegime) ?? 0) + 1);
+        const regime = [...regimes].sort((x, y) => y[1] - x[1])[0][0];
+        const pnl = ts.reduce((x, t) => x + t.pnl, 0);
+        rememberCycle(cp.states[run.symbol], { cycleId: c.index, strategy: params.strategy, regime, trades: ts.length, winRate: wins / ts.length, pnl, note: `${ts.length} trades, ${wins} won, PnL ${pnl.toFixed(2)} in ${regime.toLowerCase()}` });
+      }
+    }
+    // Sampled points of the cycle (portfolio and each agent), candles of this cycle only.
+    const cyclePoints: EquityPoint[] = [];
+    const agentPoints: Record<string, EquityPoint[]> = Object.fromEntries(params.symbols.map((s) => [s, [] as EquityPoint[]]));
+    let inCycle = 0;
+    for (let n = 0; n < res.ts.length; n++) if (res.ts[n] < c.to) inCycle = n + 1;
+    for (let n = 0; n < inCycle; n++) {
+      if (n % sampleEvery !== sampleEvery - 1 && n !== inCycle - 1) continue;
+      const point = { ts: res.ts[n], equity: res.equity[n] };
+      cyclePoints.push(point);
+      for (const s of params.symbols) if (res.agentEquity[s]) agentPoints[s].push({ ts: res.ts[n], equity: res.agentEquity[s][n] });
+    }
     let cycleTrades = 0;
-    let cyclePnl = 0;
     const alerts: Array<{ severity: 'WARNING' | 'CRITICAL'; title: string; body: string }> = [];
-    const lastEquity = { ...cp.equities };
     db.transaction(() => {
-      for (const out of outputs) {
-        if (!out) continue;
-        const s = out.symbol;
-        for (const t of out.trades) insertTrade.run(runId, c.index, s, JSON.stringify(t));
-        trades[s].push(...out.trades);
-        hist.points[s].push(...out.points);
-        const pnl = out.finalEquity - cp.equities[s];
-        cycleTrades += out.trades.length;
-        cyclePnl += pnl;
+      for (const s of params.symbols) {
+        const ts = res.agentTrades[s] ?? [];
+        for (const t of ts) insertTrade.run(runId, c.index, s, JSON.stringify(t));
+        trades[s].push(...ts);
+        hist.points[s].push(...agentPoints[s]);
+        cycleTrades += ts.length;
+        const after = agentPoints[s].length ? agentPoints[s][agentPoints[s].length - 1].equity : agentBefore[s];
+        const pnl = after - agentBefore[s];
         cp.losingStreak[s] = pnl < 0 ? cp.losingStreak[s] + 1 : 0;
         if (cp.losingStreak[s] === params.alertLosingCycles) {
-          alerts.push({ severity: 'WARNING', title: `${s} lost ${params.alertLosingCycles} cycles in a row`, body: `Last cycle #${c.index}: ${pnl.toFixed(2)}; equity ${out.finalEquity.toFixed(2)}.` });
+          alerts.push({ severity: 'WARNING', title: `${s} lost ${params.alertLosingCycles} cycles in a row`, body: `Last cycle #${c.index}: ${pnl.toFixed(2)}; equity ${after.toFixed(2)}.` });
         }
-        cp.equities[s] = out.finalEquity;
       }
-      const cyclePoints = portfolioSamples(outputs.filter((o) => o !== null), lastEquity);
       for (const p of cyclePoints) pushEquity(cp.acc, p.equity);
       hist.portfolioPoints.push(...cyclePoints);
-      for (const o of outputs) if (o) for (const t of o.trades) (cp.acc.trades++, t.wasSuccessful && cp.acc.wins++);
-      const total = Object.values(cp.equities).reduce((a, b) => a + b, 0);
+      for (const s of params.symbols) for (const t of res.agentTrades[s] ?? []) (cp.acc.trades++, t.wasSuccessful && cp.acc.wins++);
+      const total = cyclePoints.length ? cyclePoints[cyclePoints.length - 1].equity : equityBefore;
       const summary: CycleSummary = {
         cycle: c.index,
         from: new Date(c.from).toISOString(),
         to: new Date(c.to).toISOString(),
         trades: cycleTrades,
-        pnl: cyclePnl,
+        pnl: total - equityBefore,
         totalReturn: total / params.startingEquity - 1,
         sharpe: runningSharpe(cp.acc, ppy),
         maxDrawdown: cp.acc.maxDrawdown,
@@ -312,7 +380,7 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
         equity: total,
       };
       hist.cycles.push(summary);
-      const row: CycleRow = { summary, points: Object.fromEntries(outputs.filter((o) => o !== null).map((o) => [o.symbol, o.points])), portfolio: cyclePoints };
+      const row: CycleRow = { summary, points: agentPoints, portfolio: cyclePoints };
       insertCycle.run(runId, c.index, JSON.stringify(row));
       cp.nextCycle = k + 1;
       if (summary.maxDrawdown >= params.alertDrawdown && !hist.cycles.slice(0, -1).some((x) => x.maxDrawdown >= params.alertDrawdown)) {
@@ -322,7 +390,6 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
       else db.prepare('UPDATE training_runs SET cycles_done=? WHERE id=?').run(cp.nextCycle, runId);
     })();
     for (const a of alerts) await hooks.onAlert?.(a);
-    const final = cp.nextCycle === plan.length;
     // Full portfolio metrics cost O(run so far): only for the cycles that report them.
     const full = final || (hooks.summaryEvery !== undefined && c.index % hooks.summaryEvery === 0);
     if (full) portfolio = portfolioMetrics(params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] })), metricTf, perAgent);
@@ -333,7 +400,7 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
       summary: hist.cycles[hist.cycles.length - 1],
       portfolio: full ? portfolio : null,
       points: hist.portfolioPoints,
-      agentPnl: params.symbols.map((s) => ({ label: s.replace('/', ''), value: cp.equities[s] - perAgent })),
+      agentPnl: params.symbols.map((s) => ({ label: s.replace('/', ''), value: (agentPoints[s].length ? agentPoints[s][agentPoints[s].length - 1].equity : agentBefore[s]) - perAgent })),
       final,
     });
     // Memory in check (the seed's memory_cleanup_interval / max_memory_usage_mb): collect garbage
@@ -343,7 +410,9 @@ export async function runTraining(db: DB, runId: string, runner: CycleRunner, ho
   const agents: AgentResult[] = params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] }));
   const final = portfolio ?? portfolioMetrics(agents, metricTf, perAgent);
   const { agents: perAgentMetrics, ...portfolioOnly } = final;
-  const result: TrainingResult = { runId, cycles: hist.cycles, final: { portfolio: portfolioOnly, agents: perAgentMetrics } };
+  // Every trade of the run, in the order they closed, with the same fields as `backtest --json`.
+  const all = params.symbols.flatMap((s) => trades[s]).sort((a, b) => a.exitTime - b.exitTime || a.entryTime - b.entryTime || (a.agentSymbol < b.agentSymbol ? -1 : 1));
+  const result: TrainingResult = { runId, cycles: hist.cycles, final: { portfolio: portfolioOnly, agents: perAgentMetrics }, trades: all.map(tradeJson) };
   db.prepare(`UPDATE training_runs SET status='done', finished_at=?, result_json=? WHERE id=?`).run(Date.now(), JSON.stringify(result), runId);
   return result;
 }

@@ -3,10 +3,11 @@ import type { Config } from '../config/schema.js';
 import { track } from '../app/context.js';
 import type { OutgoingMessage } from '../chat/types.js';
 import type { StrategyName } from '../agents/types.js';
+import { engineSettings } from '../kernel/settings.js';
+import { getKv } from '../store/kv.js';
 import { cycleChart } from '../render/chart-files.js';
 import { renderTemplate, str } from '../render/template.js';
 import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
-import { createCycleRunner, threadsFor } from './pool.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingParams, type TrainingResult } from './run.js';
 
@@ -40,12 +41,13 @@ export interface Trainer {
 const PROGRESS_EVERY_MS = 3000;
 
 export function paramsFor(app: App, req: RunRequest): TrainingParams {
-  return paramsFromConfig(app.cfg, req);
+  return paramsFromConfig(app.cfg, req, getKv<Partial<Config['risk']>>(app.db, 'risk.overrides', {}));
 }
 
 /** The run's parameters: the request plus the config's training, risk and cost settings. */
-export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: StrategyName; seed?: number }): TrainingParams {
-  const r = cfg.risk;
+export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: StrategyName; seed?: number }, overrides: Partial<Config['risk']> = {}): TrainingParams {
+  const settings = engineSettings(cfg, { overrides, simulated: true });
+  const r = settings.risk;
   return {
     symbols: req.symbols,
     timeframe: req.timeframe ?? cfg.timeframe,
@@ -54,7 +56,7 @@ export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: Str
     strategy: req.strategy ?? (cfg.strategy as StrategyName),
     seed: req.seed ?? cfg.training.seed,
     startingEquity: cfg.starting_balance,
-    settings: { risk: r, costs: cfg.costs, atrStopMult: r.atr_stop_mult, atrTargetMult: r.atr_target_mult, maxHoldCandles: r.max_hold_candles },
+    settings,
     checkpointInterval: cfg.training.checkpoint_interval,
     summaryEvery: cfg.training.summary_every,
     memoryCleanupInterval: cfg.training.memory_cleanup_interval,
@@ -90,11 +92,8 @@ export function createTrainer(app: App): Trainer {
       }
     };
     const work = (async () => {
-      const p = JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(runId) as { config_json: string }).config_json).params as TrainingParams;
-      const totalCandles = (p.days * 86_400_000 * p.symbols.length) / timeframeMs(p.timeframe);
-      const runner = createCycleRunner(threadsFor({ maxAgents: app.cfg.training.max_concurrent_agents, symbols: p.symbols.length, totalCandles }));
       try {
-        await runTraining(app.db, runId, runner, {
+        await runTraining(app.db, runId, {
           onCycle,
           summaryEvery: app.cfg.training.summary_every,
           onAlert: (a) => void reporter.send(alertMessage(app.fmt, a)),
@@ -117,7 +116,6 @@ export function createTrainer(app: App): Trainer {
           throw e;
         }
       } finally {
-        await runner.close();
         running = null;
       }
     })();

@@ -15,7 +15,7 @@ export interface OpenPosition {
   quantity: number;
   entryPrice: number;
   entryTs: number;
-  /** Index of the entry candle (backtest) or the entry candle's ts (live): durations count candles. */
+  /** Candle number of the fill candle (its open time / timeframe): durations count candles. */
   entryCandle: number;
   entryFee: number;
   entrySlippage: number;
@@ -77,6 +77,43 @@ export function stopOrTarget(pos: OpenPosition, open: number, high: number, low:
     if (low <= pos.target) return { reason: 'TAKE_PROFIT', ref: Math.min(open, pos.target) };
   }
   return null;
+}
+
+/**
+ * Stop and target of a filled entry: they keep their distance from the actual fill price (the
+ * decision priced them from the decision candle's close; the fill comes at the next open, with
+ * slippage). One rule for backtest, paper and live.
+ */
+export function anchorLevels(d: Decision, fillPrice: number): { stop: number; target: number } {
+  const shift = fillPrice - d.price;
+  return { stop: d.stop + shift, target: d.target + shift };
+}
+
+/**
+ * The trailing stop after a candle closed (never during it: a candle never triggers the stop it
+ * just moved). Long: high - mult x ATR, short: low + mult x ATR; the stop only moves in the
+ * position's favour. Returns the new stop, or null when it does not move. mult 0 = off.
+ */
+export function trailedStop(pos: OpenPosition, high: number, low: number, atr: number, mult: number): number | null {
+  if (!(mult > 0)) return null;
+  const a = Number.isFinite(atr) && atr > 0 ? atr : pos.decision.atr;
+  const level = pos.dir > 0 ? high - mult * a : low + mult * a;
+  return (pos.dir > 0 ? level > pos.stop : level < pos.stop) ? level : null;
+}
+
+/**
+ * Candles a trade was held, counted the same in every clock from candle numbers (candle open
+ * time / timeframe). An exit inside a candle (stop, target, end of data) holds that candle too; an
+ * exit at a candle's open (signal, time stop, kill switch, manual) does not.
+ */
+export function heldCandles(entryCandle: number, exitCandle: number, reason: ExitReason): number {
+  const inside = reason === 'END_OF_DATA' || reason === 'STOP_LOSS' || reason === 'TAKE_PROFIT';
+  return Math.max(1, exitCandle - entryCandle + (inside ? 1 : 0));
+}
+
+/** The time stop: decided on the close of candle `candle`, to exit at the next open. */
+export function timedOut(pos: OpenPosition, candle: number, maxHoldCandles: number): boolean {
+  return candle + 1 - pos.entryCandle >= maxHoldCandles;
 }
 
 /** Unrealised PnL at a price, before exit costs. */

@@ -1,0 +1,231 @@
+import type { Decision } from '../agents/decision.js';
+import type { AgentState, Strategy, StrategyContext } from '../agents/types.js';
+import type { Features } from '../indicators/features.js';
+import { timeframeMs } from '../market/timeframe.js';
+import type { Series } from '../market/types.js';
+import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
+import type { RiskState } from '../risk/gate.js';
+import { applyEntry, applyExit, equityOf, markCandle, newPortfolio, type Portfolio } from './portfolio.js';
+import { anchorLevels, closePosition, heldCandles, openPosition, unrealised } from './position.js';
+import type { EngineSettings } from './settings.js';
+import { decideAtClose, watchCandle, type AgentView } from './step.js';
+
+export type { EngineSettings } from './settings.js';
+
+/**
+ * The historical clock of the kernel: candles as fast as the CPU allows, intents filled by the
+ * simulated broker. A decision on the close of candle t fills at the open of t+1 (plus slippage,
+ * fees on both sides); stops and targets are checked in every later candle, stop first; whatever
+ * is still open at the end closes at the last close (END_OF_DATA) when asked to.
+ *
+ * Several agents share one account: at each timestamp every agent's candle is watched and marked
+ * first, then each agent decides in turn, exactly as the live scan does (src/trading/live.ts).
+ */
+
+/** May the crew (or another reviewer) veto an entry the gate allowed? Sync: the historical clock. */
+export type EntryReview = (x: { agent: AgentView; i: number; decision: Decision; risk: RiskState; portfolio: Portfolio }) => boolean;
+
+export interface AgentRun extends AgentView {
+  series: Series;
+  /** Bars [from, to) are traded; features may use earlier bars (warm-up). */
+  from: number;
+  to: number;
+  /** Prefix of trade ids, so ids stay unique across cycles and agents. */
+  idPrefix: string;
+}
+
+export interface PortfolioRunInput {
+  agents: AgentRun[];
+  settings: EngineSettings;
+  /** The account, moved in place: a training run passes the same one from cycle to cycle. */
+  portfolio: Portfolio;
+  /** Each agent's share of the account (realised PnL and fees attributed), moved in place. */
+  agentCash: Record<string, number>;
+  cycleId: number;
+  /** Close what is open at the last candle (END_OF_DATA): backtests yes, training cycles no. */
+  closeAtEnd: boolean;
+  /**
+   * Decide on each agent's last bar too, filling at the candle after the window (the series must
+   * hold it): a training cycle that is not the run's last. Otherwise nothing is decided there.
+   */
+  decideLastBar?: boolean;
+  review?: EntryReview;
+  recordSignals?: boolean;
+  /** Trade sequence per agent, continued across calls (unique ids). */
+  seq?: Record<string, number>;
+}
+
+export interface PortfolioRunResult {
+  trades: DetailedTradeMetric[];
+  /** Open time of every candle stepped (the union of the agents' candles in the window). */
+  ts: Float64Array;
+  /** Account equity at each close in `ts`, after every agent was marked, before decisions. */
+  equity: Float64Array;
+  /** Each agent's attributed equity on the same timeline. */
+  agentEquity: Record<string, Float64Array>;
+  agentTrades: Record<string, DetailedTradeMetric[]>;
+  /** Raw strategy signal at each of the agent's traded bars (recordSignals). */
+  signals: Record<string, Int8Array>;
+  refusals: Record<string, number>;
+}
+
+export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
+  const { agents, settings, portfolio: pf, agentCash } = input;
+  const seq = input.seq ?? {};
+  const trades: DetailedTradeMetric[] = [];
+  const agentTrades: Record<string, DetailedTradeMetric[]> = {};
+  const refusals: Record<string, number> = {};
+  const signals: Record<string, Int8Array> = {};
+  const cursor = agents.map((a) => a.from);
+  const tfMs = agents.map((a) => timeframeMs(a.series.timeframe));
+  for (const a of agents) {
+    agentTrades[a.symbol] = [];
+    agentCash[a.symbol] ??= 0;
+    seq[a.symbol] ??= 0;
+    if (input.recordSignals) signals[a.symbol] = new Int8Array(Math.max(0, a.to - a.from));
+  }
+  // The timeline: every agent's candle times in the window, merged.
+  const times = new Set<number>();
+  for (const a of agents) for (let i = a.from; i < a.to; i++) times.add(a.series.ts[i]);
+  const ts = Float64Array.from([...times].sort((x, y) => x - y));
+  const equity = new Float64Array(ts.length);
+  const agentEquity: Record<string, Float64Array> = Object.fromEntries(agents.map((a) => [a.symbol, new Float64Array(ts.length)]));
+
+  const closeAt = (k: number, bar: number, ref: number, reason: ExitReason) => {
+    const a = agents[k];
+    const s = a.series;
+    const pos = pf.positions[a.symbol];
+    const exitCandle = Math.round(s.ts[bar] / tfMs[k]);
+    const t = closePosition(pos, {
+      ref,
+      reason,
+      ts: s.ts[bar],
+      candles: heldCandles(pos.entryCandle, exitCandle, reason),
+      costs: settings.costs,
+      balanceBefore: pf.cash + pos.entryFee,
+      timeframeMs: tfMs[k],
+      symbol: a.symbol,
+      timeframe: s.timeframe,
+    });
+    applyExit(pf, a.symbol, t.pnl, exitCandle);
+    agentCash[a.symbol] += t.pnl + pos.entryFee;
+    trades.push(t);
+    agentTrades[a.symbol].push(t);
+    if (a.ctx.learn && a.strategy.onTradeClosed) a.strategy.onTradeClosed(a.state, t, a.features, bar, a.ctx);
+  };
+
+  for (let n = 0; n < ts.length; n++) {
+    const now = ts[n];
+    // 1. Every agent with a candle now: its position against the candle, then the mark at the close.
+    for (let k = 0; k < agents.length; k++) {
+      const a = agents[k];
+      const i = cursor[k];
+      if (i >= a.to || a.series.ts[i] !== now) continue;
+      const s = a.series;
+      const w = watchCandle(pf, a.symbol, { ts: now, open: s.open[i], high: s.high[i], low: s.low[i], atr: a.features.atr[i] }, settings);
+      if (w.exit) closeAt(k, i, w.exit.ref, w.exit.reason);
+      markCandle(pf, a.symbol, now, s.close[i]);
+    }
+    equity[n] = equityOf(pf);
+    for (const a of agents) {
+      const pos = pf.positions[a.symbol];
+      agentEquity[a.symbol][n] = agentCash[a.symbol] + (pos ? unrealised(pos, pf.marks[a.symbol]) : 0);
+    }
+    // 2. Each agent decides on its close; what it decides fills at its next candle's open.
+    for (let k = 0; k < agents.length; k++) {
+      const a = agents[k];
+      const i = cursor[k];
+      if (i >= a.to || a.series.ts[i] !== now) continue;
+      cursor[k]++;
+      const s = a.series;
+      const last = i === a.to - 1 && !(input.decideLastBar && i + 1 < s.ts.length);
+      if (last) {
+        // Nothing is decided on the last bar: there is no next open.
+        if (input.closeAtEnd && pf.positions[a.symbol]) closeAt(k, i, s.close[i], 'END_OF_DATA');
+        continue;
+      }
+      const candle = Math.round(now / tfMs[k]);
+      const intent = decideAtClose(pf, a, i, now, candle, settings);
+      if (input.recordSignals) signals[a.symbol][i - a.from] = intent.signal;
+      if (intent.kind === 'exit') closeAt(k, i + 1, s.open[i + 1], intent.reason);
+      else if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;
+      else if (intent.kind === 'entry') {
+        if (input.review && !input.review({ agent: a, i, decision: intent.decision, risk: intent.risk, portfolio: pf })) {
+          refusals['crew: no consensus'] = (refusals['crew: no consensus'] ?? 0) + 1;
+          continue;
+        }
+        const pos = openPosition({
+          id: `${a.idPrefix}-${++seq[a.symbol]}`,
+          symbol: a.symbol,
+          decision: intent.decision,
+          quantity: intent.quantity,
+          refPrice: s.open[i + 1],
+          ts: s.ts[i + 1],
+          entryCandle: Math.round(s.ts[i + 1] / tfMs[k]),
+          costs: settings.costs,
+          leverage: settings.risk.leverage,
+          cycleId: input.cycleId,
+        });
+        Object.assign(pos, anchorLevels(intent.decision, pos.entryPrice));
+        applyEntry(pf, pos, s.ts[i + 1]);
+        agentCash[a.symbol] -= pos.entryFee;
+      }
+    }
+  }
+  // The last point of a run that closed everything is the settled balance.
+  if (input.closeAtEnd && ts.length) {
+    equity[ts.length - 1] = equityOf(pf);
+    for (const a of agents) agentEquity[a.symbol][ts.length - 1] = agentCash[a.symbol];
+  }
+  return { trades, ts, equity, agentEquity, agentTrades, signals, refusals };
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * One agent on its own account: backtests, the lookahead check, learning passes.
+ * ------------------------------------------------------------------------------------------- */
+
+export interface RunInput {
+  series: Series;
+  features: Features;
+  strategy: Strategy;
+  state: AgentState;
+  settings: EngineSettings;
+  ctx: StrategyContext;
+  startingEquity: number;
+  from?: number;
+  to?: number;
+  cycleId?: number;
+  idPrefix?: string;
+  recordSignals?: boolean;
+  review?: EntryReview;
+}
+
+export interface RunResult {
+  trades: DetailedTradeMetric[];
+  /** Equity at the close of each traded bar (length to - from). */
+  equity: Float64Array;
+  signals?: Int8Array;
+  finalEquity: number;
+  /** Entries refused (risk gate, crew), by reason. */
+  refusals: Record<string, number>;
+}
+
+export function runEngine(input: RunInput): RunResult {
+  const s = input.series;
+  const from = input.from ?? 0;
+  const to = input.to ?? s.close.length;
+  const cycleId = input.cycleId ?? 0;
+  const pf = newPortfolio(input.startingEquity);
+  const agentCash: Record<string, number> = { [s.symbol]: input.startingEquity };
+  const r = runPortfolio({
+    agents: [{ symbol: s.symbol, strategy: input.strategy, state: input.state, features: input.features, ctx: input.ctx, series: s, from, to, idPrefix: input.idPrefix ?? `${s.symbol}-${cycleId}` }],
+    settings: input.settings,
+    portfolio: pf,
+    agentCash,
+    cycleId,
+    closeAtEnd: true,
+    review: input.review,
+    recordSignals: input.recordSignals,
+  });
+  return { trades: r.trades, equity: r.equity, signals: r.signals[s.symbol], finalEquity: equityOf(pf), refusals: r.refusals };
+}
