@@ -46,7 +46,7 @@ export function paramsFor(app: App, req: RunRequest): TrainingParams {
 
 /** The run's parameters: the request plus the config's training, risk and cost settings. */
 export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: StrategyName; seed?: number }, overrides: Partial<Config['risk']> = {}): TrainingParams {
-  const settings = engineSettings(cfg, { overrides, simulated: true });
+  const settings = engineSettings(cfg, { overrides });
   const r = settings.risk;
   return {
     symbols: req.symbols,
