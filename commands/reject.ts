@@ -1,3 +1,4 @@
+import { decisionNotice } from '../src/notify/notices.js';
 import type { Command } from '../src/chat/command.js';
 import { simpleMessage } from '../src/render/views.js';
 import { rejectProposal } from '../src/trading/proposals.js';
@@ -14,6 +15,6 @@ export const reject: Command = {
     const id = ctx.args[0];
     if (!id || ctx.args.length > 1 || !/^[\w-]{2,40}$/.test(id)) throw usage(ctx.app, 'err_proposal_id');
     const r = rejectProposal(ctx.app, id, `${ctx.user.name} (${ctx.adapter})`);
-    ctx.reply(simpleMessage(r.ok ? '👍' : 'ℹ️', r.notice));
+    ctx.reply(simpleMessage(r.ok ? '👍' : 'ℹ️', decisionNotice(ctx.app.cfg.language, ctx.app.fmt, r)));
   },
 };

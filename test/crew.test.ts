@@ -242,7 +242,7 @@ describe('whole app (demo market, console chat, rule crew)', () => {
   test('a closed crew trade updates the analysts\' track record (hook in closeTrade)', async () => {
     const id = (app.db.prepare(`SELECT id FROM proposals WHERE status='pending' ORDER BY created_at DESC`).get() as { id: string }).id;
     const r = await approveProposal(app, id, 'tester');
-    assert.ok(r.ok, r.notice);
+    assert.ok(r.ok, r.code);
     const t = openTrades(app.db).find((x) => x.proposal_id === id)!;
     const win = t.direction === 'LONG' ? t.entry_price * 1.02 : t.entry_price * 0.98;
     const m = await closeTrade(app, t, { ref: win, reason: 'MANUAL', exitCandleTs: t.entry_candle_ts + 3_600_000 });

@@ -24,6 +24,7 @@ import { setKv } from '../src/store/kv.js';
 import { liveBalance, openTrades } from '../src/trading/account.js';
 import { isCcxtBroker } from '../src/trading/ccxt-broker.js';
 import { currentEquity, exitOrderId, riskState, scanAll, watchPositions } from '../src/trading/live.js';
+import { decisionNotice } from '../src/notify/notices.js';
 import { approveProposal, clientOrderId, getProposal, type ProposalRow } from '../src/trading/proposals.js';
 import { startupReconcile } from '../src/trading/reconcile-report.js';
 import { createRng } from '../src/util/rng.js';
@@ -251,7 +252,7 @@ describe('live: rejections and lost answers', () => {
     standin.setBalance('USDT', 5);
     const r = await approveProposal(app, id, 'alice (console)');
     assert.equal(r.ok, false);
-    assert.match(r.notice, /not enough USDT/);
+    assert.match(decisionNotice('en', app.fmt, r), /not enough USDT/);
     await l.waitChat(new RegExp(`Order for BTC/USDT \\(${id}\\) was rejected: not enough USDT: buying [\\d.]+ BTC on BTC/USDT needs more USDT than the account has free.*Nothing else changed\\.`));
     assert.equal(getProposal(app, id)!.status, 'failed');
     assert.equal(trades(app).length, 0);
@@ -288,7 +289,7 @@ describe('live: rejections and lost answers', () => {
     standin.failNext(/\/api\/v3\/order$/, 3, { status: 503 });
     const r = await approveProposal(app, id, 'alice (console)');
     assert.ok(r.ok);
-    assert.match(r.notice, /did not answer[\s\S]*retried at the next scan/);
+    assert.match(decisionNotice('en', app.fmt, r), /did not answer[\s\S]*retried at the next scan/);
     assert.equal(getProposal(app, id)!.status, 'approved');
     assert.equal(standin.orders.length, 0);
     assert.equal(posts(standin).length, 0);

@@ -36,6 +36,8 @@ export interface App {
   /** Live agents' learned state, by symbol. */
   agents: Map<string, AgentState>;
   trainer: import('../training/trainer.js').Trainer;
+  /** The event port: trading emits, the notifier turns events into queued messages. */
+  events: import('../events/types.js').EventSink;
   /** Pushes a message to every adapter's push chat (through the outbox). */
   push(kind: string, msg: OutgoingMessage, proposalId?: string): number[];
 }

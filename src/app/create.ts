@@ -16,7 +16,7 @@ import { getKv, setKv } from '../store/kv.js';
 import type { Broker } from '../trading/broker.js';
 import { createCcxtBroker } from '../trading/ccxt-broker.js';
 import { createPaperBroker } from '../trading/paper-broker.js';
-import { pushAll } from '../trading/proposals.js';
+import { createNotifier } from '../notify/notifier.js';
 import { createTrainer } from '../training/trainer.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { makeScrubber } from '../util/redact.js';
@@ -78,26 +78,30 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const sim = demo;
   broker ??= createPaperBroker(source, cfg.costs, sim ? () => sim.nowTs() : now);
   const outbox = startSender({ db, adapters: opts.adapters, log, scrub, now, backoffBaseMs: opts.outbox?.backoffBaseMs, pollMs: opts.outbox?.pollMs });
+  const fmt = createFmt(cfg.language, cfg.timezone);
+  const chartsDir = path.join(cfg.data_dir, 'charts');
+  const notifier = createNotifier({ db, cfg, fmt, adapters: opts.adapters, outbox, buttonKey, chartsDir, log, now });
   const app: App = {
     cfg,
     db,
     log,
     scrub,
-    fmt: createFmt(cfg.language, cfg.timezone),
+    fmt,
     source,
     demo,
     broker,
     adapters: opts.adapters,
     outbox,
     now,
-    chartsDir: path.join(cfg.data_dir, 'charts'),
+    chartsDir,
     buttonKey,
     background: new Set(),
     scans: { last: null, next: null },
     agents: new Map<string, AgentState>(),
     trainer: undefined as never,
+    events: notifier,
     push(kind: string, msg: OutgoingMessage, proposalId?: string) {
-      pushAll(app, kind, msg, proposalId);
+      notifier.push(kind, msg, proposalId);
       outbox.kick();
       return [];
     },

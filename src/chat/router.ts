@@ -3,6 +3,7 @@ import { audit } from '../store/audit.js';
 import { str } from '../render/template.js';
 import { simpleMessage } from '../render/views.js';
 import { approveProposal, rejectProposal } from '../trading/proposals.js';
+import { decisionNotice } from '../notify/notices.js';
 import { allows, envHintFor, roleOf } from './auth.js';
 import { verifyButton } from './buttons.js';
 import { UsageError, type Command, type CommandContext } from './command.js';
@@ -81,8 +82,8 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       }
       audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: `button ${parsed.action} ${parsed.id}`, allowed: true });
       const by = `${b.user.name} (${b.adapter})`;
-      if (parsed.action === 'ap') return (await approveProposal(app, parsed.id, by)).notice;
-      if (parsed.action === 'rj') return rejectProposal(app, parsed.id, by).notice;
+      if (parsed.action === 'ap') return decisionNotice(app.cfg.language, app.fmt, await approveProposal(app, parsed.id, by));
+      if (parsed.action === 'rj') return decisionNotice(app.cfg.language, app.fmt, rejectProposal(app, parsed.id, by));
       // Other actions belong to the command whose messages carry them (/close: cc, cx).
       const owner = commands.find((c) => c.buttonActions?.includes(parsed.action) && c.onButton);
       if (owner) return owner.onButton!({ app, action: parsed.action, id: parsed.id, adapter: b.adapter, chatId: b.chatId, user: b.user });

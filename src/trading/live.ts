@@ -3,13 +3,10 @@ import { describeEntry } from '../agents/decision.js';
 import { strategyByName } from '../agents/registry.js';
 import { EXIT, OPEN_LONG, OPEN_SHORT, newAgentState, type AgentState, type StrategyName } from '../agents/types.js';
 import type { App } from '../app/context.js';
-import { enqueue } from '../chat/outbox.js';
 import { computeFeatures, WARMUP } from '../indicators/features.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Candle } from '../market/types.js';
 import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
-import { tradeChart } from '../render/chart-files.js';
-import { alertMessage, tradeCompletedMessage } from '../render/views.js';
 import { gate, type RiskState } from '../risk/gate.js';
 import { effectiveRisk } from '../risk/settings.js';
 import { recordRefusal } from '../store/audit.js';
@@ -28,7 +25,7 @@ import { formingCandleTs } from './clock.js';
 import { loadPortfolio, positionOfRow, saveAccountFigures } from '../store/portfolio.js';
 import { appEngineSettings } from '../risk/settings.js';
 import type { Features } from '../indicators/features.js';
-import { approveProposal, createProposal, executeApproved, expireDue, feeSlack, pendingProposals, pushAll } from './proposals.js';
+import { approveProposal, createProposal, executeApproved, expireDue, feeSlack, pendingProposals } from './proposals.js';
 
 /** Candles the live clock feeds the features: enough for every indicator to settle. */
 export const LIVE_WINDOW = 400;
@@ -147,9 +144,11 @@ export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; re
     app.db.prepare(`UPDATE orders SET status='rejected', error=? WHERE client_order_id=?`).run(msg, coid);
     const key = `exit.rejected.${t.id}`;
     if (!getKv(app.db, key, false)) {
-      setKv(app.db, key, true);
-      pushAll(app, 'order_rejected', alertMessage(app.fmt, { severity: 'CRITICAL', title: `exit of ${t.symbol} refused`, body: `Closing trade ${t.id} (${x.reason}) was rejected: ${msg}. The position stays open; the bot tries again at every scan. Check the exchange.` }));
-      app.outbox.kick();
+      app.db.transaction(() => {
+        setKv(app.db, key, true);
+        app.events.emit({ type: 'exit_rejected', symbol: t.symbol, tradeId: t.id, reason: x.reason, message: msg });
+      })();
+      app.events.flush();
     }
     app.log.error({ trade: t.id, err: msg }, 'exit order rejected');
     return null;
@@ -196,8 +195,8 @@ async function recordClose(
     timeframe: app.cfg.timeframe,
   });
   if (x.balanceAfter !== undefined) metric.balanceAfter = x.balanceAfter;
-  const candles = loadCandles(app.db, t.symbol, app.cfg.timeframe, t.entry_candle_ts - 60 * tfMs, x.exitCandleTs + tfMs);
-  const image = await tradeChart(app.chartsDir, app.log, metric, candles);
+  const closedEvent = { type: 'trade_closed' as const, trade: metric, candles: loadCandles(app.db, t.symbol, app.cfg.timeframe, t.entry_candle_ts - 60 * tfMs, x.exitCandleTs + tfMs) };
+  await app.events.prepare(closedEvent);
   const fill = x.fill;
   const closed = app.db.transaction(() => {
     const r = app.db
@@ -212,10 +211,10 @@ async function recordClose(
     } else {
       addToBalance(app.db, app.cfg.starting_balance, metric.pnl + t.entry_fee);
     }
-    for (const a of app.adapters) if (a.pushChatId) enqueue(app.db, { adapter: a.name, chatId: a.pushChatId, kind: 'trade_completed', message: tradeCompletedMessage(app.fmt, metric, image) }, app.now());
+    app.events.emit(closedEvent);
     return true;
   })();
-  app.outbox.kick();
+  app.events.flush();
   if (closed) {
     app.log.info({ trade: t.id, reason: metric.exitReason, pnl: metric.pnl }, 'trade closed');
     // The analysts that voted on this trade were right or wrong: their learned weights move.

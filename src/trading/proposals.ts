@@ -1,22 +1,14 @@
 import crypto from 'node:crypto';
 import type { Decision } from '../agents/decision.js';
 import type { App } from '../app/context.js';
-import { signButton } from '../chat/buttons.js';
-import { enqueue, proposalMessageRows } from '../chat/outbox.js';
 import type { Candle } from '../market/types.js';
-import { proposalChart } from '../render/chart-files.js';
-import { str } from '../render/template.js';
-import { fillMessage, proposalMessage, simpleMessage } from '../render/views.js';
 import { anchorLevels } from '../kernel/position.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { formingCandleTs } from './clock.js';
 import { addToBalance, applyToLedger, getLedger, refreshLiveBalance } from './account.js';
 import { OrderRejectedError, type OrderFill } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
-import { crewVotesRich } from '../crew/render.js';
 import { recordConsult, type CrewConsult } from '../crew/service.js';
-import { decisionForProposal } from '../crew/store.js';
-import { richToPlain } from '../render/rich.js';
 
 export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
 
@@ -57,69 +49,6 @@ export function clientOrderId(proposalId: string): string {
   return `tc-${proposalId}`;
 }
 
-function statusLine(app: App, p: ProposalRow, fillPrice?: number): string {
-  const L = app.cfg.language;
-  const by = p.decided_by ?? '?';
-  switch (p.status) {
-    case 'pending':
-      return str(L, 'status_pending');
-    case 'approved':
-      return str(L, 'status_approving', { by });
-    case 'executed':
-      return p.decided_by === 'auto'
-        ? str(L, 'status_auto', { conf: app.fmt.pct(p.confidence, 0), min: app.fmt.pct(app.cfg.approval.auto_min_confidence, 0), price: app.fmt.price(fillPrice ?? p.entry) })
-        : str(L, 'status_approved', { by, price: app.fmt.price(fillPrice ?? p.entry) });
-    case 'rejected':
-      return str(L, 'status_rejected', { by });
-    case 'expired':
-      return str(L, 'status_expired', { at: app.fmt.dateTime(p.expires_at) });
-    case 'failed':
-      return str(L, 'status_failed', { by, error: p.note ?? '' });
-  }
-}
-
-/** Plain length a proposal with its crew block is kept under, so it still fits a Telegram photo caption (1024). */
-const PROPOSAL_TEXT_BUDGET = 940;
-
-function messageFor(app: App, p: ProposalRow, adapter: string, imagePath?: string, fillPrice?: number) {
-  const decision = JSON.parse(p.decision_json) as Decision;
-  const L = app.cfg.language;
-  const pending = p.status === 'pending';
-  const status = statusLine(app, p, fillPrice);
-  const msg = proposalMessage(
-    app.fmt,
-    { id: p.id, symbol: p.symbol, quantity: p.quantity, expiresAt: p.expires_at, decision },
-    {
-      status,
-      buttons: pending
-        ? [
-            [
-              { label: str(L, 'approve'), data: signButton(app.buttonKey, 'ap', p.id), style: 'success' },
-              { label: str(L, 'reject'), data: signButton(app.buttonKey, 'rj', p.id), style: 'danger' },
-            ],
-          ]
-        : [],
-      hint: pending && adapter === 'console' ? str(L, 'hint_console', { id: p.id }) : undefined,
-      imagePath,
-    },
-  );
-  // The crew's votes and reasons (when the crew decided this proposal), before the status line.
-  const crew = decisionForProposal(app.db, p.id);
-  if (crew) {
-    const at = msg.rich.findIndex((line) => line.map((s) => s.text).join('') === status);
-    const block = crewVotesRich(L, app.fmt, crew, PROPOSAL_TEXT_BUDGET - richToPlain(msg.rich).length);
-    msg.rich.splice(at < 0 ? msg.rich.length : at, 0, ...block);
-  }
-  return msg;
-}
-
-/** Re-renders every copy of the proposal message (all chats) with its current status, no buttons. */
-function enqueueEdits(app: App, p: ProposalRow, fillPrice?: number): void {
-  for (const row of proposalMessageRows(app.db, p.id)) {
-    enqueue(app.db, { adapter: row.adapter, chatId: row.chat_id, kind: 'proposal_edit', message: messageFor(app, p, row.adapter, undefined, fillPrice), proposalId: p.id, editOf: row.id }, app.now());
-  }
-}
-
 /** When a new proposal expires: the configured TTL, or the close of the next candle. */
 export function expiryFor(app: App, candleTs: number, tfMs: number): number {
   const now = app.now();
@@ -156,7 +85,8 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
     decided_at: null,
     note: null,
   };
-  const image = await proposalChart(app.chartsDir, app.log, { id, symbol: x.symbol, timeframe: app.cfg.timeframe, candles: x.candles.slice(-120), decision: d });
+  const created = { type: 'proposal_created' as const, proposal: row, candles: x.candles };
+  await app.events.prepare(created);
   app.db.transaction(() => {
     app.db
       .prepare(
@@ -166,31 +96,38 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
       .run(row);
     // The crew's deliberation is stored with the proposal: a proposal never exists without its reasons.
     if (x.crew) recordConsult(app, x.crew, id);
-    for (const a of app.adapters) {
-      if (!a.pushChatId) continue;
-      enqueue(app.db, { adapter: a.name, chatId: a.pushChatId, kind: 'proposal', message: messageFor(app, row, a.name, image), proposalId: id }, now);
-    }
+    app.events.emit(created);
   })();
-  app.outbox.kick();
+  app.events.flush();
   app.log.info({ id, symbol: x.symbol, direction: d.direction, confidence: d.confidence }, 'proposal created');
   return row;
 }
 
-export type DecisionOutcome = { ok: boolean; notice: string };
+/**
+ * What a press or a command achieved, as data: the chat layer says it in the bot's language
+ * (src/notify/notices.ts).
+ */
+export type DecisionOutcome =
+  | { ok: true; code: 'approved' | 'rejected'; id: string }
+  /** Approved, but the exchange did not answer: the order is retried at the next scan. */
+  | { ok: true; code: 'approved_unconfirmed'; id: string; error: string }
+  | { ok: false; code: 'unknown'; id: string }
+  | { ok: false; code: 'expired'; id: string; at: number }
+  | { ok: false; code: 'already'; id: string; status: ProposalStatus }
+  | { ok: false; code: 'failed'; id: string; by: string; error: string };
 
 /**
  * Why a button press or command cannot decide this proposal (unknown, expired — which it
  * expires now — or already decided), or null when it is pending. Call inside the transaction.
  */
 function refusalIfNotPending(app: App, id: string, now: number): DecisionOutcome | null {
-  const L = app.cfg.language;
   const p = getProposal(app, id);
-  if (!p) return { ok: false, notice: str(L, 'notice_unknown', { id }) };
+  if (!p) return { ok: false, code: 'unknown', id };
   if (p.status === 'pending' && p.expires_at <= now) {
     expireOne(app, p);
-    return { ok: false, notice: str(L, 'notice_expired', { at: app.fmt.dateTime(p.expires_at) }) };
+    return { ok: false, code: 'expired', id, at: p.expires_at };
   }
-  if (p.status !== 'pending') return { ok: false, notice: str(L, 'notice_already', { status: p.status }) };
+  if (p.status !== 'pending') return { ok: false, code: 'already', id, status: p.status };
   return null;
 }
 
@@ -199,13 +136,12 @@ function refusalIfNotPending(app: App, id: string, now: number): DecisionOutcome
  * transaction), so ten presses on two platforms execute the order once.
  */
 export async function approveProposal(app: App, id: string, by: string): Promise<DecisionOutcome> {
-  const L = app.cfg.language;
   const now = app.now();
   const outcome = app.db.transaction((): DecisionOutcome | 'won' => {
     const refused = refusalIfNotPending(app, id, now);
     if (refused) return refused;
     const r = app.db.prepare(`UPDATE proposals SET status='approved', decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(by, now, id);
-    return r.changes === 1 ? 'won' : { ok: false, notice: str(L, 'notice_already', { status: 'approved' }) };
+    return r.changes === 1 ? 'won' : { ok: false, code: 'already', id, status: 'approved' };
   })();
   if (outcome !== 'won') return outcome;
   app.log.info({ id, by }, 'proposal approved');
@@ -214,31 +150,31 @@ export async function approveProposal(app: App, id: string, by: string): Promise
   } catch (e) {
     // Not placed (or not known to be placed) yet: it stays approved and the next scan finishes it,
     // looking the order up by its client id first, so it can never be placed twice.
-    return { ok: true, notice: `Approved ✅ ${id}, but the exchange did not answer (${app.scrub((e as Error)?.message ?? String(e)).slice(0, 160)}). The order is retried at the next scan.` };
+    return { ok: true, code: 'approved_unconfirmed', id, error: app.scrub((e as Error)?.message ?? String(e)).slice(0, 160) };
   }
   const p = getProposal(app, id)!;
-  if (p.status === 'failed') return { ok: false, notice: str(L, 'status_failed', { by, error: p.note ?? '' }) };
-  return { ok: true, notice: str(L, 'notice_approved', { id }) };
+  if (p.status === 'failed') return { ok: false, code: 'failed', id, by, error: p.note ?? '' };
+  return { ok: true, code: 'approved', id };
 }
 
 export function rejectProposal(app: App, id: string, by: string): DecisionOutcome {
-  const L = app.cfg.language;
   const now = app.now();
-  return app.db.transaction((): DecisionOutcome => {
+  const out = app.db.transaction((): DecisionOutcome => {
     const refused = refusalIfNotPending(app, id, now);
     if (refused) return refused;
     app.db.prepare(`UPDATE proposals SET status='rejected', decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(by, now, id);
-    enqueueEdits(app, getProposal(app, id)!);
-    app.outbox.kick();
-    return { ok: true, notice: str(L, 'notice_rejected', { id }) };
+    app.events.emit({ type: 'proposal_updated', proposal: getProposal(app, id)! });
+    return { ok: true, code: 'rejected', id };
   })();
+  app.events.flush();
+  return out;
 }
 
 function expireOne(app: App, p: ProposalRow): void {
   const r = app.db.prepare(`UPDATE proposals SET status='expired', decided_at=? WHERE id=? AND status='pending'`).run(app.now(), p.id);
   if (r.changes === 1) {
-    enqueueEdits(app, { ...p, status: 'expired' });
-    app.outbox.kick();
+    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
+    app.events.flush();
   }
 }
 
@@ -287,10 +223,10 @@ export async function executeApproved(app: App, id: string): Promise<void> {
       app.db.transaction(() => {
         app.db.prepare(`UPDATE proposals SET status='failed', note=? WHERE id=? AND status='approved'`).run(msg, p.id);
         app.db.prepare(`UPDATE orders SET status='rejected', error=? WHERE client_order_id=?`).run(msg, coid);
-        enqueueEdits(app, { ...p, status: 'failed', note: msg });
-        pushAll(app, 'order_rejected', simpleMessage('⚠️', `Order for ${p.symbol} (${p.id}) was rejected: ${msg}. Nothing else changed.`));
+        app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'failed', note: msg } });
+        app.events.emit({ type: 'order_rejected', proposal: p, message: msg });
       })();
-      app.outbox.kick();
+      app.events.flush();
       app.log.warn({ id, reason: e.reason, err: msg }, 'order rejected');
       return;
     }
@@ -331,8 +267,8 @@ async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFi
   if (!isCcxtBroker(app.broker)) return fill;
   const first = app.db.prepare(`UPDATE orders SET status='open', exchange_order_id=? WHERE client_order_id=? AND status='sending'`).run(fill.orderId, coid);
   if (first.changes === 1) {
-    pushAll(app, 'order_open', simpleMessage('⏳', `Limit order for ${p.symbol} (${p.id}) is on the book at ${app.fmt.price(p.entry)}; it is cancelled if not filled by ${app.fmt.dateTime(p.expires_at)}.`));
-    app.outbox.kick();
+    app.events.emit({ type: 'order_resting', proposal: p });
+    app.events.flush();
   }
   if (app.now() < p.expires_at) return null;
   const final = (await app.broker.cancelOrder(coid, p.symbol)) ?? fill;
@@ -341,10 +277,10 @@ async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFi
     const note = 'limit order not filled in time; cancelled';
     app.db.prepare(`UPDATE proposals SET status='expired', note=? WHERE id=? AND status='approved'`).run(note, p.id);
     app.db.prepare(`UPDATE orders SET status='cancelled' WHERE client_order_id=?`).run(coid);
-    enqueueEdits(app, { ...p, status: 'expired' });
-    pushAll(app, 'order_cancelled', simpleMessage('⌛', `Limit order for ${p.symbol} (${p.id}) was not filled by ${app.fmt.dateTime(p.expires_at)} and was cancelled. Nothing else changed.`));
+    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
+    app.events.emit({ type: 'order_cancelled', proposal: p });
   })();
-  app.outbox.kick();
+  app.events.flush();
   return null;
 }
 
@@ -378,15 +314,11 @@ function recordEntry(app: App, p: ProposalRow, coid: string, fill: OrderFill | C
     } else {
       addToBalance(app.db, app.cfg.starting_balance, -fill.fee);
     }
-    enqueueEdits(app, { ...p, status: 'executed' }, fill.price);
-    pushAll(
-      app,
-      'fill',
-      fillMessage(app.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: held, price: fill.price, fee: fill.fee, stop: levels.stop, target: levels.target, broker: app.broker.name, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
-    );
+    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'executed' }, fillPrice: fill.price });
+    app.events.emit({ type: 'order_filled', proposal: p, quantity: held, price: fill.price, fee: fill.fee, stop: levels.stop, target: levels.target, broker: app.broker.name });
     app.log.info({ id: p.id, tradeId, price: fill.price, amount: fill.amount }, 'order filled');
   })();
-  app.outbox.kick();
+  app.events.flush();
 }
 
 /**
@@ -398,11 +330,6 @@ export function feeSlack(app: App, symbol: string, fill: CcxtFill): Record<strin
   const [base, quote] = symbol.split('/');
   const rate = Math.max(app.cfg.costs.fee, 0.001);
   return fill.side === 'buy' ? { [base]: fill.amount * rate } : { [quote]: fill.amount * fill.price * rate };
-}
-
-/** Queues a message to every adapter's push chat (inside the caller's transaction when there is one). */
-export function pushAll(app: App, kind: string, msg: import('../chat/types.js').OutgoingMessage, proposalId?: string): void {
-  for (const a of app.adapters) if (a.pushChatId) enqueue(app.db, { adapter: a.name, chatId: a.pushChatId, kind, message: msg, proposalId }, app.now());
 }
 
 /** On start: approved proposals whose fill was never recorded are finished (found or placed once). */

@@ -1,0 +1,158 @@
+import type { Decision } from '../agents/decision.js';
+import { signButton } from '../chat/buttons.js';
+import { enqueue, proposalMessageRows, type OutboxSender } from '../chat/outbox.js';
+import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
+import type { Config } from '../config/schema.js';
+import { crewVotesRich } from '../crew/render.js';
+import { decisionForProposal } from '../crew/store.js';
+import type { EventSink, TradingEvent } from '../events/types.js';
+import { proposalChart, tradeChart } from '../render/chart-files.js';
+import type { Fmt } from '../render/format.js';
+import { richToPlain } from '../render/rich.js';
+import { str } from '../render/template.js';
+import { alertMessage, fillMessage, proposalMessage, simpleMessage, tradeCompletedMessage } from '../render/views.js';
+import type { DB } from '../store/db.js';
+import type { ProposalRow } from '../trading/proposals.js';
+import type { Logger } from '../util/logger.js';
+import { describeFindings } from './findings.js';
+
+/**
+ * The notifier: typed events in, messages out. Each event becomes messages in the bot's language
+ * (templates, charts) queued in the SQLite outbox for every chat with a push chat id, inside the
+ * transaction that recorded the change; the outbox delivers them at least once, in order.
+ */
+export interface NotifierDeps {
+  db: DB;
+  cfg: Pick<Config, 'language' | 'timeframe' | 'approval'>;
+  fmt: Fmt;
+  adapters: ChatAdapter[];
+  outbox: Pick<OutboxSender, 'kick'>;
+  buttonKey: string;
+  chartsDir: string;
+  log: Logger;
+  now: () => number;
+}
+
+/** Plain length a proposal with its crew block is kept under, so it still fits a Telegram photo caption (1024). */
+const PROPOSAL_TEXT_BUDGET = 940;
+
+export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string, msg: OutgoingMessage, proposalId?: string): void } {
+  const L = d.cfg.language;
+  const images = new WeakMap<TradingEvent, string | undefined>();
+
+  const push = (kind: string, msg: OutgoingMessage, proposalId?: string) => {
+    for (const a of d.adapters) if (a.pushChatId) enqueue(d.db, { adapter: a.name, chatId: a.pushChatId, kind, message: msg, proposalId }, d.now());
+  };
+
+  const statusLine = (p: ProposalRow, fillPrice?: number): string => {
+    const by = p.decided_by ?? '?';
+    switch (p.status) {
+      case 'pending':
+        return str(L, 'status_pending');
+      case 'approved':
+        return str(L, 'status_approving', { by });
+      case 'executed':
+        return p.decided_by === 'auto'
+          ? str(L, 'status_auto', { conf: d.fmt.pct(p.confidence, 0), min: d.fmt.pct(d.cfg.approval.auto_min_confidence, 0), price: d.fmt.price(fillPrice ?? p.entry) })
+          : str(L, 'status_approved', { by, price: d.fmt.price(fillPrice ?? p.entry) });
+      case 'rejected':
+        return str(L, 'status_rejected', { by });
+      case 'expired':
+        return str(L, 'status_expired', { at: d.fmt.dateTime(p.expires_at) });
+      case 'failed':
+        return str(L, 'status_failed', { by, error: p.note ?? '' });
+    }
+  };
+
+  const messageFor = (p: ProposalRow, adapter: string, imagePath?: string, fillPrice?: number): OutgoingMessage => {
+    const decision = JSON.parse(p.decision_json) as Decision;
+    const pending = p.status === 'pending';
+    const status = statusLine(p, fillPrice);
+    const msg = proposalMessage(
+      d.fmt,
+      { id: p.id, symbol: p.symbol, quantity: p.quantity, expiresAt: p.expires_at, decision },
+      {
+        status,
+        buttons: pending
+          ? [
+              [
+                { label: str(L, 'approve'), data: signButton(d.buttonKey, 'ap', p.id), style: 'success' },
+                { label: str(L, 'reject'), data: signButton(d.buttonKey, 'rj', p.id), style: 'danger' },
+              ],
+            ]
+          : [],
+        hint: pending && adapter === 'console' ? str(L, 'hint_console', { id: p.id }) : undefined,
+        imagePath,
+      },
+    );
+    // The crew's votes and reasons (when the crew decided this proposal), before the status line.
+    const crew = decisionForProposal(d.db, p.id);
+    if (crew) {
+      const at = msg.rich.findIndex((line) => line.map((s) => s.text).join('') === status);
+      const block = crewVotesRich(L, d.fmt, crew, PROPOSAL_TEXT_BUDGET - richToPlain(msg.rich).length);
+      msg.rich.splice(at < 0 ? msg.rich.length : at, 0, ...block);
+    }
+    return msg;
+  };
+
+  /** Re-renders every copy of the proposal message (all chats) with its current status, no buttons. */
+  const edits = (p: ProposalRow, fillPrice?: number) => {
+    for (const row of proposalMessageRows(d.db, p.id)) {
+      enqueue(d.db, { adapter: row.adapter, chatId: row.chat_id, kind: 'proposal_edit', message: messageFor(p, row.adapter, undefined, fillPrice), proposalId: p.id, editOf: row.id }, d.now());
+    }
+  };
+
+  return {
+    push,
+    async prepare(e) {
+      if (e.type === 'proposal_created') {
+        const p = e.proposal;
+        const decision = JSON.parse(p.decision_json) as Decision;
+        images.set(e, await proposalChart(d.chartsDir, d.log, { id: p.id, symbol: p.symbol, timeframe: d.cfg.timeframe, candles: e.candles.slice(-120), decision }));
+      } else if (e.type === 'trade_closed') {
+        images.set(e, await tradeChart(d.chartsDir, d.log, e.trade, e.candles));
+      }
+    },
+    emit(e) {
+      switch (e.type) {
+        case 'proposal_created':
+          for (const a of d.adapters) {
+            if (!a.pushChatId) continue;
+            enqueue(d.db, { adapter: a.name, chatId: a.pushChatId, kind: 'proposal', message: messageFor(e.proposal, a.name, images.get(e)), proposalId: e.proposal.id }, d.now());
+          }
+          return;
+        case 'proposal_updated':
+          return edits(e.proposal, e.fillPrice);
+        case 'order_filled': {
+          const p = e.proposal;
+          return push(
+            'fill',
+            fillMessage(d.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: e.quantity, price: e.price, fee: e.fee, stop: e.stop, target: e.target, broker: e.broker, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
+          );
+        }
+        case 'order_rejected':
+          return push('order_rejected', simpleMessage('⚠️', `Order for ${e.proposal.symbol} (${e.proposal.id}) was rejected: ${e.message}. Nothing else changed.`));
+        case 'order_resting': {
+          const p = e.proposal;
+          return push('order_open', simpleMessage('⏳', `Limit order for ${p.symbol} (${p.id}) is on the book at ${d.fmt.price(p.entry)}; it is cancelled if not filled by ${d.fmt.dateTime(p.expires_at)}.`));
+        }
+        case 'order_cancelled': {
+          const p = e.proposal;
+          return push('order_cancelled', simpleMessage('⌛', `Limit order for ${p.symbol} (${p.id}) was not filled by ${d.fmt.dateTime(p.expires_at)} and was cancelled. Nothing else changed.`));
+        }
+        case 'trade_closed':
+          return push('trade_completed', tradeCompletedMessage(d.fmt, e.trade, images.get(e)));
+        case 'exit_rejected':
+          return push(
+            'order_rejected',
+            alertMessage(d.fmt, { severity: 'CRITICAL', title: `exit of ${e.symbol} refused`, body: `Closing trade ${e.tradeId} (${e.reason}) was rejected: ${e.message}. The position stays open; the bot tries again at every scan. Check the exchange.` }),
+          );
+        case 'reconcile_findings':
+          return push('alert', alertMessage(d.fmt, { severity: 'WARNING', title: `exchange check at start: ${e.count} finding${e.count === 1 ? '' : 's'}`, body: describeFindings(d.fmt, e.findings) }));
+      }
+    },
+    flush() {
+      d.outbox.kick();
+    },
+  };
+}
