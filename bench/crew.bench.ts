@@ -18,7 +18,7 @@ import { buildSnapshot, neutralRisk } from '../src/crew/analysts.js';
 import { deliberate } from '../src/crew/consensus.js';
 import { NO_NEWS } from '../src/crew/news.js';
 import { createCrew } from '../src/crew/service.js';
-import { recordDecision } from '../src/crew/store.js';
+import { recordDecision } from '../src/store/crew.js';
 import { computeFeatures } from '../src/indicators/features.js';
 import { seriesFromCandles, type Candle } from '../src/market/types.js';
 import { openDb } from '../src/store/db.js';

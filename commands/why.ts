@@ -1,6 +1,6 @@
 import type { Command } from '../src/chat/command.js';
 import { whyRich } from '../src/crew/render.js';
-import { decisionForProposal, recentDecisions, roundsOf } from '../src/crew/store.js';
+import { decisionForProposal, recentDecisions, roundsOf } from '../src/store/crew.js';
 import { simpleMessage } from '../src/render/views.js';
 import { getProposal } from '../src/trading/proposals.js';
 import { tOr, usage } from './args.js';

@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config/load.js';
 import { answerQuestion } from '../src/crew/ask.js';
 import { deliberate } from '../src/crew/consensus.js';
 import { createCrew } from '../src/crew/service.js';
-import { decisionForProposal } from '../src/crew/store.js';
+import { decisionForProposal } from '../src/store/crew.js';
 import type { Snapshot, Vote } from '../src/crew/types.js';
 import { backfill } from '../src/market/refresh.js';
 import { openDb, type DB } from '../src/store/db.js';

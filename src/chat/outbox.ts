@@ -1,52 +1,17 @@
 import type { DB } from '../store/db.js';
+import { deliveryOf, markFailed, markRetry, markSent, nextAttemptAt, pendingCountFor, queuedRows } from '../store/outbox.js';
 import type { Logger } from '../util/logger.js';
-import { PermanentSendError, RetryLaterError, type AdapterName, type ChatAdapter, type OutgoingMessage } from './types.js';
+import { PermanentSendError, RetryLaterError, type ChatAdapter, type OutgoingMessage } from './types.js';
 
 /**
- * Every outgoing message is written here before anything is sent, and sent at least once: after
- * a crash or a platform outage, what was not yet sent goes out when the process (or the platform)
- * is back. Messages to one chat keep their order; a 429 holds that chat for retry_after.
+ * Every outgoing message is written to the outbox (src/store/outbox.ts) before anything is sent,
+ * and sent at least once: after a crash or a platform outage, what was not yet sent goes out when
+ * the process (or the platform) is back. Messages to one chat keep their order; a 429 holds that
+ * chat for retry_after. This module is the sender (order, retry, backoff, delivery).
  */
-export interface OutboxItem {
-  adapter: AdapterName;
-  chatId: string;
-  kind: string;
-  message: OutgoingMessage;
-  proposalId?: string;
-  /** Edit the message sent by this earlier outbox row instead of sending a new one. */
-  editOf?: number;
-}
 
-export function enqueue(db: DB, item: OutboxItem, now = Date.now()): number {
-  const r = db
-    .prepare('INSERT INTO outbox (adapter, chat_id, kind, payload_json, edit_of, proposal_id, created_at) VALUES (?,?,?,?,?,?,?)')
-    .run(item.adapter, item.chatId, item.kind, JSON.stringify(item.message), item.editOf ?? null, item.proposalId ?? null, now);
-  return Number(r.lastInsertRowid);
-}
-
-/** Rows of a proposal's original messages (one per adapter/chat), to edit them all. */
-export function proposalMessageRows(db: DB, proposalId: string): Array<{ id: number; adapter: AdapterName; chat_id: string }> {
-  return db.prepare(`SELECT id, adapter, chat_id FROM outbox WHERE proposal_id=? AND kind='proposal' AND edit_of IS NULL ORDER BY id`).all(proposalId) as Array<{
-    id: number;
-    adapter: AdapterName;
-    chat_id: string;
-  }>;
-}
-
-export function pendingCount(db: DB): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status='queued'`).get() as { n: number }).n;
-}
-
-interface Row {
-  id: number;
-  adapter: AdapterName;
-  chat_id: string;
-  kind: string;
-  payload_json: string;
-  edit_of: number | null;
-  attempts: number;
-  next_attempt_at: number;
-}
+// The rows are the store's; re-exported so callers that queue messages keep one import.
+export { enqueue, pendingCount, proposalMessageRows, type OutboxItem } from '../store/outbox.js';
 
 export interface OutboxSender {
   /** Wake the sender now (something was enqueued). */
@@ -84,14 +49,8 @@ export function startSender(o: SenderOptions): OutboxSender {
   let wake: (() => void) | null = null;
   let running: Promise<void> = Promise.resolve();
 
-  const due = o.db.prepare(`SELECT id, adapter, chat_id, kind, payload_json, edit_of, attempts, next_attempt_at FROM outbox WHERE status='queued' ORDER BY id LIMIT 200`);
-  const markSent = o.db.prepare(`UPDATE outbox SET status='sent', sent_at=?, platform_message_id=?, attempts=attempts+1, error=NULL WHERE id=?`);
-  const markRetry = o.db.prepare(`UPDATE outbox SET attempts=attempts+1, next_attempt_at=?, error=? WHERE id=?`);
-  const markFailed = o.db.prepare(`UPDATE outbox SET status='failed', attempts=attempts+1, error=? WHERE id=?`);
-  const originalOf = o.db.prepare(`SELECT status, platform_message_id FROM outbox WHERE id=?`);
-
   async function pass(): Promise<number> {
-    const rows = due.all() as Row[];
+    const rows = queuedRows(o.db, 200);
     const blocked = new Set<string>();
     let sent = 0;
     for (const row of rows) {
@@ -111,9 +70,9 @@ export function startSender(o: SenderOptions): OutboxSender {
       try {
         let platformId: string | null = null;
         if (row.edit_of) {
-          const orig = originalOf.get(row.edit_of) as { status: string; platform_message_id: string | null } | undefined;
+          const orig = deliveryOf(o.db, row.edit_of);
           if (!orig || orig.status === 'failed') {
-            markFailed.run('the message to edit was never delivered', row.id);
+            markFailed(o.db, row.id, 'the message to edit was never delivered');
             continue;
           }
           if (orig.status !== 'sent' || !orig.platform_message_id) {
@@ -125,16 +84,16 @@ export function startSender(o: SenderOptions): OutboxSender {
         } else {
           platformId = await adapter.send(row.chat_id, msg);
         }
-        markSent.run(now(), platformId, row.id);
+        markSent(o.db, row.id, now(), platformId);
         sent++;
       } catch (e) {
         const err = o.scrub(e instanceof Error ? e.message : String(e));
         if (e instanceof PermanentSendError) {
-          markFailed.run(err, row.id);
+          markFailed(o.db, row.id, err);
           o.log.error({ id: row.id, adapter: row.adapter, kind: row.kind, err }, 'message can never be delivered');
         } else {
           const wait = e instanceof RetryLaterError ? e.retryAfterMs : backoffMs(row.attempts + 1, base, max);
-          markRetry.run(now() + wait, err, row.id);
+          markRetry(o.db, row.id, now() + wait, err);
           blocked.add(chatKey);
           o.log.warn({ id: row.id, adapter: row.adapter, kind: row.kind, err, retryInMs: wait }, 'send failed, will retry');
         }
@@ -163,10 +122,10 @@ export function startSender(o: SenderOptions): OutboxSender {
   }
 
   function nextWakeIn(): number {
-    const r = o.db.prepare(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status='queued'`).get() as { t: number | null };
+    const t = nextAttemptAt(o.db);
     const poll = o.pollMs ?? 1000;
-    if (r.t === null) return poll;
-    return Math.max(10, Math.min(poll, r.t - now()));
+    if (t === null) return poll;
+    return Math.max(10, Math.min(poll, t - now()));
   }
 
   running = loop();
@@ -177,8 +136,7 @@ export function startSender(o: SenderOptions): OutboxSender {
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const open = o.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status='queued' AND adapter IN (${o.adapters.map(() => '?').join(',') || "''"})`).get(...o.adapters.map((a) => a.name)) as { n: number };
-        if (open.n === 0) return true;
+        if (pendingCountFor(o.db, o.adapters.map((a) => a.name)) === 0) return true;
         wake?.();
         await new Promise((r) => setTimeout(r, 20));
       }

@@ -7,6 +7,7 @@ import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { candlesFromSeries } from '../market/types.js';
 import { candleCount, saveCandles } from '../store/candles.js';
 import { dbFile, openDb, type DB } from '../store/db.js';
+import { interruptedRun } from '../store/training.js';
 import { createRun, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
 import { progressBar } from '../render/views.js';
@@ -101,7 +102,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     let symbols: string[];
     if (f.resume) {
       if (data) throw new UsageError('--resume continues a run as it was started; give no --data');
-      const row = db.prepare(`SELECT id, config_json FROM training_runs WHERE status IN ('running','stopped') ORDER BY started_at DESC LIMIT 1`).get() as { id: string; config_json: string } | undefined;
+      const row = interruptedRun(db);
       if (!row) throw new InputError(`no interrupted training run in ${cfg.data_dir} to resume`);
       runId = row.id;
       symbols = JSON.parse(row.config_json).params.symbols;

@@ -1,9 +1,10 @@
 import { str } from '../render/template.js';
 import { z } from 'zod';
 import type { App } from '../app/context.js';
+import { decisionCounts, decisionForProposal, recentDecisions, votesOf, type DecisionRow } from '../store/crew.js';
 import { crewFor } from './service.js';
 import { LlmError } from './llm.js';
-import { decisionForProposal, effectiveWeights, recentDecisions, trackRecords, votesOf, type DecisionRow } from './store.js';
+import { effectiveWeights, trackRecords } from './track-record.js';
 import { isVote } from './types.js';
 
 /**
@@ -46,7 +47,7 @@ export function crewContext(app: App, question: string): CrewContext {
   let decisions = recentDecisions(app.db, 8, symbol);
   const pd = proposal ? decisionForProposal(app.db, proposal) : undefined;
   if (pd) decisions = [pd, ...decisions.filter((d) => d.id !== pd.id)].slice(0, 8);
-  const counts = Object.fromEntries((app.db.prepare('SELECT outcome, COUNT(*) AS n FROM decisions GROUP BY outcome').all() as Array<{ outcome: string; n: number }>).map((r) => [r.outcome, r.n]));
+  const counts = decisionCounts(app.db);
   const u = crew.llm?.usage();
   return {
     enabled: c.enabled,

@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import { z } from 'zod';
 import type { DB } from '../store/db.js';
+import { llmUsageOn, recordLlmCall } from '../store/llm-usage.js';
 import type { Analysis, Analyst, AnalystName, Position, Snapshot } from './types.js';
 import { isVote } from './types.js';
 
@@ -67,16 +68,9 @@ export function createLlm(db: DB, s: LlmSettings, now: () => number = Date.now):
   const client = new OpenAI({ apiKey: s.apiKey || 'not-needed', baseURL: s.baseURL || undefined, timeout: s.timeoutMs, maxRetries: 0 });
   const usage = (): LlmUsage => {
     const day = dayOf(now());
-    const r = db.prepare('SELECT tokens, calls, failures FROM llm_usage WHERE day=?').get(day) as { tokens: number; calls: number; failures: number } | undefined;
-    return { day, tokens: r?.tokens ?? 0, calls: r?.calls ?? 0, failures: r?.failures ?? 0, budget: s.dailyTokenBudget };
+    return { day, ...llmUsageOn(db, day), budget: s.dailyTokenBudget };
   };
-  const count = (tokens: number, failed: boolean) =>
-    db
-      .prepare(
-        `INSERT INTO llm_usage (day, tokens, calls, failures) VALUES (?,?,1,?)
-         ON CONFLICT(day) DO UPDATE SET tokens=tokens+excluded.tokens, calls=calls+1, failures=failures+excluded.failures`,
-      )
-      .run(dayOf(now()), tokens, failed ? 1 : 0);
+  const count = (tokens: number, failed: boolean) => recordLlmCall(db, dayOf(now()), tokens, failed);
 
   async function call(messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]): Promise<string> {
     const u = usage();

@@ -1,8 +1,8 @@
 import type { Fmt } from '../render/format.js';
 import { richToPlain, type Rich } from '../render/rich.js';
 import { renderTemplate } from '../render/template.js';
-import type { DecisionRow, RoundRow } from './store.js';
-import { votesOf } from './store.js';
+import type { DecisionRow, RoundRow } from '../store/crew.js';
+import { votesOf } from '../store/crew.js';
 import { isVote, type Analysis, type AnalystName } from './types.js';
 
 /**

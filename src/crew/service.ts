@@ -12,7 +12,8 @@ import { buildSnapshot, RULE_VIEWS, ruleAnalyst } from './analysts.js';
 import { deliberate, outcomeOf, type ConsensusSettings } from './consensus.js';
 import { createLlm, llmAnalyst, type LlmClient } from './llm.js';
 import { csvNewsFeed, rssNewsFeed, NO_NEWS, type NewsFeed } from './news.js';
-import { effectiveWeights, recordDecision, scoreClosedTrade } from './store.js';
+import { recordDecision } from '../store/crew.js';
+import { effectiveWeights, scoreClosedTrade } from './track-record.js';
 import { ANALYST_NAMES, type Analyst, type Outcome, type Snapshot, type Verdict } from './types.js';
 
 /** The crew of one running bot: its analysts, news feed and LLM client, built from the config. */

@@ -4,7 +4,7 @@ import { enqueue, proposalMessageRows, type OutboxSender } from '../chat/outbox.
 import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
 import type { Config } from '../config/schema.js';
 import { crewVotesRich } from '../crew/render.js';
-import { decisionForProposal } from '../crew/store.js';
+import { decisionForProposal } from '../store/crew.js';
 import type { EventSink, TradingEvent } from '../events/types.js';
 import { proposalChart, tradeChart } from '../render/chart-files.js';
 import type { Fmt } from '../render/format.js';

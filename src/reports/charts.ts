@@ -4,6 +4,7 @@ import type { EquityPoint } from '../metrics/types.js';
 import { equityChart, overlaysFor } from '../render/chart-files.js';
 import { proposalLines, renderBarChart, renderCandleChart, writePng, type Bar, type Marker } from '../render/charts/index.js';
 import { lastCandles } from '../store/candles.js';
+import { tradesForChart } from '../store/reports.js';
 import { openTrades } from '../trading/account.js';
 
 /**
@@ -39,9 +40,7 @@ export function marketChart(app: App, symbol: string, title: string): Promise<st
     const candles = all.slice(-CHART_CANDLES);
     const overlays = overlaysFor(all, symbol, tf).map((o) => ({ ...o, values: o.values.slice(-candles.length) }));
     const from = candles[0]?.ts ?? 0;
-    const rows = app.db
-      .prepare(`SELECT direction, entry_price, entry_candle_ts, exit_price, exit_ts, status FROM trades WHERE symbol=? AND (status='open' OR exit_ts>=?) ORDER BY entry_ts`)
-      .all(symbol, from) as Array<{ direction: string; entry_price: number; entry_candle_ts: number; exit_price: number | null; exit_ts: number | null; status: string }>;
+    const rows = tradesForChart(app.db, symbol, from);
     const markers: Marker[] = [];
     for (const t of rows) {
       if (t.entry_candle_ts >= from) markers.push({ ts: t.entry_candle_ts, price: t.entry_price, label: t.direction === 'LONG' ? 'BUY' : 'SELL', kind: t.direction === 'LONG' ? 'buy' : 'sell' });

@@ -2,6 +2,7 @@ import type { App } from '../app/context.js';
 import type { OutgoingMessage } from '../chat/types.js';
 import { str } from '../render/template.js';
 import { renderDailySummary } from '../render/views.js';
+import { realisedPnlBefore } from '../store/reports.js';
 import { openTrades } from '../trading/account.js';
 import { currentEquity, lastPrices } from '../trading/live.js';
 import { pendingProposals } from '../trading/proposals.js';
@@ -26,8 +27,7 @@ export async function dailySummaryMessage(app: App, dayStartTs: number): Promise
   const dayEnd = fmt.dayStart(dayStartTs + DAY_MS + DAY_MS / 2);
   const rows = closedIn(app, dayStartTs, dayEnd);
   const s = tradeStats(rows);
-  const before = app.db.prepare(`SELECT COALESCE(SUM(pnl),0) AS p FROM trades WHERE status='closed' AND exit_ts<?`).get(dayStartTs) as { p: number };
-  const startEquity = app.cfg.starting_balance + before.p;
+  const startEquity = app.cfg.starting_balance + realisedPnlBefore(app.db, dayStartTs);
   const isToday = now >= dayStartTs && now < dayEnd;
   // A past day ends at its realised equity; today at the marked-to-market equity.
   const equity = isToday ? currentEquity(app) : startEquity + s.pnl;

@@ -4,7 +4,9 @@ import { maxDrawdown } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import type { Activity, AgentRowView } from '../render/views.js';
 import { effectiveRisk } from '../risk/settings.js';
+import { newestCandleTs } from '../store/candles.js';
 import { getKv } from '../store/kv.js';
+import { closedBetween, closedOfSymbolSince, equitySnapshots, lastClosed, realisedPnlBefore, type ClosedTradeRow } from '../store/reports.js';
 import { agentStateFor, currentEquity, lastPrices } from '../trading/live.js';
 import { openTrades, type OpenTradeRow } from '../trading/account.js';
 import { pendingProposals } from '../trading/proposals.js';
@@ -22,24 +24,20 @@ import { pendingProposals } from '../trading/proposals.js';
 export function marketNow(app: App): number {
   const now = app.now();
   if (!app.demo) return now;
-  const r = app.db.prepare('SELECT MAX(ts) AS ts FROM candles WHERE timeframe=?').get(app.cfg.timeframe) as { ts: number | null };
-  return r.ts === null ? now : Math.max(now, r.ts + timeframeMs(app.cfg.timeframe));
+  const ts = newestCandleTs(app.db, app.cfg.timeframe);
+  return ts === null ? now : Math.max(now, ts + timeframeMs(app.cfg.timeframe));
 }
 
-export type ClosedTradeRow = OpenTradeRow & { pnl: number; exit_ts: number; exit_price: number; exit_reason: string };
+export type { ClosedTradeRow };
 
 /** Closed trades with exit time in [from, to), oldest first. */
 export function closedIn(app: App, from: number, to: number): ClosedTradeRow[] {
-  return app.db.prepare(`SELECT * FROM trades WHERE status='closed' AND exit_ts>=? AND exit_ts<? ORDER BY exit_ts, id`).all(from, to) as ClosedTradeRow[];
+  return closedBetween(app.db, from, to);
 }
 
 /** The last `n` closed trades, newest first. */
 export function recentClosed(app: App, n: number, symbol?: string): ClosedTradeRow[] {
-  return (
-    symbol
-      ? app.db.prepare(`SELECT * FROM trades WHERE status='closed' AND symbol=? ORDER BY exit_ts DESC, id DESC LIMIT ?`).all(symbol, n)
-      : app.db.prepare(`SELECT * FROM trades WHERE status='closed' ORDER BY exit_ts DESC, id DESC LIMIT ?`).all(n)
-  ) as ClosedTradeRow[];
+  return lastClosed(app.db, n, symbol);
 }
 
 export function metricOf(t: ClosedTradeRow): DetailedTradeMetric | null {
@@ -91,10 +89,9 @@ export function unrealisedPnl(t: OpenTradeRow, price: number | undefined): numbe
  * marked-to-market equity when the window reaches the present.
  */
 export function equityCurve(app: App, from: number, to: number, samples = 120): EquityPoint[] {
-  const snaps = app.db.prepare('SELECT ts, equity FROM equity WHERE ts>=? AND ts<? ORDER BY ts').all(from, to) as EquityPoint[];
+  const snaps = equitySnapshots(app.db, from, to);
   if (snaps.length >= 2) return snaps;
-  const before = app.db.prepare(`SELECT COALESCE(SUM(pnl),0) AS p FROM trades WHERE status='closed' AND exit_ts<?`).get(from) as { p: number };
-  const base = app.cfg.starting_balance + before.p;
+  const base = app.cfg.starting_balance + realisedPnlBefore(app.db, from);
   const rows = closedIn(app, from, to);
   const now = marketNow(app);
   // With no lower bound the curve starts when the first of these trades was opened.
@@ -126,7 +123,7 @@ export function agentStandings(app: App, since = 0): AgentStanding[] {
   const prices = lastPrices(app);
   const paused = getKv(app.db, 'paused', false);
   return app.cfg.symbols.map((symbol) => {
-    const rows = app.db.prepare(`SELECT * FROM trades WHERE status='closed' AND symbol=? AND exit_ts>=? ORDER BY exit_ts`).all(symbol, since) as ClosedTradeRow[];
+    const rows = closedOfSymbolSince(app.db, symbol, since);
     const s = tradeStats(rows);
     let eq = app.cfg.starting_balance;
     const curve = [eq];

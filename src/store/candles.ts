@@ -57,3 +57,9 @@ export function loadSeries(db: DB, symbol: string, timeframe: string, from: numb
   }
   return k === n ? s : sliceSeries(s, 0, k);
 }
+
+/** Open time of the newest cached candle of a timeframe, any symbol (null when none). */
+export function newestCandleTs(db: DB, timeframe: string): number | null {
+  const r = db.prepare('SELECT MAX(ts) AS ts FROM candles WHERE timeframe=?').get(timeframe) as { ts: number | null };
+  return r.ts;
+}

@@ -1,7 +1,7 @@
 import type { Decision } from '../agents/decision.js';
 import { dayOf, equityOf, type Portfolio } from '../kernel/portfolio.js';
 import type { OpenPosition } from '../kernel/position.js';
-import type { OpenTradeRow } from '../trading/account.js';
+import { openTrades, type TradeRow as OpenTradeRow } from './trades.js';
 import type { DB } from './db.js';
 import { getKv, setKv } from './kv.js';
 
@@ -53,7 +53,7 @@ export interface LoadPortfolioInput {
 }
 
 export function loadPortfolio(db: DB, x: LoadPortfolioInput): Portfolio {
-  const rows = db.prepare(`SELECT * FROM trades WHERE status='open' ORDER BY entry_ts`).all() as OpenTradeRow[];
+  const rows = openTrades(db);
   const positions: Record<string, OpenPosition> = {};
   let cash = x.quoteCash;
   for (const t of rows) {

@@ -17,38 +17,9 @@ export function addToBalance(db: DB, starting: number, delta: number): number {
   return b;
 }
 
-export interface OpenTradeRow {
-  id: string;
-  proposal_id: string | null;
-  symbol: string;
-  direction: 'LONG' | 'SHORT';
-  strategy: string;
-  quantity: number;
-  entry_price: number;
-  entry_ts: number;
-  entry_fee: number;
-  entry_slippage: number;
-  stop: number;
-  target: number;
-  leverage: number;
-  entry_candle_ts: number;
-  checked_ts: number;
-  decision_json: string;
-  status: string;
-  exit_price: number | null;
-  exit_ts: number | null;
-  exit_reason: string | null;
-  pnl: number | null;
-  metric_json: string | null;
-}
-
-export function openTrades(db: DB): OpenTradeRow[] {
-  return db.prepare(`SELECT * FROM trades WHERE status='open' ORDER BY entry_ts`).all() as OpenTradeRow[];
-}
-
-export function closedTrades(db: DB, limit: number, since = 0): OpenTradeRow[] {
-  return db.prepare(`SELECT * FROM trades WHERE status='closed' AND exit_ts>=? ORDER BY exit_ts DESC LIMIT ?`).all(since, limit) as OpenTradeRow[];
-}
+export type { TradeRow as OpenTradeRow } from '../store/trades.js';
+export { openTrades, closedTrades } from '../store/trades.js';
+import type { TradeRow as OpenTradeRow } from '../store/trades.js';
 
 /** Equity = cash + unrealised PnL of open trades at the given prices. */
 export function equityOf(balance: number, trades: OpenTradeRow[], prices: Record<string, number>): number {

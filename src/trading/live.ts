@@ -22,6 +22,9 @@ import { equityOf, markCandle, riskView, type Portfolio } from '../kernel/portfo
 import type { EngineSettings } from '../kernel/settings.js';
 import { decideAtClose, watchCandle, type AgentView } from '../kernel/step.js';
 import { formingCandleTs } from './clock.js';
+import { loadAgentState } from '../store/agents.js';
+import { claimExitOrder, markOrderFilled, markOrderRejected, sendingExitOrders, setExitDecision, voidSendingOrder, type OrderRow } from '../store/orders.js';
+import { closeTradeRow, getTrade, markChecked } from '../store/trades.js';
 import { loadPortfolio, positionOfRow, saveAccountFigures } from '../store/portfolio.js';
 import { appEngineSettings } from '../risk/settings.js';
 import type { Features } from '../indicators/features.js';
@@ -33,8 +36,7 @@ export const LIVE_WINDOW = 400;
 export function agentStateFor(app: App, symbol: string): AgentState {
   let s = app.agents.get(symbol);
   if (!s) {
-    const row = app.db.prepare('SELECT state_json FROM agent_state WHERE agent=?').get(`${symbol}:${app.cfg.strategy}`) as { state_json: string } | undefined;
-    s = row ? (JSON.parse(row.state_json) as AgentState) : newAgentState(symbol, app.cfg.strategy as StrategyName);
+    s = loadAgentState(app.db, `${symbol}:${app.cfg.strategy}`) ?? newAgentState(symbol, app.cfg.strategy as StrategyName);
     app.agents.set(symbol, s);
   }
   return s;
@@ -89,15 +91,7 @@ export function exitOrderId(tradeId: string): string {
   return `tc-x-${tradeId}`.slice(0, 36);
 }
 
-interface ExitRow {
-  client_order_id: string;
-  trade_id: string;
-  symbol: string;
-  status: string;
-  reason: string | null;
-  ref_price: number | null;
-  candle_ts: number | null;
-}
+type ExitRow = OrderRow;
 
 /**
  * Closes an open trade and queues the "trade completed" report. Paper exits use the engine's cost
@@ -114,20 +108,13 @@ export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; re
   const broker = app.broker;
   const coid = exitOrderId(t.id);
   const side = t.direction === 'LONG' ? 'sell' : 'buy';
-  app.db
-    .prepare(
-      `INSERT INTO orders (client_order_id, trade_id, purpose, symbol, side, amount, status, created_at, type, reason, ref_price, candle_ts) VALUES (?,?,'exit',?,?,?,'sending',?,'market',?,?,?)
-       ON CONFLICT(client_order_id) DO UPDATE SET status='sending', reason=excluded.reason, ref_price=excluded.ref_price, candle_ts=excluded.candle_ts, error=NULL
-       WHERE orders.status IN ('void','rejected')`,
-    )
-    .run(coid, t.id, t.symbol, side, t.quantity, app.now(), x.reason, x.ref, x.exitCandleTs);
-  let row = app.db.prepare('SELECT * FROM orders WHERE client_order_id=?').get(coid) as ExitRow;
+  let row: ExitRow = claimExitOrder(app.db, { clientOrderId: coid, tradeId: t.id, symbol: t.symbol, side, amount: t.quantity, at: app.now(), reason: x.reason, refPrice: x.ref, candleTs: x.exitCandleTs });
   let fill: CcxtFill | null;
   try {
     fill = await broker.findOrder(coid, t.symbol);
     if (!fill) {
       // Never reached the exchange: this decision is the one the order carries.
-      app.db.prepare(`UPDATE orders SET reason=?, ref_price=?, candle_ts=? WHERE client_order_id=?`).run(x.reason, x.ref, x.exitCandleTs, coid);
+      setExitDecision(app.db, coid, x.reason, x.ref, x.exitCandleTs);
       row = { ...row, reason: x.reason, ref_price: x.ref, candle_ts: x.exitCandleTs };
       let amount = t.quantity;
       if (side === 'sell') {
@@ -141,7 +128,7 @@ export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; re
   } catch (e) {
     if (!(e instanceof OrderRejectedError)) throw e; // outcome unknown: the row stays 'sending', resolved next scan
     const msg = app.scrub(e.message);
-    app.db.prepare(`UPDATE orders SET status='rejected', error=? WHERE client_order_id=?`).run(msg, coid);
+    markOrderRejected(app.db, coid, msg);
     const key = `exit.rejected.${t.id}`;
     if (!getKv(app.db, key, false)) {
       app.db.transaction(() => {
@@ -199,14 +186,9 @@ async function recordClose(
   await app.events.prepare(closedEvent);
   const fill = x.fill;
   const closed = app.db.transaction(() => {
-    const r = app.db
-      .prepare(`UPDATE trades SET status='closed', exit_price=?, exit_ts=?, exit_reason=?, pnl=?, metric_json=?, exit_candle_ts=? WHERE id=? AND status='open'`)
-      .run(metric.exitPrice, metric.exitTime, metric.exitReason, metric.pnl, JSON.stringify(metric), x.exitCandleTs, t.id);
-    if (r.changes !== 1) return false;
+    if (!closeTradeRow(app.db, t.id, { exitPrice: metric.exitPrice, exitTs: metric.exitTime, reason: metric.exitReason, pnl: metric.pnl, metricJson: JSON.stringify(metric), exitCandleTs: x.exitCandleTs })) return false;
     if (fill) {
-      app.db
-        .prepare(`UPDATE orders SET status='filled', exchange_order_id=?, price=?, fee=?, filled_at=?, amount=? WHERE client_order_id=?`)
-        .run(fill.orderId, fill.price, fill.fee, fill.ts, fill.amount, exitOrderId(t.id));
+      markOrderFilled(app.db, exitOrderId(t.id), fill);
       applyToLedger(app.db, fill.deltas, feeSlack(app, t.symbol, fill), app.now());
     } else {
       addToBalance(app.db, app.cfg.starting_balance, metric.pnl + t.entry_fee);
@@ -231,11 +213,10 @@ async function recordClose(
 export async function resolvePendingExits(app: App): Promise<{ recorded: number; voided: number }> {
   const out = { recorded: 0, voided: 0 };
   if (!isCcxtBroker(app.broker)) return out;
-  const rows = app.db.prepare(`SELECT * FROM orders WHERE purpose='exit' AND status='sending'`).all() as ExitRow[];
-  for (const row of rows) {
-    const t = app.db.prepare(`SELECT * FROM trades WHERE id=?`).get(row.trade_id) as OpenTradeRow | undefined;
+  for (const row of sendingExitOrders(app.db)) {
+    const t = row.trade_id ? getTrade(app.db, row.trade_id) : undefined;
     if (!t || t.status !== 'open') {
-      app.db.prepare(`UPDATE orders SET status='void' WHERE client_order_id=? AND status='sending'`).run(row.client_order_id);
+      voidSendingOrder(app.db, row.client_order_id);
       continue;
     }
     const fill = await app.broker.findOrder(row.client_order_id, row.symbol);
@@ -243,7 +224,7 @@ export async function resolvePendingExits(app: App): Promise<{ recorded: number;
       await finishLiveClose(app, t, row, fill);
       out.recorded++;
     } else {
-      app.db.prepare(`UPDATE orders SET status='void' WHERE client_order_id=? AND status='sending'`).run(row.client_order_id);
+      voidSendingOrder(app.db, row.client_order_id);
       out.voided++;
     }
   }
@@ -269,7 +250,7 @@ async function watchSymbol(app: App, symbol: string, candles: Candle[], atr: Arr
       return true;
     }
     if (w.stopMoved !== null) app.log.info({ trade: t.id, from: t.stop, to: w.stopMoved }, 'trailing stop moved');
-    app.db.prepare(`UPDATE trades SET checked_ts=?, stop=? WHERE id=? AND status='open'`).run(c.ts, pf.positions[symbol].stop, t.id);
+    markChecked(app.db, t.id, c.ts, pf.positions[symbol].stop);
     t.checked_ts = c.ts;
     t.stop = pf.positions[symbol].stop;
   }

@@ -1,4 +1,8 @@
 import crypto from 'node:crypto';
+import * as store from '../store/proposals.js';
+import type { ProposalRow, ProposalStatus } from '../store/proposals.js';
+import { claimEntryOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected } from '../store/orders.js';
+import { insertTrade } from '../store/trades.js';
 import type { Decision } from '../agents/decision.js';
 import type { App } from '../app/context.js';
 import type { Candle } from '../market/types.js';
@@ -10,27 +14,7 @@ import { OrderRejectedError, type OrderFill } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 import { recordConsult, type CrewConsult } from '../crew/service.js';
 
-export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
-
-export interface ProposalRow {
-  id: string;
-  symbol: string;
-  direction: 'LONG' | 'SHORT';
-  strategy: string;
-  entry: number;
-  stop: number;
-  target: number;
-  quantity: number;
-  confidence: number;
-  decision_json: string;
-  status: ProposalStatus;
-  created_at: number;
-  candle_ts: number;
-  expires_at: number;
-  decided_by: string | null;
-  decided_at: number | null;
-  note: string | null;
-}
+export type { ProposalRow, ProposalStatus } from '../store/proposals.js';
 
 /** Short, typeable ids (`/approve p7k2x9`): time-ordered base36 plus randomness. */
 export function newProposalId(now: number): string {
@@ -38,11 +22,11 @@ export function newProposalId(now: number): string {
 }
 
 export function getProposal(app: App, id: string): ProposalRow | undefined {
-  return app.db.prepare('SELECT * FROM proposals WHERE id=?').get(id) as ProposalRow | undefined;
+  return store.getProposal(app.db, id);
 }
 
 export function pendingProposals(app: App): ProposalRow[] {
-  return app.db.prepare(`SELECT * FROM proposals WHERE status IN ('pending','approved') ORDER BY created_at`).all() as ProposalRow[];
+  return store.openProposals(app.db);
 }
 
 export function clientOrderId(proposalId: string): string {
@@ -88,12 +72,7 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
   const created = { type: 'proposal_created' as const, proposal: row, candles: x.candles };
   await app.events.prepare(created);
   app.db.transaction(() => {
-    app.db
-      .prepare(
-        `INSERT INTO proposals (id, symbol, direction, strategy, entry, stop, target, quantity, confidence, decision_json, status, created_at, candle_ts, expires_at)
-         VALUES (@id, @symbol, @direction, @strategy, @entry, @stop, @target, @quantity, @confidence, @decision_json, @status, @created_at, @candle_ts, @expires_at)`,
-      )
-      .run(row);
+    store.insertProposal(app.db, row);
     // The crew's deliberation is stored with the proposal: a proposal never exists without its reasons.
     if (x.crew) recordConsult(app, x.crew, id);
     app.events.emit(created);
@@ -140,8 +119,7 @@ export async function approveProposal(app: App, id: string, by: string): Promise
   const outcome = app.db.transaction((): DecisionOutcome | 'won' => {
     const refused = refusalIfNotPending(app, id, now);
     if (refused) return refused;
-    const r = app.db.prepare(`UPDATE proposals SET status='approved', decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(by, now, id);
-    return r.changes === 1 ? 'won' : { ok: false, code: 'already', id, status: 'approved' };
+    return store.decidePending(app.db, id, 'approved', by, now) ? 'won' : { ok: false, code: 'already', id, status: 'approved' };
   })();
   if (outcome !== 'won') return outcome;
   app.log.info({ id, by }, 'proposal approved');
@@ -162,7 +140,7 @@ export function rejectProposal(app: App, id: string, by: string): DecisionOutcom
   const out = app.db.transaction((): DecisionOutcome => {
     const refused = refusalIfNotPending(app, id, now);
     if (refused) return refused;
-    app.db.prepare(`UPDATE proposals SET status='rejected', decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(by, now, id);
+    store.decidePending(app.db, id, 'rejected', by, now);
     app.events.emit({ type: 'proposal_updated', proposal: getProposal(app, id)! });
     return { ok: true, code: 'rejected', id };
   })();
@@ -171,8 +149,7 @@ export function rejectProposal(app: App, id: string, by: string): DecisionOutcom
 }
 
 function expireOne(app: App, p: ProposalRow): void {
-  const r = app.db.prepare(`UPDATE proposals SET status='expired', decided_at=? WHERE id=? AND status='pending'`).run(app.now(), p.id);
-  if (r.changes === 1) {
+  if (store.expirePending(app.db, p.id, app.now())) {
     app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
     app.events.flush();
   }
@@ -180,7 +157,7 @@ function expireOne(app: App, p: ProposalRow): void {
 
 /** Expires every pending proposal past its time; returns how many. */
 export function expireDue(app: App): number {
-  const due = app.db.prepare(`SELECT * FROM proposals WHERE status='pending' AND expires_at<=?`).all(app.now()) as ProposalRow[];
+  const due = store.dueProposals(app.db, app.now());
   app.db.transaction(() => due.forEach((p) => expireOne(app, p)))();
   return due.length;
 }
@@ -201,9 +178,7 @@ export async function executeApproved(app: App, id: string): Promise<void> {
   const live = isCcxtBroker(app.broker);
   // Paper fills are market fills with the engine's cost model, whatever the live order type.
   const type = live ? app.cfg.exchange.order_type : 'market';
-  app.db
-    .prepare(`INSERT OR IGNORE INTO orders (client_order_id, proposal_id, purpose, symbol, side, amount, status, created_at, type, ref_price, candle_ts) VALUES (?,?,?,?,?,?,'sending',?,?,?,?)`)
-    .run(coid, p.id, 'entry', p.symbol, side, p.quantity, app.now(), type, p.entry, p.candle_ts);
+  claimEntryOrder(app.db, { clientOrderId: coid, proposalId: p.id, symbol: p.symbol, side, amount: p.quantity, at: app.now(), type, refPrice: p.entry, candleTs: p.candle_ts });
   let fill: OrderFill | CcxtFill;
   try {
     // The decision price is the limit of a limit order and, for a market order, the reference
@@ -221,8 +196,8 @@ export async function executeApproved(app: App, id: string): Promise<void> {
     if (e instanceof OrderRejectedError) {
       const msg = app.scrub(e.message);
       app.db.transaction(() => {
-        app.db.prepare(`UPDATE proposals SET status='failed', note=? WHERE id=? AND status='approved'`).run(msg, p.id);
-        app.db.prepare(`UPDATE orders SET status='rejected', error=? WHERE client_order_id=?`).run(msg, coid);
+        store.finishApproved(app.db, p.id, 'failed', msg);
+        markOrderRejected(app.db, coid, msg);
         app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'failed', note: msg } });
         app.events.emit({ type: 'order_rejected', proposal: p, message: msg });
       })();
@@ -265,8 +240,7 @@ function isResting(f: OrderFill | CcxtFill): boolean {
  */
 async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFill): Promise<CcxtFill | null> {
   if (!isCcxtBroker(app.broker)) return fill;
-  const first = app.db.prepare(`UPDATE orders SET status='open', exchange_order_id=? WHERE client_order_id=? AND status='sending'`).run(fill.orderId, coid);
-  if (first.changes === 1) {
+  if (markOrderOpen(app.db, coid, fill.orderId)) {
     app.events.emit({ type: 'order_resting', proposal: p });
     app.events.flush();
   }
@@ -275,8 +249,8 @@ async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFi
   if (final.amount > 0) return final; // partly filled: that part is the trade
   app.db.transaction(() => {
     const note = 'limit order not filled in time; cancelled';
-    app.db.prepare(`UPDATE proposals SET status='expired', note=? WHERE id=? AND status='approved'`).run(note, p.id);
-    app.db.prepare(`UPDATE orders SET status='cancelled' WHERE client_order_id=?`).run(coid);
+    store.finishApproved(app.db, p.id, 'expired', note);
+    markOrderCancelled(app.db, coid);
     app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
     app.events.emit({ type: 'order_cancelled', proposal: p });
   })();
@@ -292,23 +266,32 @@ function recordEntry(app: App, p: ProposalRow, coid: string, fill: OrderFill | C
   // A live buy whose fee was taken in coins holds less than it bought; that is what an exit can sell.
   const held = live ? fill.amount - fill.baseFee : fill.amount;
   app.db.transaction(() => {
-    const done = app.db.prepare(`UPDATE proposals SET status='executed' WHERE id=? AND status='approved'`).run(p.id);
-    if (done.changes !== 1) return; // someone else recorded it first
-    app.db
-      .prepare(`UPDATE orders SET status='filled', exchange_order_id=?, price=?, fee=?, filled_at=?, amount=? WHERE client_order_id=?`)
-      .run(fill.orderId, fill.price, fill.fee, fill.ts, fill.amount, coid);
+    if (!store.finishApproved(app.db, p.id, 'executed')) return; // someone else recorded it first
+    markOrderFilled(app.db, coid, fill);
     // Stop and target keep their distance from the actual fill (the kernel's rule); the trade's
     // candles count from the candle the fill landed in, and its watch starts there.
     const levels = anchorLevels(decision, fill.price);
     const shift = fill.price - decision.price;
     const tfMs = timeframeMs(app.cfg.timeframe);
     const fillCandle = Math.max(p.candle_ts + tfMs, formingCandleTs(app));
-    app.db
-      .prepare(
-        `INSERT INTO trades (id, proposal_id, symbol, direction, strategy, quantity, entry_price, entry_ts, entry_fee, entry_slippage, stop, target, leverage, entry_candle_ts, checked_ts, decision_json)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-      )
-      .run(tradeId, p.id, p.symbol, p.direction, p.strategy, held, fill.price, fill.ts, fill.fee, Math.abs(shift) * fill.amount, levels.stop, levels.target, app.cfg.risk.leverage, fillCandle, fillCandle - tfMs, p.decision_json);
+    insertTrade(app.db, {
+      id: tradeId,
+      proposal_id: p.id,
+      symbol: p.symbol,
+      direction: p.direction,
+      strategy: p.strategy,
+      quantity: held,
+      entry_price: fill.price,
+      entry_ts: fill.ts,
+      entry_fee: fill.fee,
+      entry_slippage: Math.abs(shift) * fill.amount,
+      stop: levels.stop,
+      target: levels.target,
+      leverage: app.cfg.risk.leverage,
+      entry_candle_ts: fillCandle,
+      checked_ts: fillCandle - tfMs,
+      decision_json: p.decision_json,
+    });
     if (live) {
       applyToLedger(app.db, fill.deltas, feeSlack(app, p.symbol, fill), app.now());
     } else {
@@ -334,13 +317,13 @@ export function feeSlack(app: App, symbol: string, fill: CcxtFill): Record<strin
 
 /** On start: approved proposals whose fill was never recorded are finished (found or placed once). */
 export async function recoverApproved(app: App): Promise<number> {
-  const rows = app.db.prepare(`SELECT id FROM proposals WHERE status='approved'`).all() as Array<{ id: string }>;
-  for (const r of rows) {
+  const ids = store.approvedProposalIds(app.db);
+  for (const id of ids) {
     try {
-      await executeApproved(app, r.id);
+      await executeApproved(app, id);
     } catch {
       // logged in executeApproved; retried on the next scan
     }
   }
-  return rows.length;
+  return ids.length;
 }

@@ -7,6 +7,7 @@
 import type { App } from '../app/context.js';
 import { getLedger, openTrades, refreshLiveBalance, setLedger, type Ledger } from './account.js';
 import { isCcxtBroker } from './ccxt-broker.js';
+import { orderIdsWithStatus } from '../store/orders.js';
 import { reconcile, type UnknownOpenOrder } from './reconcile.js';
 
 export interface StartupFindings {
@@ -33,8 +34,8 @@ export async function startupReconcile(app: App): Promise<StartupFindings | null
   if (!isCcxtBroker(app.broker)) return null;
   const ex = app.broker.exchange;
   const symbols = app.cfg.symbols;
-  const openIds = (app.db.prepare(`SELECT client_order_id FROM orders WHERE status='open'`).all() as Array<{ client_order_id: string }>).map((r) => r.client_order_id);
-  const unresolved = (app.db.prepare(`SELECT client_order_id FROM orders WHERE status='sending'`).all() as Array<{ client_order_id: string }>).map((r) => r.client_order_id);
+  const openIds = orderIdsWithStatus(app.db, 'open');
+  const unresolved = orderIdsWithStatus(app.db, 'sending');
   const r = await reconcile(ex, { openClientOrderIds: openIds, symbols }, { retry: { tries: app.cfg.exchange.retries, baseMs: app.cfg.exchange.retry_base_ms } });
   // An order still being sent is not "missing": it is reported as unresolved instead.
   const missingOrders = r.missingOrders.filter((id) => !unresolved.includes(id));

@@ -15,6 +15,7 @@ import { equityOf, newPortfolio, type Portfolio } from '../kernel/portfolio.js';
 import { unrealised } from '../kernel/position.js';
 import { sliceSeries, type Series } from '../market/types.js';
 import { loadSeries } from '../store/candles.js';
+import { checkpointJsonOf, insertRun, loadRun, markRunDone, markRunStopped, rewindRun, runWriter, trainingCyclesOf, trainingTradesOf } from '../store/training.js';
 import { createRng, hashString } from '../util/rng.js';
 import { planCycles, type CyclePlan } from './plan.js';
 import { forceGc, rssMb } from '../util/memory.js';
@@ -204,13 +205,7 @@ export function createRun(db: DB, runId: string, params: TrainingParams): { plan
   if (missing.length) throw new Error(`no candles for ${missing.join(', ')} (${params.timeframe}) in the cache`);
   const lastTs = Math.min(...(lasts as number[]));
   const plan = planCycles(lastTs, params.days, params.cycleHours, tfMs);
-  db.prepare(`INSERT INTO training_runs (id, status, config_json, started_at, cycles_total) VALUES (?,?,?,?,?)`).run(
-    runId,
-    'running',
-    JSON.stringify({ params, plan }),
-    Date.now(),
-    plan.length,
-  );
+  insertRun(db, runId, JSON.stringify({ params, plan }), Date.now(), plan.length);
   return { plan };
 }
 
@@ -220,7 +215,7 @@ export function createRun(db: DB, runId: string, params: TrainingParams): { plan
  * checkpoint_interval cycles, so a run killed at any point resumes to identical final numbers.
  */
 export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = {}): Promise<TrainingResult> {
-  const row = db.prepare('SELECT config_json, checkpoint_json, status FROM training_runs WHERE id=?').get(runId) as { config_json: string; checkpoint_json: string | null; status: string } | undefined;
+  const row = loadRun(db, runId);
   if (!row) throw new Error(`no training run ${runId}`);
   const { params, plan } = JSON.parse(row.config_json) as { params: TrainingParams; plan: CyclePlan[] };
   const tfMs = timeframeMs(params.timeframe);
@@ -240,24 +235,20 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
         acc: { peak: params.startingEquity, maxDrawdown: 0, last: params.startingEquity, n: 0, sum: 0, sumSq: 0, wins: 0, trades: 0 },
       };
   // Whatever was stored after the checkpoint is redone, identically.
-  db.prepare('DELETE FROM training_trades WHERE run_id=? AND cycle>?').run(runId, cp.nextCycle);
-  db.prepare('DELETE FROM training_cycles WHERE run_id=? AND cycle>?').run(runId, cp.nextCycle);
-  db.prepare(`UPDATE training_runs SET status='running', cycles_done=? WHERE id=?`).run(cp.nextCycle, runId);
+  rewindRun(db, runId, cp.nextCycle);
   const hist: History = { cycles: [], points: Object.fromEntries(params.symbols.map((s) => [s, [] as EquityPoint[]])), portfolioPoints: [] };
-  for (const r of db.prepare('SELECT summary_json FROM training_cycles WHERE run_id=? ORDER BY cycle').iterate(runId) as Iterable<{ summary_json: string }>) {
+  for (const r of trainingCyclesOf(db, runId)) {
     const row = JSON.parse(r.summary_json) as CycleRow;
     hist.cycles.push(row.summary);
     for (const [s, pts] of Object.entries(row.points)) hist.points[s].push(...pts);
     hist.portfolioPoints.push(...row.portfolio);
   }
   const trades: Record<string, DetailedTradeMetric[]> = Object.fromEntries(params.symbols.map((s) => [s, [] as DetailedTradeMetric[]]));
-  for (const r of db.prepare('SELECT symbol, metric_json FROM training_trades WHERE run_id=? ORDER BY rowid').iterate(runId) as Iterable<{ symbol: string; metric_json: string }>) {
+  for (const r of trainingTradesOf(db, runId)) {
     trades[r.symbol].push(JSON.parse(r.metric_json));
   }
 
-  const insertTrade = db.prepare('INSERT INTO training_trades (run_id, cycle, symbol, metric_json) VALUES (?,?,?,?)');
-  const insertCycle = db.prepare('INSERT OR REPLACE INTO training_cycles (run_id, cycle, summary_json) VALUES (?,?,?)');
-  const saveCheckpoint = db.prepare('UPDATE training_runs SET checkpoint_json=?, cycles_done=? WHERE id=?');
+  const store = runWriter(db, runId);
 
   const ppy = periodsPerYear(metricTf);
   let portfolio: PortfolioMetrics | null = null;
@@ -267,8 +258,8 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   let segment: { index: number; agents: Array<{ symbol: string; series: Series; features: Features }> } | null = null;
   for (let k = cp.nextCycle; k < plan.length; k++) {
     if (hooks.shouldStop?.()) {
-      saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
-      db.prepare(`UPDATE training_runs SET status='stopped' WHERE id=?`).run(runId);
+      store.saveCheckpoint(JSON.stringify(cp), cp.nextCycle);
+      markRunStopped(db, runId);
       throw new TrainingStopped(cp.nextCycle);
     }
     // Let the event loop breathe between cycles: signals, chat commands (/status,
@@ -352,7 +343,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     db.transaction(() => {
       for (const s of params.symbols) {
         const ts = res.agentTrades[s] ?? [];
-        for (const t of ts) insertTrade.run(runId, c.index, s, JSON.stringify(t));
+        for (const t of ts) store.appendTrade(c.index, s, JSON.stringify(t));
         trades[s].push(...ts);
         hist.points[s].push(...agentPoints[s]);
         cycleTrades += ts.length;
@@ -381,13 +372,13 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       };
       hist.cycles.push(summary);
       const row: CycleRow = { summary, points: agentPoints, portfolio: cyclePoints };
-      insertCycle.run(runId, c.index, JSON.stringify(row));
+      store.putCycle(c.index, JSON.stringify(row));
       cp.nextCycle = k + 1;
       if (summary.maxDrawdown >= params.alertDrawdown && !hist.cycles.slice(0, -1).some((x) => x.maxDrawdown >= params.alertDrawdown)) {
         alerts.push({ severity: 'CRITICAL', title: `portfolio drawdown ${(summary.maxDrawdown * 100).toFixed(1)}%`, body: `Past the alert threshold of ${(params.alertDrawdown * 100).toFixed(1)}% in cycle #${c.index}.` });
       }
-      if (cp.nextCycle % params.checkpointInterval === 0 || cp.nextCycle === plan.length) saveCheckpoint.run(JSON.stringify(cp), cp.nextCycle, runId);
-      else db.prepare('UPDATE training_runs SET cycles_done=? WHERE id=?').run(cp.nextCycle, runId);
+      if (cp.nextCycle % params.checkpointInterval === 0 || cp.nextCycle === plan.length) store.saveCheckpoint(JSON.stringify(cp), cp.nextCycle);
+      else store.setCyclesDone(cp.nextCycle);
     })();
     for (const a of alerts) await hooks.onAlert?.(a);
     // Full portfolio metrics cost O(run so far): only for the cycles that report them.
@@ -413,12 +404,12 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   // Every trade of the run, in the order they closed, with the same fields as `backtest --json`.
   const all = params.symbols.flatMap((s) => trades[s]).sort((a, b) => a.exitTime - b.exitTime || a.entryTime - b.entryTime || (a.agentSymbol < b.agentSymbol ? -1 : 1));
   const result: TrainingResult = { runId, cycles: hist.cycles, final: { portfolio: portfolioOnly, agents: perAgentMetrics }, trades: all.map(tradeJson) };
-  db.prepare(`UPDATE training_runs SET status='done', finished_at=?, result_json=? WHERE id=?`).run(Date.now(), JSON.stringify(result), runId);
+  markRunDone(db, runId, Date.now(), JSON.stringify(result));
   return result;
 }
 
 /** The agents' learned state at the end of a run (for the live crew). */
 export function finalStates(db: DB, runId: string): Record<string, AgentState> {
-  const row = db.prepare('SELECT checkpoint_json FROM training_runs WHERE id=?').get(runId) as { checkpoint_json: string | null } | undefined;
-  return row?.checkpoint_json ? (JSON.parse(row.checkpoint_json) as Checkpoint).states : {};
+  const json = checkpointJsonOf(db, runId);
+  return json ? (JSON.parse(json) as Checkpoint).states : {};
 }

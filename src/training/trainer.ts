@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../chat/types.js';
 import type { StrategyName } from '../agents/types.js';
 import { engineSettings } from '../kernel/settings.js';
 import { getKv } from '../store/kv.js';
+import { interruptedRun, latestRun, markRunFailed, runConfigJson, runProgress, saveAgentStates } from '../store/training.js';
 import { cycleChart } from '../render/chart-files.js';
 import { renderTemplate, str } from '../render/template.js';
 import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
@@ -87,7 +88,7 @@ export function createTrainer(app: App): Trainer {
       }
       if (r.portfolio) {
         const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl });
-        const span = `${new Date(JSON.parse((app.db.prepare('SELECT config_json FROM training_runs WHERE id=?').get(r.runId) as { config_json: string }).config_json).plan[0].from).toISOString().slice(0, 10)} → ${r.summary.to.slice(0, 10)}`;
+        const span = `${new Date(JSON.parse(runConfigJson(app.db, r.runId)).plan[0].from).toISOString().slice(0, 10)} → ${r.summary.to.slice(0, 10)}`;
         reporter.send(cycleSummaryMessage(app.fmt, { runId: r.runId, cycle: r.cycle, done: r.cycle, total: r.total, completedAt: app.now(), span, final: r.final, portfolio: r.portfolio, agents: r.portfolio.agents }, image));
       }
     };
@@ -101,17 +102,14 @@ export function createTrainer(app: App): Trainer {
         });
         // The live crew continues from what was learned.
         const states = finalStates(app.db, runId);
-        const save = app.db.prepare('INSERT INTO agent_state (agent, state_json, updated_at) VALUES (?,?,?) ON CONFLICT(agent) DO UPDATE SET state_json=excluded.state_json, updated_at=excluded.updated_at');
-        app.db.transaction(() => {
-          for (const [symbol, s] of Object.entries(states)) save.run(`${symbol}:${s.strategy}`, JSON.stringify(s), app.now());
-        })();
+        saveAgentStates(app.db, Object.entries(states).map(([symbol, s]) => ({ agent: `${symbol}:${s.strategy}`, state: s })), () => app.now());
         for (const [symbol, s] of Object.entries(states)) if (app.cfg.symbols.includes(symbol)) app.agents.set(symbol, s);
       } catch (e) {
         if (e instanceof TrainingStopped) {
           if (progressId !== null) reporter.edit(progressId, progressMessage(app, run, str(app.cfg.language, 'train_state_stopped', { cycle: e.cycle }), trades, pnl));
           reporter.send(simpleMessage('⏹️', str(app.cfg.language, 'train_stopped', { runId, cycle: e.cycle, total: run.total })));
         } else {
-          app.db.prepare(`UPDATE training_runs SET status='failed', error=? WHERE id=?`).run(app.scrub(String(e)), runId);
+          markRunFailed(app.db, runId, app.scrub(String(e)));
           reporter.send(alertMessage(app.fmt, { severity: 'CRITICAL', title: str(app.cfg.language, 'train_failed', { runId }), body: app.scrub((e as Error).message ?? String(e)) }));
           throw e;
         }
@@ -138,7 +136,7 @@ export function createTrainer(app: App): Trainer {
     },
     resume(runId, reporter) {
       if (running) throw new Error(`training ${running.runId} is already running`);
-      const row = app.db.prepare('SELECT cycles_total, cycles_done FROM training_runs WHERE id=?').get(runId) as { cycles_total: number; cycles_done: number };
+      const row = runProgress(app.db, runId);
       launch(runId, row.cycles_total, reporter);
       running!.done = row.cycles_done;
     },
@@ -148,14 +146,12 @@ export function createTrainer(app: App): Trainer {
       return true;
     },
     interrupted() {
-      const r = app.db.prepare(`SELECT id FROM training_runs WHERE status IN ('running','stopped') ORDER BY started_at DESC LIMIT 1`).get() as { id: string } | undefined;
+      const r = interruptedRun(app.db);
       if (!r || (running && running.runId === r.id)) return null;
       return r.id;
     },
     latest() {
-      const r = app.db.prepare('SELECT id, status, cycles_done, cycles_total, result_json FROM training_runs ORDER BY started_at DESC LIMIT 1').get() as
-        | { id: string; status: string; cycles_done: number; cycles_total: number; result_json: string | null }
-        | undefined;
+      const r = latestRun(app.db);
       return r ? { id: r.id, status: r.status, done: r.cycles_done, total: r.cycles_total, result: r.result_json ? JSON.parse(r.result_json) : null } : null;
     },
   };

@@ -1,0 +1,69 @@
+import type { DB } from './db.js';
+
+/**
+ * Proposals in SQLite. Every change of status is a conditional UPDATE (`... AND status=<from>`),
+ * so of two racing presses, scans or restarts exactly one wins; callers read `changes`.
+ */
+export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
+
+export interface ProposalRow {
+  id: string;
+  symbol: string;
+  direction: 'LONG' | 'SHORT';
+  strategy: string;
+  entry: number;
+  stop: number;
+  target: number;
+  quantity: number;
+  confidence: number;
+  decision_json: string;
+  status: ProposalStatus;
+  created_at: number;
+  candle_ts: number;
+  expires_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  note: string | null;
+}
+
+export function getProposal(db: DB, id: string): ProposalRow | undefined {
+  return db.prepare('SELECT * FROM proposals WHERE id=?').get(id) as ProposalRow | undefined;
+}
+
+/** Proposals still waiting for a person or for their order, oldest first. */
+export function openProposals(db: DB): ProposalRow[] {
+  return db.prepare(`SELECT * FROM proposals WHERE status IN ('pending','approved') ORDER BY created_at`).all() as ProposalRow[];
+}
+
+export function approvedProposalIds(db: DB): string[] {
+  return (db.prepare(`SELECT id FROM proposals WHERE status='approved'`).all() as Array<{ id: string }>).map((r) => r.id);
+}
+
+/** Pending proposals whose time is up. */
+export function dueProposals(db: DB, now: number): ProposalRow[] {
+  return db.prepare(`SELECT * FROM proposals WHERE status='pending' AND expires_at<=?`).all(now) as ProposalRow[];
+}
+
+export function insertProposal(db: DB, row: ProposalRow): void {
+  db.prepare(
+    `INSERT INTO proposals (id, symbol, direction, strategy, entry, stop, target, quantity, confidence, decision_json, status, created_at, candle_ts, expires_at)
+     VALUES (@id, @symbol, @direction, @strategy, @entry, @stop, @target, @quantity, @confidence, @decision_json, @status, @created_at, @candle_ts, @expires_at)`,
+  ).run(row);
+}
+
+/** A person (or auto-approval) decides a pending proposal; true when this call made the change. */
+export function decidePending(db: DB, id: string, to: 'approved' | 'rejected', by: string, at: number): boolean {
+  return db.prepare(`UPDATE proposals SET status=?, decided_by=?, decided_at=? WHERE id=? AND status='pending'`).run(to, by, at, id).changes === 1;
+}
+
+export function expirePending(db: DB, id: string, at: number): boolean {
+  return db.prepare(`UPDATE proposals SET status='expired', decided_at=? WHERE id=? AND status='pending'`).run(at, id).changes === 1;
+}
+
+/** An approved proposal's order ended: executed, failed (with the reason) or expired unfilled. */
+export function finishApproved(db: DB, id: string, to: 'executed' | 'failed' | 'expired', note?: string): boolean {
+  return (note === undefined
+    ? db.prepare(`UPDATE proposals SET status=? WHERE id=? AND status='approved'`).run(to, id)
+    : db.prepare(`UPDATE proposals SET status=?, note=? WHERE id=? AND status='approved'`).run(to, note, id)
+  ).changes === 1;
+}
