@@ -274,3 +274,21 @@ test('a /trades list longer than 4096 characters arrives split at line boundarie
   // Each part ends and starts on whole lines: no line is cut.
   for (const m of replies) for (const line of visible(m.text!).split('\n')) if (line.includes('Tbulk')) assert.match(line, /^✅|^❌/);
 });
+
+test('/resume re-arms a tripped kill switch: the peak counts from today, once', async () => {
+  const { currentPortfolio, riskState } = await import('../src/trading/live.js');
+  const { saveAccountFigures } = await import('../src/store/portfolio.js');
+  // The account fell 30% below a peak (the default kill switch is 20%).
+  const pf = currentPortfolio(app);
+  const equity = pf.cash + Object.values(pf.positions).reduce((a, p) => a + p.dir * ((pf.marks[p.symbol] ?? p.entryPrice) - p.entryPrice) * p.quantity, 0);
+  pf.peak = equity / 0.7;
+  saveAccountFigures(app.db, 'paper', pf);
+  const now = Date.now();
+  assert.match(riskState(app, 'BTC/USDT', now, 3_600_000).peakEquity.toFixed(2), new RegExp(`^${(equity / 0.7).toFixed(2)}$`));
+  const text = joined(await ask(TRADER, '/resume'));
+  assert.match(text, /Resumed/);
+  assert.match(text, /Kill switch re-armed: equity \$[\d,.]+ was 30\.0% below its peak/);
+  assert.ok(Math.abs(riskState(app, 'BTC/USDT', now, 3_600_000).peakEquity - equity) < 1e-6, 'the peak now counts from the equity of today');
+  // Nothing tripped any more: a second /resume says only that it resumed.
+  assert.doesNotMatch(joined(await ask(TRADER, '/resume')), /Kill switch/);
+});

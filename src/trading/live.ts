@@ -18,7 +18,7 @@ import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 import { createRng } from '../util/rng.js';
 import { consultCrew, crewFor, crewTradeClosed, liveSnapshot, recordConsult, type CrewConsult } from '../crew/service.js';
 import { closePosition, heldCandles } from '../kernel/position.js';
-import { equityOf, markCandle, riskView, type Portfolio } from '../kernel/portfolio.js';
+import { equityOf, killSwitchTripped, markCandle, riskView, type Portfolio } from '../kernel/portfolio.js';
 import type { EngineSettings } from '../kernel/settings.js';
 import { decideAtClose, watchCandle, type AgentView } from '../kernel/step.js';
 import { formingCandleTs } from './clock.js';
@@ -74,6 +74,22 @@ export function currentPortfolio(app: App, lastTs?: number): Portfolio {
     tfMs,
     lastTs: lastTs ?? Math.max(0, ...app.cfg.symbols.map((s) => lastCandles(app.db, s, app.cfg.timeframe, 1)[0]?.ts ?? 0)),
   });
+}
+
+/**
+ * A tripped kill switch stays tripped (the peak does not fall back on its own). A trader's /resume
+ * re-arms it: the peak counts from today's equity. Returns the drawdown it was at, or null when it
+ * had not tripped.
+ */
+export function rearmKillSwitch(app: App): { drawdown: number; peak: number; equity: number } | null {
+  const pf = currentPortfolio(app);
+  const settings = appEngineSettings(app);
+  if (!killSwitchTripped(pf, settings.risk.max_drawdown)) return null;
+  const equity = equityOf(pf);
+  const out = { drawdown: 1 - equity / pf.peak, peak: pf.peak, equity };
+  pf.peak = equity;
+  saveAccountFigures(app.db, accountKey(app), pf);
+  return out;
 }
 
 /** Equity the gate sizes with and /status shows. */
