@@ -14,6 +14,9 @@ import { backtestMessage, simpleMessage } from '../src/render/views.js';
 import { effectiveRisk } from '../src/risk/settings.js';
 import { loadCandles } from '../src/store/candles.js';
 import { runEngine } from '../src/kernel/backtest.js';
+import { honestFigures } from '../src/evaluation/honest.js';
+import { buyAndHold } from '../src/cli/backtest.js';
+import { calendarOf, periodsPerYear } from '../src/metrics/series.js';
 import { appEngineSettings } from '../src/risk/settings.js';
 import { createRng } from '../src/util/rng.js';
 import { intArg, maxArgs, symbolArg, t, usage } from './args.js';
@@ -75,9 +78,10 @@ export const backtest: Command = {
       seed: app.cfg.training.seed,
       startingEquity: start,
     });
+    const features = computeFeatures(series);
     const res = runEngine({
       series,
-      features: computeFeatures(series),
+      features,
       strategy: STRATEGIES[strategy],
       state: cloneAgentState(state),
       settings,
@@ -88,7 +92,13 @@ export const backtest: Command = {
       idPrefix: `bt-${symbol.replace('/', '')}`,
     });
     const points: EquityPoint[] = Array.from(res.equity, (equity, k) => ({ ts: series.ts[cut + k], equity }));
-    const m = seriesMetrics(points, res.trades, tf);
+    const calendar = calendarOf(series.ts);
+    const m = seriesMetrics(points, res.trades, tf, calendar);
+    // The same window and costs for every baseline: holding from the test's first open, cash, and
+    // random entries with the same exits and sizing.
+    const testSeries = sliceSeries(series, cut, n);
+    const bh = buyAndHold(testSeries, calendar);
+    const h = honestFigures({ series, features, settings, startingEquity: start, run: res, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: app.cfg.training.seed, from: cut, to: n });
     const image = await equityImage(app, `backtest-${symbol}-${strategy}`, t(app, 'backtest_chart_title', { symbol, strategy }), points);
     ctx.reply(
       backtestMessage(
@@ -105,7 +115,17 @@ export const backtest: Command = {
           testTo: series.ts[n - 1],
           totalReturn: res.finalEquity / start - 1,
           pnl: res.finalEquity - start,
-          buyHold: series.close[n - 1] / series.open[cut] - 1,
+          buyHold: bh.totalReturn,
+          buyHoldSharpe: bh.sharpe,
+          buyHoldDrawdown: bh.maxDrawdown,
+          sharpeCI: h.ci ? [h.ci.lo, h.ci.hi] : null,
+          samples: h.returns.length,
+          periodsPerYear: periodsPerYear(tf, calendar),
+          randomRuns: h.random.runs,
+          randomSharpe: h.random.sharpeMedian,
+          randomReturn: h.random.returnMedian,
+          percentile: h.percentile,
+          verdict: h.verdict,
           trades: m.trades,
           winRate: m.winRate,
           avgHours: m.avgDurationHours,

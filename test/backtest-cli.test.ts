@@ -69,18 +69,18 @@ const TRADE_FIELDS: Record<string, 'string' | 'number' | 'boolean'> = {
   marketRegime: 'string', volatilityLevel: 'number', volumeConfirmation: 'boolean', wasSuccessful: 'boolean', followedPlan: 'boolean',
   exitReason: 'string', slippage: 'number', fee: 'number', qualityScore: 'number', stop: 'number', target: 'number', timeframe: 'string',
 };
-const SUMMARY_NUMBERS = ['candles', 'trades', 'winRate', 'totalReturn', 'sharpe', 'sortino', 'maxDrawdown', 'var95', 'fees'];
+const SUMMARY_NUMBERS = ['candles', 'trades', 'winRate', 'totalReturn', 'sharpe', 'sortino', 'maxDrawdown', 'var95', 'fees', 'samples', 'periodsPerYear', 'cagr', 'exposure', 'expectancy', 'turnover'];
 
 /** Asserts the JSON contract against the CSV it came from. */
 function checkContract(out: Run, file: string, symbol: string, timeframe: string): void {
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stderr, '');
   const j = JSON.parse(out.stdout);
-  assert.deepEqual(Object.keys(j).sort(), ['buyHold', 'summary', 'trades']);
+  assert.deepEqual(Object.keys(j).sort(), ['baselines', 'buyHold', 'summary', 'trades']);
   const s = j.summary;
   assert.equal(s.symbol, symbol);
   assert.equal(s.timeframe, timeframe);
-  assert.equal(s.strategy, 'trend_following');
+  assert.equal(s.strategy, 'crew');
   for (const k of SUMMARY_NUMBERS) assert.ok(typeof s[k] === 'number' && Number.isFinite(s[k]), `summary.${k} = ${s[k]}`);
   const candles = readCandlesCsv(file);
   assert.equal(s.candles, candles.length);
@@ -93,6 +93,22 @@ function checkContract(out: Run, file: string, symbol: string, timeframe: string
   assert.ok(Math.abs(j.buyHold.totalReturn - (candles[candles.length - 1].close / candles[0].open - 1)) < 1e-12);
   assert.ok(typeof j.buyHold.sharpe === 'number' && j.buyHold.maxDrawdown > 0 && j.buyHold.maxDrawdown < 1);
   assert.ok(Array.isArray(j.trades) && j.trades.length === s.trades && s.trades > 0, `${s.trades} trades`);
+  // Honest figures: the market's calendar, the Sharpe's interval around it, every baseline.
+  const exchange = timeframe === '1d' && !symbol.startsWith('BTC');
+  assert.equal(s.calendar, exchange ? 'exchange' : 'crypto');
+  assert.equal(s.periodsPerYear, exchange ? 252 : 8760);
+  assert.equal(s.samples, candles.length - 1);
+  assert.ok(Array.isArray(s.sharpeCI) && s.sharpeCI[0] < s.sharpe && s.sharpe < s.sharpeCI[1], `sharpe ${s.sharpe} inside ${s.sharpeCI}`);
+  assert.ok(s.exposure > 0 && s.exposure < 1);
+  assert.equal(typeof s.edge, 'boolean');
+  assert.match(s.edgeReason, /edge|not enough data/);
+  assert.deepEqual(j.baselines.buyHold, j.buyHold);
+  assert.deepEqual(j.baselines.cash, { totalReturn: 0, sharpe: 0, maxDrawdown: 0 });
+  const re = j.baselines.randomEntry;
+  assert.equal(re.runs, 100);
+  assert.equal(re.entries, s.trades);
+  assert.ok(Math.abs(re.tradesMedian - s.trades) <= 0.2 * s.trades, `random entries made ${re.tradesMedian} trades against ${s.trades}`);
+  assert.ok(re.percentile >= 0 && re.percentile <= 1 && Number.isFinite(re.sharpeMedian) && Number.isFinite(re.returnMedian));
   let fees = 0;
   let wins = 0;
   for (const t of j.trades) {

@@ -94,6 +94,8 @@ function kinds(fmt: Fmt): Record<string, OutgoingMessage> {
     backtest: V.backtestMessage(fmt, {
       symbol: 'BTC/USDT', strategy: 'ensemble', timeframe: '1h', trainCandles: 1000, trainFrom: T0 - 9e8, trainTo: T0 - 4e8, testCandles: 400, testFrom: T0 - 4e8, testTo: T0, totalReturn: 0.0234, pnl: 1234.5678,
       buyHold: 0.05, trades: 12, winRate: 0.5, avgHours: 14.4, sharpe: 1.2, sortino: 1.8, maxDrawdown: 0.0167, fees: 61.07, refusals: { cooldown: 6 },
+      buyHoldSharpe: 0.9, buyHoldDrawdown: 0.21, sharpeCI: [-0.4, 2.7], samples: 399, periodsPerYear: 8760, randomRuns: 100, randomSharpe: -0.3, randomReturn: -0.012, percentile: 0.93,
+      verdict: { edge: false, code: 'verdict_not_enough', params: { trades: 12, min: 30 } },
     }),
     daily_summary: V.renderDailySummary(fmt, {
       dayStart: T0, trades: [trade], pnl: 1234.5678, startEquity: 10000, equity: 11234.57, best: trade, worst: trade, positions: [position], pending: [pending],

@@ -7,22 +7,28 @@ import { computeFeatures, type Features } from '../indicators/features.js';
 import { readCandlesCsv, symbolFromFileName } from '../market/csv.js';
 import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Series } from '../market/types.js';
-import { maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, sharpe } from '../metrics/series.js';
+import { calendarOf, maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, sharpe, type Calendar } from '../metrics/series.js';
+import { honestFigures } from '../evaluation/honest.js';
+import { str } from '../render/template.js';
+export { EDGE_RULE, edgeVerdict } from '../evaluation/honest.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { tradeJson, type TradeJson } from '../metrics/trade-json.js';
 import { runEngine, type EngineSettings, type RunResult } from '../kernel/backtest.js';
 import { engineSettings } from '../kernel/settings.js';
+import { crewReview } from '../crew/review.js';
+import type { EntryReview } from '../kernel/backtest.js';
 import { createRng } from '../util/rng.js';
 import { BACKTEST_OPTIONS, InputError, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
 
-export const BACKTEST_USAGE = `backtest --data <csv> [--symbol BASE/QUOTE] [--timeframe 1h|1d|...] [--strategy <name>|ensemble]
+export const BACKTEST_USAGE = `backtest --data <csv> [--symbol BASE/QUOTE] [--timeframe 1h|1d|...] [--strategy crew|<name>]
            [--train-data <csv>] [--fee <fraction>] [--seed <n>] [--json]
     Replays one strategy over a candle file with the live engine's rules (decision on a close, fill
     at the next open, stops, fees, slippage, the risk gate) and compares it with buy-and-hold.
     --data         candles, header ts,open,high,low,close,volume (e.g. ../shared/data/market/BTC-USD_1h.csv)
     --symbol       default from the file name (BTC-USD_1h.csv -> BTC/USD, SPY_1d.csv -> SPY/USD)
     --timeframe    default from the file name (BTC-USD_1h.csv -> 1h)
-    --strategy     ${Object.keys(STRATEGIES).join(' | ')} (default trend_following)
+    --strategy     crew | ${Object.keys(STRATEGIES).join(' | ')} (default crew: the live default, the config's
+                   strategy with the rule analysts voting on every entry, deterministic)
     --train-data   candles the agent learns on first (RL, ensemble weights); --data is never learned from
     --fee          fee per side as a fraction, 0 <= fee < 0.05 (default costs.fee from the config)
     --seed         default 42
@@ -33,14 +39,17 @@ export interface BacktestArgs {
   data: string;
   symbol: string;
   timeframe: string;
-  strategy: StrategyName;
+  strategy: CliStrategy;
   trainData?: string;
   fee?: number;
   seed: number;
   json: boolean;
 }
 
-export const DEFAULT_STRATEGY: StrategyName = 'trend_following';
+/** A registered strategy, or `crew`: the config's strategy with the analyst crew voting on entries. */
+export type CliStrategy = StrategyName | 'crew';
+export const DEFAULT_STRATEGY: CliStrategy = 'crew';
+export const isCliStrategy = (s: string): s is CliStrategy => s === 'crew' || isStrategyName(s);
 export const DEFAULT_SEED = 42;
 /** The CLI validates the fee itself: a value at or above 5% per side is surely a typo (5 vs 0.05). */
 export const MAX_FEE = 0.05;
@@ -65,8 +74,8 @@ export function backtestArgs(command: string, argv: string[]): BacktestArgs | nu
     throw new InputError(`bad timeframe "${timeframe}"${where}: use e.g. 1m, 5m, 15m, 1h, 4h, 1d`);
   }
   const strategy = v.strategy ?? DEFAULT_STRATEGY;
-  if (!isStrategyName(strategy)) {
-    throw new InputError(`unknown strategy "${strategy}" (choose one of: ${Object.keys(STRATEGIES).join(', ')})`);
+  if (!isCliStrategy(strategy)) {
+    throw new InputError(`unknown strategy "${strategy}" (choose one of: crew, ${Object.keys(STRATEGIES).join(', ')})`);
   }
   let fee: number | undefined;
   if (v.fee !== undefined) {
@@ -107,6 +116,10 @@ export interface PreparedBacktest {
   series: Series;
   features: Features;
   strategy: Strategy;
+  /** What the summary calls it: the strategy's name, or `crew`. */
+  name: CliStrategy;
+  /** The crew's vote on entries (`--strategy crew`). */
+  review?: EntryReview;
   settings: EngineSettings;
   startingEquity: number;
   /** The agent after learning on --train-data (never mutated: every run gets a clone). */
@@ -134,12 +147,15 @@ export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()):
     }
     train = { series: ts, features: computeFeatures(ts, 'fast') };
   }
-  const state = prepareAgent({ strategy: args.strategy, symbol: args.symbol, train, settings, seed: args.seed, startingEquity });
+  const base: StrategyName = args.strategy === 'crew' ? (cfg.strategy as StrategyName) : args.strategy;
+  const state = prepareAgent({ strategy: base, symbol: args.symbol, train, settings, seed: args.seed, startingEquity });
   return {
     args,
     series,
     features,
-    strategy: STRATEGIES[args.strategy],
+    strategy: STRATEGIES[base],
+    name: args.strategy,
+    review: args.strategy === 'crew' ? crewReview(cfg.crew, { timeframe: args.timeframe, tfMs: timeframeMs(args.timeframe), settings }) : undefined,
     settings,
     startingEquity,
     state,
@@ -155,7 +171,7 @@ export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()):
  * passes cut copies.
  */
 export function evaluate(
-  p: Pick<PreparedBacktest, 'series' | 'features' | 'strategy' | 'settings' | 'startingEquity' | 'state'> & { args: Pick<BacktestArgs, 'seed'> },
+  p: Pick<PreparedBacktest, 'series' | 'features' | 'strategy' | 'settings' | 'startingEquity' | 'state' | 'review'> & { args: Pick<BacktestArgs, 'seed'> },
   opts: { series?: Series; features?: Features; recordSignals?: boolean; rng?: () => number; state?: AgentState } = {},
 ): RunResult {
   return runEngine({
@@ -167,6 +183,7 @@ export function evaluate(
     ctx: { learn: false, rng: opts.rng ?? createRng(p.args.seed), allowShort: p.settings.risk.allow_short },
     startingEquity: p.startingEquity,
     recordSignals: opts.recordSignals,
+    review: p.review,
   });
 }
 
@@ -174,11 +191,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export { tradeJson, type TradeJson } from '../metrics/trade-json.js';
 
+/** What a result is worth beside its baselines (same window, same costs). */
+export interface Baselines {
+  buyHold: BacktestReport['buyHold'];
+  /** Doing nothing. */
+  cash: { totalReturn: 0; sharpe: 0; maxDrawdown: 0 };
+  /** Random entries with the same exits and sizing, as many as the agent made; seeded runs. */
+  randomEntry: { runs: number; entries: number; sharpeMedian: number; returnMedian: number; tradesMedian: number; percentile: number };
+}
+
 export interface BacktestReport {
   summary: {
     symbol: string;
     timeframe: string;
-    strategy: StrategyName;
+    strategy: CliStrategy;
     candles: number;
     from: string;
     to: string;
@@ -190,24 +216,46 @@ export interface BacktestReport {
     maxDrawdown: number;
     var95: number;
     fees: number;
+    /** 95% bootstrap interval of the Sharpe ratio; null below MIN_SAMPLES returns ("not enough data"). */
+    sharpeCI: [number, number] | null;
+    /** Returns the Sharpe ratio rests on. */
+    samples: number;
+    /** 'crypto' (365 days a year) or 'exchange' (252 trading days), from the candles' weekdays. */
+    calendar: Calendar;
+    periodsPerYear: number;
+    cagr: number;
+    /** Share of candles with a position open. */
+    exposure: number;
+    profitFactor: number | null;
+    /** Mean trade PnL after costs, quote currency. */
+    expectancy: number;
+    /** Traded notional per year over mean equity. */
+    turnover: number;
+    /** Fees and slippage as a share of the profit before costs (null when there was none). */
+    costShare: number | null;
+    /** The agent's own verdict: does it beat its baselines? (See EDGE_RULE.) */
+    edge: boolean;
+    edgeReason: string;
   };
   buyHold: { totalReturn: number; sharpe: number; maxDrawdown: number };
+  baselines: Baselines;
   trades: TradeJson[];
 }
+
 
 
 /**
  * Buy-and-hold over the evaluated candles, no fees: bought at the first open, valued at every
  * close. Sharpe and max drawdown use that value path (first open, then each close).
  */
-export function buyAndHold(s: Series): BacktestReport['buyHold'] {
+export function buyAndHold(s: Series, calendar: Calendar = calendarOf(s.ts)): BacktestReport['buyHold'] {
   const n = s.close.length;
   const path = new Float64Array(n + 1);
   path[0] = s.open[0];
   path.set(s.close, 1);
   return {
     totalReturn: s.close[n - 1] / s.open[0] - 1,
-    sharpe: sharpe(returnsOf(path), periodsPerYear(s.timeframe)),
+    sharpe: sharpe(returnsOf(path), periodsPerYear(s.timeframe, calendar)),
     maxDrawdown: maxDrawdown(path),
   };
 }
@@ -219,14 +267,19 @@ export function equityPoints(s: Series, equity: Float64Array, from = 0): EquityP
   return out;
 }
 
-export function backtestReport(p: PreparedBacktest, run: RunResult): BacktestReport {
+export function backtestReport(p: PreparedBacktest, run: RunResult, o: { baselineRuns?: number } = {}): BacktestReport {
   const s = p.series;
-  const m = seriesMetrics(equityPoints(s, run.equity), run.trades, s.timeframe);
+  const calendar = calendarOf(s.ts);
+  const ppy = periodsPerYear(s.timeframe, calendar);
+  const m = seriesMetrics(equityPoints(s, run.equity), run.trades, s.timeframe, calendar);
+  const bh = buyAndHold(s, calendar);
+  const h = honestFigures({ series: s, features: p.features, settings: p.settings, startingEquity: p.startingEquity, run, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: p.args.seed, runs: o.baselineRuns });
+  const { ci, stats, random, percentile, verdict, returns } = h;
   return {
     summary: {
       symbol: s.symbol,
       timeframe: s.timeframe,
-      strategy: p.strategy.name,
+      strategy: p.name,
       candles: s.ts.length,
       from: iso(s.ts[0]),
       to: iso(s.ts[s.ts.length - 1]),
@@ -238,8 +291,25 @@ export function backtestReport(p: PreparedBacktest, run: RunResult): BacktestRep
       maxDrawdown: m.maxDrawdown,
       var95: m.var95,
       fees: m.fees,
+      sharpeCI: ci ? [ci.lo, ci.hi] : null,
+      samples: returns.length,
+      calendar,
+      periodsPerYear: ppy,
+      cagr: stats.cagr,
+      exposure: stats.exposure,
+      profitFactor: stats.profitFactor,
+      expectancy: stats.expectancy,
+      turnover: stats.turnover,
+      costShare: stats.costShare,
+      edge: verdict.edge,
+      edgeReason: str('en', verdict.code, verdict.params),
     },
-    buyHold: buyAndHold(s),
+    buyHold: bh,
+    baselines: {
+      buyHold: bh,
+      cash: { totalReturn: 0, sharpe: 0, maxDrawdown: 0 },
+      randomEntry: { runs: random.runs, entries: run.trades.length, sharpeMedian: random.sharpeMedian, returnMedian: random.returnMedian, tradesMedian: random.tradesMedian, percentile },
+    },
     trades: run.trades.map(tradeJson),
   };
 }
@@ -248,6 +318,7 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
 const num = (x: number) => x.toFixed(2);
 
 function agentLine(p: PreparedBacktest): string {
+  if (p.review) return `agent: crew — ${p.strategy.name} proposes, the rule analysts vote on every entry (an entry only when they back its side)`;
   const name = p.strategy.name;
   const learns = name === 'rl_qlearning' || name === 'ensemble';
   if (!learns) return `agent: ${name}, a rule strategy with fixed parameters: nothing to learn${p.trained ? ' (--train-data not used)' : ''}`;
@@ -280,6 +351,16 @@ export function formatReport(p: PreparedBacktest, r: BacktestReport, run: RunRes
     `${''.padEnd(w0)}  ${s.strategy.padStart(w1)}  ${'buy & hold'.padStart(10)}`,
     ...rows.map(([k, a, c]) => `${k.padEnd(w0)}  ${a.padStart(w1)}  ${c.padStart(10)}`),
   ];
+  const ci = s.sharpeCI ? `[${num(s.sharpeCI[0])}, ${num(s.sharpeCI[1])}]` : 'not enough data';
+  const re = r.baselines.randomEntry;
+  lines.push(
+    '',
+    `sharpe ${num(s.sharpe)}, 95% interval ${ci}, from ${s.samples} ${s.timeframe} returns (${s.calendar} market: ${s.periodsPerYear} periods a year)`,
+    `cash: return +0.00%, sharpe 0.00`,
+    `random entries with the same exits and sizing (${re.runs} runs, ~${Math.round(re.tradesMedian)} trades each): median sharpe ${num(re.sharpeMedian)}, median return ${pct(re.returnMedian)}; this agent beats ${(100 * re.percentile).toFixed(0)}% of them`,
+    `CAGR ${pct(s.cagr)}, time in market ${(100 * s.exposure).toFixed(1)}%, profit factor ${s.profitFactor === null ? 'n/a' : num(s.profitFactor)}, expectancy ${s.expectancy.toFixed(2)} per trade, turnover ${s.turnover.toFixed(1)}x a year, costs ${s.costShare === null ? 'n/a (no profit before costs)' : `${(100 * s.costShare).toFixed(0)}% of the profit before costs`}`,
+    `verdict: ${s.edgeReason}`,
+  );
   const refusals = Object.entries(run.refusals).sort((a, c) => c[1] - a[1]);
   if (refusals.length) {
     lines.push('', 'entries refused by the risk gate:');

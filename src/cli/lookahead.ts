@@ -1,3 +1,4 @@
+import type { EntryReview } from '../kernel/backtest.js';
 import { cloneAgentState, type AgentState, type Signal, type Strategy } from '../agents/types.js';
 import { computeFeatures, WARMUP } from '../indicators/features.js';
 import { sliceSeries, type Series } from '../market/types.js';
@@ -28,6 +29,8 @@ export interface LookaheadInput {
   settings: EngineSettings;
   seed: number;
   startingEquity: number;
+  /** The crew's vote on entries (`--strategy crew`): it must decide from the past only too. */
+  review?: EntryReview;
   cuts?: number;
   randomCuts?: number;
 }
@@ -82,7 +85,7 @@ function firstDifferentField(a: DetailedTradeMetric, b: DetailedTradeMetric): st
 export function runLookaheadCheck(input: LookaheadInput): LookaheadReport {
   const { series: s, strategy, settings, seed, startingEquity } = input;
   const n = s.ts.length;
-  const base = { strategy, settings, startingEquity, state: input.state, args: { seed } };
+  const base = { strategy, settings, startingEquity, state: input.state, args: { seed }, review: input.review };
   const full = evaluate({ ...base, series: s, features: computeFeatures(s, 'fast') }, { recordSignals: true });
   const fullSignals = full.signals!;
   const cuts = cutPoints(n, input.cuts ?? DEFAULT_CUTS, input.randomCuts ?? DEFAULT_RANDOM_CUTS, seed);
@@ -181,6 +184,7 @@ export async function lookaheadCommand(argv: string[]): Promise<number> {
     settings: p.settings,
     seed: args.seed,
     startingEquity: p.startingEquity,
+    review: p.review,
   });
   process.stdout.write((args.json ? JSON.stringify(report) : formatLookahead(report)) + '\n');
   return report.ok ? 0 : 1;

@@ -1,4 +1,4 @@
-import { isStrategyName } from '../agents/registry.js';
+import { isStrategyName, STRATEGIES } from '../agents/registry.js';
 import type { StrategyName } from '../agents/types.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { readCandlesCsv, symbolFromFileName } from '../market/csv.js';
@@ -14,7 +14,7 @@ import { progressBar } from '../render/views.js';
 import { InputError, parseFlags, UsageError } from './args.js';
 
 export const TRAIN_USAGE = `train [--days <n>] [--cycle-size <hours>] [--max-agents <n>] [--data <csv> | --data <BASE/QUOTE>=<csv>]...
-        [--strategy <name>] [--seed <n>] [--resume] [--json]
+        [--strategy crew|<name>] [--seed <n>] [--resume] [--json]
   Trains the crew in cycles over history in the data folder (TRADECREW_DATA_DIR). --data imports
   CSVs (symbol from the file name, BTC-USD_1h.csv -> BTC/USD, or given as SYM=path); without
   --data the seeded demo market supplies the history. --days counts back from the last candle.
@@ -94,8 +94,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const cycleHours = intFlag('cycle-size', f['cycle-size'], 1, 24 * 365) ?? cfg.training.cycle_size_hours;
   const maxAgents = intFlag('max-agents', f['max-agents'], 1, 64) ?? cfg.training.max_concurrent_agents;
   const seed = intFlag('seed', f.seed, 0, 2 ** 31) ?? cfg.training.seed;
-  if (f.strategy !== undefined && !isStrategyName(f.strategy)) throw new InputError(`unknown strategy "${f.strategy}"`);
-  const strategy = (f.strategy ?? cfg.strategy) as StrategyName;
+  if (f.strategy !== undefined && f.strategy !== 'crew' && !isStrategyName(f.strategy)) throw new InputError(`unknown strategy "${f.strategy}" (choose one of: crew, ${Object.keys(STRATEGIES).join(', ')})`);
+  // Default: crew, the live default (the config's strategy with the analysts voting on entries).
+  const strategy = (f.strategy ?? 'crew') as StrategyName | 'crew';
   const db = openDb(dbFile(cfg.data_dir));
   try {
     let runId: string;

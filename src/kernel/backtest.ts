@@ -85,9 +85,14 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     if (input.recordSignals) signals[a.symbol] = new Int8Array(Math.max(0, a.to - a.from));
   }
   // The timeline: every agent's candle times in the window, merged.
-  const times = new Set<number>();
-  for (const a of agents) for (let i = a.from; i < a.to; i++) times.add(a.series.ts[i]);
-  const ts = Float64Array.from([...times].sort((x, y) => x - y));
+  // One agent (backtests, learning passes, baselines): its own candle times, no merge needed.
+  let ts: Float64Array;
+  if (agents.length === 1) ts = agents[0].series.ts.slice(agents[0].from, Math.max(agents[0].from, agents[0].to));
+  else {
+    const times = new Set<number>();
+    for (const a of agents) for (let i = a.from; i < a.to; i++) times.add(a.series.ts[i]);
+    ts = Float64Array.from([...times].sort((x, y) => x - y));
+  }
   const equity = new Float64Array(ts.length);
   const agentEquity: Record<string, Float64Array> = Object.fromEntries(agents.map((a) => [a.symbol, new Float64Array(ts.length)]));
 

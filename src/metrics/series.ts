@@ -23,7 +23,8 @@ export interface SeriesMetrics {
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365 * DAY_MS;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS };
+const WEEK_MS = 7 * DAY_MS;
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS, w: WEEK_MS };
 
 /**
  * A spread this small (relative to the mean's size, at least 1e-12 absolute) is floating-point
@@ -54,16 +55,67 @@ export function sampleStdev(xs: ArrayLike<number>): number {
 }
 
 /**
- * Candles in a 365-day year for a ccxt-style timeframe (`1m`, `5m`, `15m`, `1h`, `4h`, `1d`, `1w`;
- * also seconds, `30s`): 365 days / candle length. Used to annualise per-candle Sharpe/Sortino.
- * Crypto trades every day, hence 365 (not 252 trading days). Throws on an unknown timeframe, which
- * config validation should have caught long before a metric is computed.
+ * Which trading calendar a market keeps, for annualising per-candle ratios:
+ * - 'crypto': trades around the clock every day, 365 days of 24 h a year;
+ * - 'exchange': a stock-exchange session, 252 trading days a year of 6.5 h each (NYSE/Nasdaq
+ *   regular hours), 52 trading weeks.
  */
-export function periodsPerYear(timeframe: string): number {
+export type Calendar = 'crypto' | 'exchange';
+
+/** Trading days, weeks and session length of the 'exchange' calendar. */
+const EXCHANGE_DAYS = 252;
+const EXCHANGE_WEEKS = 52;
+const SESSION_MS = 6.5 * 3_600_000;
+
+/**
+ * Candles in a year for a ccxt-style timeframe (`1m`, `5m`, `15m`, `1h`, `4h`, `1d`, `1w`; also
+ * seconds, `30s`). Used to annualise per-candle Sharpe/Sortino.
+ * - 'crypto' (the default): 365 days / candle length (crypto trades every day, hence 365, not 252);
+ *   1h = 8760, 1d = 365, 1w = 365 / 7.
+ * - 'exchange': candles of a day or longer count trading days or weeks, 252 / days per candle
+ *   (1d = 252) below a week, 52 / weeks per candle from a week up (1w = 52); intraday candles count
+ *   session time, 252 x 6.5 h / candle length (1h = 1638, 5m = 19 656). The intraday rule is
+ *   proportional: a 1h or 4h candle that does not divide the 6.5 h session counts fractionally.
+ * Throws on an unknown timeframe, which config validation should have caught long before a metric
+ * is computed.
+ */
+export function periodsPerYear(timeframe: string, calendar: Calendar = 'crypto'): number {
   const m = /^(\d+)([smhdw])$/.exec(timeframe);
   const n = m ? Number(m[1]) : 0;
   if (!m || n <= 0) throw new Error(`unknown timeframe "${timeframe}" (use e.g. 1m, 5m, 15m, 1h, 4h, 1d)`);
-  return YEAR_MS / (n * UNIT_MS[m[2]]);
+  const ms = n * UNIT_MS[m[2]];
+  if (calendar === 'crypto') return YEAR_MS / ms;
+  if (calendar !== 'exchange') throw new Error(`unknown calendar "${String(calendar)}" (use crypto or exchange)`);
+  if (ms < DAY_MS) return (EXCHANGE_DAYS * SESSION_MS) / ms;
+  if (ms < WEEK_MS) return (EXCHANGE_DAYS * DAY_MS) / ms;
+  return (EXCHANGE_WEEKS * WEEK_MS) / ms;
+}
+
+/** Data must span at least this long before calendarOf trusts the absence of weekend candles. */
+const CALENDAR_MIN_SPAN_MS = 2 * WEEK_MS;
+
+/**
+ * The calendar a series of candle open times (UTC epoch ms, any order) was traded on: 'exchange'
+ * when no candle opens on a Saturday or Sunday UTC and the data spans at least 2 weeks
+ * (max ts - min ts >= 14 days); otherwise 'crypto'. Shorter data is 'crypto', the default, since a
+ * few days without a weekend prove nothing. Non-finite times are ignored. A market that opens on a
+ * weekend day in UTC (e.g. a Sunday-evening futures session, or a Sunday-Thursday exchange)
+ * reads as 'crypto'; weekly crypto candles (all opening on Monday) read as 'exchange', which
+ * annualises them by 52 instead of 365 / 7 = 52.14.
+ */
+export function calendarOf(ts: ArrayLike<number>): Calendar {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (!Number.isFinite(t)) continue;
+    // Day 0 (1970-01-01) was a Thursday: (day + 4) mod 7 is 0 on Sunday, 6 on Saturday.
+    const dow = (((Math.floor(t / DAY_MS) + 4) % 7) + 7) % 7;
+    if (dow === 0 || dow === 6) return 'crypto';
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return hi - lo >= CALENDAR_MIN_SPAN_MS ? 'exchange' : 'crypto';
 }
 
 /**
@@ -191,13 +243,14 @@ export function var95(dailyReturns: number[]): number {
 /**
  * Every metric of one equity curve (sampled at each candle close) and its closed trades:
  * - totalReturn, maxDrawdown: on the curve (see the functions above);
- * - sharpe, sortino: on per-candle returns, annualised by periodsPerYear(timeframe);
+ * - sharpe, sortino: on per-candle returns, annualised by periodsPerYear(timeframe, calendar):
+ *   365 days a year for crypto, 252 trading days for exchange-traded data;
  * - var95: on the returns between consecutive daily closes;
  * - winRate = trades with wasSuccessful / trades (0 when none); trades = count;
  * - avgDurationHours = mean durationHours (0 when none); fees = sum fee; pnl = sum pnl (net).
  */
-export function seriesMetrics(points: EquityPoint[], trades: DetailedTradeMetric[], timeframe: string): SeriesMetrics {
-  const ppy = periodsPerYear(timeframe);
+export function seriesMetrics(points: EquityPoint[], trades: DetailedTradeMetric[], timeframe: string, calendar: Calendar = 'crypto'): SeriesMetrics {
+  const ppy = periodsPerYear(timeframe, calendar);
   const sorted = sortedByTs(points);
   const equity = sorted.map((p) => p.equity);
   const returns = returnsOf(equity);

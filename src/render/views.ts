@@ -613,10 +613,21 @@ export function backtestMessage(
     maxDrawdown: number;
     fees: number;
     refusals: Record<string, number>;
+    buyHoldSharpe: number;
+    buyHoldDrawdown: number;
+    sharpeCI: [number, number] | null;
+    samples: number;
+    periodsPerYear: number;
+    randomRuns: number;
+    randomSharpe: number;
+    randomReturn: number;
+    percentile: number;
+    verdict: { edge: boolean; code: string; params: Record<string, string | number> };
   },
   imagePath?: string,
 ): OutgoingMessage {
   const refusals = Object.entries(v.refusals).sort((a, b) => b[1] - a[1]);
+  const ci = v.sharpeCI ? str(fmt.lang, 'sharpe_ci', { lo: fmt.num(v.sharpeCI[0], 2), hi: fmt.num(v.sharpeCI[1], 2) }) : str(fmt.lang, 'sharpe_ci_none');
   return {
     rich: renderTemplate(fmt.lang, 'backtest', {
       symbol: v.symbol,
@@ -639,6 +650,17 @@ export function backtestMessage(
       sortino: fmt.num(v.sortino, 2),
       dd: fmt.pct(v.maxDrawdown, 2),
       fees: fmt.money(v.fees),
+      ci,
+      samples: v.samples,
+      ppy: v.periodsPerYear,
+      bhSharpe: fmt.num(v.buyHoldSharpe, 2),
+      bhDd: fmt.pct(v.buyHoldDrawdown, 1),
+      runs: v.randomRuns,
+      rndSharpe: fmt.num(v.randomSharpe, 2),
+      rndRet: fmt.signedPct(v.randomReturn),
+      pctile: fmt.pct(v.percentile, 0),
+      verdictEmoji: v.verdict.edge ? '✅' : '🚫',
+      verdict: str(fmt.lang, v.verdict.code, v.verdict.params),
       refusals: refusals.length ? str(fmt.lang, 'backtest_refusals', { list: refusals.slice(0, 3).map(([k, n]) => `${k} ×${n}`).join('; ') }) : undefined,
     }),
     imagePath,

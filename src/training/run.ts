@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import { crewReview } from '../crew/review.js';
 import type { AgentState, StrategyName } from '../agents/types.js';
 import { newAgentState } from '../agents/types.js';
 import { timeframeMs } from '../market/timeframe.js';
@@ -10,7 +12,7 @@ import type { DB } from '../store/db.js';
 import { prepareAgent, rememberCycle } from '../agents/learn.js';
 import { strategyByName } from '../agents/registry.js';
 import { computeFeatures, type Features } from '../indicators/features.js';
-import { runPortfolio, type AgentRun, type EngineSettings } from '../kernel/backtest.js';
+import { runPortfolio, type AgentRun, type EngineSettings, type EntryReview } from '../kernel/backtest.js';
 import { equityOf, newPortfolio, type Portfolio } from '../kernel/portfolio.js';
 import { unrealised } from '../kernel/position.js';
 import { sliceSeries, type Series } from '../market/types.js';
@@ -28,6 +30,8 @@ export interface TrainingParams {
   days: number;
   cycleHours: number;
   strategy: StrategyName;
+  /** The analyst crew's settings when it votes on every entry (the live default), else null. */
+  crew?: Config['crew'] | null;
   seed: number;
   startingEquity: number;
   settings: EngineSettings;
@@ -149,8 +153,8 @@ function runningSharpe(a: RunningStats, ppy: number): number {
  * a decision on its last close fills at the next open (the segment holds that candle), positions
  * stay open into the next cycle, and only the run's last cycle closes what is open (END_OF_DATA).
  */
-function runPortfolioCycle(runs: AgentRun[], settings: EngineSettings, cp: Checkpoint, cycleId: number, final: boolean) {
-  return runPortfolio({ agents: runs, settings, portfolio: cp.portfolio, agentCash: cp.agentCash, cycleId, closeAtEnd: final, decideLastBar: !final, seq: cp.seq });
+function runPortfolioCycle(runs: AgentRun[], settings: EngineSettings, cp: Checkpoint, cycleId: number, final: boolean, review?: EntryReview) {
+  return runPortfolio({ agents: runs, settings, portfolio: cp.portfolio, agentCash: cp.agentCash, cycleId, closeAtEnd: final, decideLastBar: !final, seq: cp.seq, review });
 }
 
 function lowerBound(tss: Float64Array, ts: number): number {
@@ -251,6 +255,8 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   const store = runWriter(db, runId);
 
   const ppy = periodsPerYear(metricTf);
+  // The crew votes on entries as it does live (rule analysts: deterministic, offline).
+  const review = params.crew ? crewReview(params.crew, { timeframe: params.timeframe, tfMs, settings: params.settings }) : undefined;
   let portfolio: PortfolioMetrics | null = null;
   // Candles and features are loaded per segment of cycles. Segment boundaries are fixed by the
   // plan (not by where a run resumed), so a resumed run computes exactly the same features.
@@ -301,7 +307,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
         idPrefix: `${a.symbol.replace('/', '')}-c${c.index}`,
       });
     }
-    const res = runPortfolioCycle(runs, params.settings, cp, c.index, final);
+    const res = runPortfolioCycle(runs, params.settings, cp, c.index, final, review);
     // 2. Then each agent learns from the cycle (RL updates, ensemble weights) and remembers it.
     for (const run of runs) {
       const lo = lowerBound(run.series.ts, c.from - WARMUP_CANDLES * tfMs);

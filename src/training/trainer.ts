@@ -46,7 +46,13 @@ export function paramsFor(app: App, req: RunRequest): TrainingParams {
 }
 
 /** The run's parameters: the request plus the config's training, risk and cost settings. */
-export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: StrategyName; seed?: number }, overrides: Partial<Config['risk']> = {}): TrainingParams {
+/**
+ * `strategy` absent: the live default (the config's strategy, with the crew voting when
+ * crew.enabled). `crew`: the config's strategy with the crew. A strategy name: that agent alone.
+ */
+export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: StrategyName | 'crew'; seed?: number }, overrides: Partial<Config['risk']> = {}): TrainingParams {
+  const withCrew = req.strategy === 'crew' || (req.strategy === undefined && cfg.crew.enabled);
+  const strategy = req.strategy === undefined || req.strategy === 'crew' ? (cfg.strategy as StrategyName) : req.strategy;
   const settings = engineSettings(cfg, { overrides });
   const r = settings.risk;
   return {
@@ -54,7 +60,8 @@ export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: Str
     timeframe: req.timeframe ?? cfg.timeframe,
     days: req.days,
     cycleHours: req.cycleHours,
-    strategy: req.strategy ?? (cfg.strategy as StrategyName),
+    strategy,
+    crew: withCrew ? cfg.crew : null,
     seed: req.seed ?? cfg.training.seed,
     startingEquity: cfg.starting_balance,
     settings,
