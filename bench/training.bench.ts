@@ -1,7 +1,9 @@
 /**
- * Training throughput (issue 5): a 365-day run of 8 agents on hourly demo data and on 1-minute
- * demo data, with 1 and 2 worker threads. Each run is the real CLI in a child process (so peak RSS
- * is the run's own), on a data folder prepared once per timeframe. Prints medians of 3 runs.
+ * Training throughput: a 365-day run of 8 agents sharing one account on hourly demo data and on
+ * 1-minute demo data, the agents alone (trend_following) and with the analyst crew voting on every
+ * entry (crew, the live default) as the baseline of the same run. Each run is the real CLI in a
+ * child process (so peak RSS is the run's own), on a data folder prepared once per timeframe.
+ * Prints medians of 3 runs.
  *
  *   node --import tsx bench/training.bench.ts [--quick]
  */
@@ -20,9 +22,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function run(dataDir: string, timeframe: string, workers: number): { wallS: number; runS: number; rssMb: number; candles: number } {
+function run(dataDir: string, timeframe: string, strategy: string): { wallS: number; runS: number; rssMb: number; candles: number } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'train', '--days', '365', '--max-agents', String(workers)], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'train', '--days', '365', '--strategy', strategy], {
     cwd: REPO,
     env: { ...process.env, TRADECREW_DATA_DIR: dataDir, TRADECREW_SYMBOLS: SYMBOLS, TRADECREW_TIMEFRAME: timeframe },
     encoding: 'utf8',
@@ -31,8 +33,8 @@ function run(dataDir: string, timeframe: string, workers: number): { wallS: numb
   const wallS = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`train failed: ${r.stderr.slice(-500)}`);
   const rssKb = Number(r.stderr.trim().split('\n').pop());
-  // "training <id>: 365 cycles, 8 agents, 2 worker(s), 6.5s": the run itself, without node's start.
-  const m = /training \S+: (\d+) cycles, \d+ agents, \d+ worker\(s\), ([\d.]+)s/.exec(r.stdout);
+  // "training <id>: 365 cycles, 8 agents on one account, 6.5s": the run itself, without node's start.
+  const m = /training \S+: (\d+) cycles, \d+ agents on one account, ([\d.]+)s/.exec(r.stdout);
   if (!m) throw new Error(`unexpected output: ${r.stdout.slice(0, 300)}`);
   const candles = timeframe === '1m' ? 365 * 1440 * 8 : 365 * 24 * 8;
   return { wallS, runS: Number(m[2]), rssMb: rssKb / 1024, candles };
@@ -42,7 +44,7 @@ function prepare(timeframe: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tc-bench-train-${timeframe}-`));
   const t0 = performance.now();
   // A 1-day run generates (and caches) the whole history the 365-day runs need.
-  execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--days', '365', '--cycle-size', String(24 * 365), '--max-agents', '1', '--json'], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--days', '365', '--cycle-size', String(24 * 365), '--strategy', 'trend_following', '--json'], {
     cwd: REPO,
     env: { ...process.env, TRADECREW_DATA_DIR: dir, TRADECREW_SYMBOLS: SYMBOLS, TRADECREW_TIMEFRAME: timeframe },
     stdio: 'ignore',
@@ -53,17 +55,17 @@ function prepare(timeframe: string): string {
 
 for (const tf of ['1h', '1m']) {
   const dir = prepare(tf);
-  const by: Record<number, ReturnType<typeof run>[]> = {};
-  for (const w of [1, 2]) {
-    by[w] = [];
-    for (let k = 0; k < RUNS; k++) by[w].push(run(dir, tf, w));
-    const wall = median(by[w].map((r) => r.wallS));
-    const runS = median(by[w].map((r) => r.runS));
-    const rss = median(by[w].map((r) => r.rssMb));
-    const cps = by[w][0].candles / runS;
-    console.log(`${tf} 365 days x 8 agents, ${w} worker(s): run ${runS.toFixed(2)} s, wall ${wall.toFixed(2)} s with node start (medians of ${RUNS})  ${(cps / 1e6).toFixed(2)}M agent-candles/s  peak RSS ${rss.toFixed(0)} MB`);
+  const by: Record<string, ReturnType<typeof run>[]> = {};
+  for (const strategy of ['trend_following', 'crew']) {
+    by[strategy] = [];
+    for (let k = 0; k < RUNS; k++) by[strategy].push(run(dir, tf, strategy));
+    const wall = median(by[strategy].map((r) => r.wallS));
+    const runS = median(by[strategy].map((r) => r.runS));
+    const rss = median(by[strategy].map((r) => r.rssMb));
+    const cps = by[strategy][0].candles / runS;
+    console.log(`${tf} 365 days x 8 agents on one account, ${strategy}: run ${runS.toFixed(2)} s, wall ${wall.toFixed(2)} s with node start (medians of ${RUNS})  ${(cps / 1e6).toFixed(2)}M agent-candles/s  peak RSS ${rss.toFixed(0)} MB`);
   }
-  const speedup = median(by[1].map((r) => r.runS)) / median(by[2].map((r) => r.runS));
-  console.log(`${tf}: speed-up from 1 to 2 workers: ${speedup.toFixed(2)}x`);
+  const ratio = median(by.crew.map((r) => r.runS)) / median(by.trend_following.map((r) => r.runS));
+  console.log(`${tf}: the crew's vote costs ${ratio.toFixed(2)}x the agents alone`);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -98,7 +98,7 @@ export const backtest: Command = {
     // random entries with the same exits and sizing.
     const testSeries = sliceSeries(series, cut, n);
     const bh = buyAndHold(testSeries, calendar);
-    const h = honestFigures({ series, features, settings, startingEquity: start, run: res, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: app.cfg.training.seed, from: cut, to: n });
+    const h = honestFigures({ series, features, settings, startingEquity: start, run: res, exits: STRATEGIES[strategy].exits, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: app.cfg.training.seed, from: cut, to: n });
     const image = await equityImage(app, `backtest-${symbol}-${strategy}`, t(app, 'backtest_chart_title', { symbol, strategy }), points);
     ctx.reply(
       backtestMessage(

@@ -52,6 +52,13 @@ async function main(): Promise<void> {
   const app = createApp(cfg, { adapters });
   const log = app.log;
   log.info({ mode: cfg.mode, market: app.demo ? 'demo' : cfg.exchange.id, adapters: adapters.map((a) => a.name) }, 'starting');
+  // A stop asked for while the bot is still starting (the start-up recovery already talks to the
+  // chat) is remembered and carried out as soon as the shutdown below exists, never the default
+  // kill: a SIGTERM during start-up must still close SQLite and deliver what is queued.
+  let earlySignal: string | null = null;
+  const onEarlySignal = (sig: NodeJS.Signals) => (earlySignal = sig);
+  process.on('SIGTERM', onEarlySignal);
+  process.on('SIGINT', onEarlySignal);
 
   await backfill(app);
   const recovered = await recoverApproved(app);
@@ -104,8 +111,11 @@ async function main(): Promise<void> {
     log.flush?.();
     process.exit(code);
   };
+  process.off('SIGTERM', onEarlySignal);
+  process.off('SIGINT', onEarlySignal);
   process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
   process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+  if (earlySignal) void shutdown(0, earlySignal);
 
   if (con && cfg.console.exit_on_eof) {
     await con.ended;

@@ -119,7 +119,7 @@ const CASES: Array<{ file: string; symbol: string; tf: string; candles: number }
   { file: 'BTC-USD_1h.csv', symbol: 'BTC/USD', tf: '1h', candles: 2400 },
   { file: 'SPY_1d.csv', symbol: 'SPY/USD', tf: '1d', candles: 1900 },
 ];
-const STRATEGIES: StrategyName[] = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble'];
+const STRATEGIES: StrategyName[] = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation'];
 
 for (const c of CASES) {
   test(`replay parity on ${c.file}: the paper path and the backtest make the same trades`, { skip: SKIP }, async (t) => {

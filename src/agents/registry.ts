@@ -1,6 +1,6 @@
 import { ensemble } from './ensemble.js';
 import { rlQLearning } from './rl-qlearning.js';
-import { breakout, meanReversion, trendFollowing } from './rules.js';
+import { breakout, meanReversion, trendFollowing, trendParticipation } from './rules.js';
 import type { Strategy, StrategyName } from './types.js';
 
 export const STRATEGIES: Record<StrategyName, Strategy> = {
@@ -9,6 +9,7 @@ export const STRATEGIES: Record<StrategyName, Strategy> = {
   breakout,
   rl_qlearning: rlQLearning,
   ensemble,
+  trend_participation: trendParticipation,
 };
 
 export function isStrategyName(s: string): s is StrategyName {

@@ -67,3 +67,49 @@ export const breakout: Strategy = {
     return HOLD;
   },
 };
+
+/** Candles of the two simple moving averages trend_participation compares. */
+export const PARTICIPATION = { fast: 48, slow: 240, atrStopMult: 5, atrTargetMult: 100 } as const;
+
+/** Simple moving average (NaN until `n` values): exact over any window of at least n candles. */
+function smaOf(x: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    sum += x[i];
+    if (i >= n) sum -= x[i - n];
+    if (i >= n - 1) out[i] = sum / n;
+  }
+  return out;
+}
+
+/** The two averages of one feature set, computed once per series (not per bar). */
+const participationCache = new WeakMap<Features, { fast: Float64Array; slow: Float64Array }>();
+function participationAverages(f: Features) {
+  let a = participationCache.get(f);
+  if (!a) {
+    a = { fast: smaOf(f.close, PARTICIPATION.fast), slow: smaOf(f.close, PARTICIPATION.slow) };
+    participationCache.set(f, a);
+  }
+  return a;
+}
+
+/**
+ * trend_participation: long-only participation in slow uptrends, few trades (costs are the first
+ * enemy at 1h). Enter when the close is above the 240-candle average and the 48-candle average is
+ * above it; leave when the 48-candle average falls below the 240-candle one, or at a wide stop
+ * (5 ATR); no near target and no time stop (exits below). Sizing is the risk gate's: risk per
+ * trade over the stop distance, so a more volatile market gets a smaller position. Chosen on the
+ * first 70% of the crypto series only (see README: results, held out).
+ */
+export const trendParticipation: Strategy = {
+  name: 'trend_participation',
+  exits: { atrStopMult: PARTICIPATION.atrStopMult, atrTargetMult: PARTICIPATION.atrTargetMult, maxHoldCandles: Number.MAX_SAFE_INTEGER },
+  signal(f, i, pos): Signal {
+    const { fast, slow } = participationAverages(f);
+    if (!ready(fast[i], slow[i])) return HOLD;
+    if (pos > 0) return fast[i] < slow[i] ? EXIT : HOLD;
+    if (pos < 0) return EXIT;
+    return fast[i] > slow[i] && f.close[i] > slow[i] ? OPEN_LONG : HOLD;
+  },
+};

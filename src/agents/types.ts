@@ -1,7 +1,7 @@
 import type { Features } from '../indicators/features.js';
 import type { DetailedTradeMetric } from '../metrics/types.js';
 
-export type StrategyName = 'trend_following' | 'mean_reversion' | 'breakout' | 'rl_qlearning' | 'ensemble';
+export type StrategyName = 'trend_following' | 'mean_reversion' | 'breakout' | 'rl_qlearning' | 'ensemble' | 'trend_participation';
 
 /** Signal codes on the hot path (a number per bar, no allocation). */
 export const HOLD = 0;
@@ -43,8 +43,20 @@ export interface MemoryItem {
   note: string;
 }
 
+/**
+ * A strategy's own exit rules where they differ from the configured ones (risk.atr_stop_mult,
+ * atr_target_mult, max_hold_candles): a trend that is ridden for weeks needs a wide stop, no near
+ * target and no time stop. The kernel applies them in every clock.
+ */
+export interface ExitProfile {
+  atrStopMult?: number;
+  atrTargetMult?: number;
+  maxHoldCandles?: number;
+}
+
 export interface Strategy {
   readonly name: StrategyName;
+  readonly exits?: ExitProfile;
   /**
    * The decision at the close of bar i, using features 0..i only. `pos` is the open position's
    * direction (1 long, -1 short, 0 flat). Returns a Signal.

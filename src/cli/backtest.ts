@@ -273,7 +273,7 @@ export function backtestReport(p: PreparedBacktest, run: RunResult, o: { baselin
   const ppy = periodsPerYear(s.timeframe, calendar);
   const m = seriesMetrics(equityPoints(s, run.equity), run.trades, s.timeframe, calendar);
   const bh = buyAndHold(s, calendar);
-  const h = honestFigures({ series: s, features: p.features, settings: p.settings, startingEquity: p.startingEquity, run, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: p.args.seed, runs: o.baselineRuns });
+  const h = honestFigures({ series: s, features: p.features, settings: p.settings, startingEquity: p.startingEquity, run, exits: p.strategy.exits, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: p.args.seed, runs: o.baselineRuns });
   const { ci, stats, random, percentile, verdict, returns } = h;
   return {
     summary: {

@@ -7,7 +7,7 @@ const symbol = z.string().regex(/^[A-Z0-9.\-]+\/[A-Z0-9.\-]+$/, 'must look like 
 const ids = z.array(z.string().regex(/^\d+$/, 'must be numeric user ids'));
 const timeframe = z.string().refine(isTimeframe, 'must be a timeframe like 1m, 5m, 1h, 4h, 1d');
 const hhmm = z.string().regex(/^$|^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h) or empty');
-export const STRATEGY_NAMES = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble'] as const;
+export const STRATEGY_NAMES = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation'] as const;
 
 /** The whole configuration. Keys mirror config/default.yaml exactly (snake_case). */
 export const configSchema = z

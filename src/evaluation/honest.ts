@@ -1,3 +1,4 @@
+import type { ExitProfile } from '../agents/types.js';
 import type { Features } from '../indicators/features.js';
 import { randomEntryBaseline, rankOf, type RandomEntryBaseline } from '../kernel/baselines.js';
 import type { EngineSettings, RunResult } from '../kernel/backtest.js';
@@ -56,6 +57,8 @@ export function honestFigures(x: {
   settings: EngineSettings;
   startingEquity: number;
   run: RunResult;
+  /** The agent's own exit rules, which the random entries share. */
+  exits?: ExitProfile;
   sharpe: number;
   buyHoldSharpe: number;
   calendar: Calendar;
@@ -71,7 +74,7 @@ export function honestFigures(x: {
   const returns = returnsOf(x.run.equity);
   const ci = bootstrapSharpeCI(returns, ppy, { seed: x.seed });
   const stats = tradeStats({ trades: x.run.trades, equity: x.run.equity, startingEquity: x.startingEquity, ts: s.ts.subarray(from, from + x.run.equity.length), timeframeMs: timeframeMs(s.timeframe), calendar: x.calendar });
-  const random = randomEntryBaseline({ series: s, features: x.features, settings: x.settings, startingEquity: x.startingEquity, from: x.from, to: x.to, entries: x.run.trades.length, runs: x.runs ?? 100, seed: x.seed, periodsPerYear: ppy });
+  const random = randomEntryBaseline({ series: s, features: x.features, settings: x.settings, startingEquity: x.startingEquity, from: x.from, to: x.to, entries: x.run.trades.length, runs: x.runs ?? 100, seed: x.seed, periodsPerYear: ppy, exits: x.exits });
   const percentile = rankOf(random.sharpes, x.sharpe);
   const verdict = edgeVerdict({ trades: x.run.trades.length, sharpe: x.sharpe, buyHoldSharpe: x.buyHoldSharpe, percentile, ciLow: ci ? ci.lo : null });
   return { returns, ci, stats, random, percentile, verdict };

@@ -1,4 +1,4 @@
-import { HOLD, newAgentState, OPEN_LONG, OPEN_SHORT, type Signal, type Strategy, type StrategyName } from '../agents/types.js';
+import { HOLD, newAgentState, OPEN_LONG, OPEN_SHORT, type ExitProfile, type Signal, type Strategy, type StrategyName } from '../agents/types.js';
 import type { Features } from '../indicators/features.js';
 import type { Series } from '../market/types.js';
 import { returnsOf, sharpe, totalReturn } from '../metrics/series.js';
@@ -34,10 +34,12 @@ const SHORT: Signal = OPEN_SHORT;
  * the kernel's own exits. The risk gate may still refuse an entry (cooldown, daily limits, kill
  * switch), exactly as for any strategy.
  */
-export function randomEntryStrategy(p: number, allowShort: boolean): Strategy {
+export function randomEntryStrategy(p: number, allowShort: boolean, exits?: ExitProfile): Strategy {
   if (!(p >= 0 && p <= 1)) throw new Error(`randomEntryStrategy: p must be in [0, 1], got ${p}`);
   return {
     name: BASELINE_NAME,
+    // The same exits as the agent it is the baseline of (its own profile, if it has one).
+    exits,
     signal(_f, _i, pos, _state, ctx): Signal {
       if (pos !== 0 || p === 0) return FLAT;
       if (ctx.rng() >= p) return FLAT;
@@ -86,6 +88,8 @@ export interface RandomEntryInput {
   runs?: number;
   seed: number;
   periodsPerYear: number;
+  /** The agent's own exit rules (Strategy.exits), so the random entries leave the same way. */
+  exits?: ExitProfile;
 }
 
 export interface RandomEntryBaseline {
@@ -140,11 +144,12 @@ export function randomEntryBaseline(x: RandomEntryInput): RandomEntryBaseline {
 
   /** One seeded run at p; `countFlat` also counts the bars it decided on flat (pilots). */
   const run = (p: number, seed: number, countFlat: boolean) => {
-    const base = randomEntryStrategy(p, allowShort);
+    const base = randomEntryStrategy(p, allowShort, x.exits);
     let flat = 0;
     const strategy: Strategy = countFlat
       ? {
           name: base.name,
+          exits: base.exits,
           signal(f, i, pos, state, ctx) {
             if (pos === 0) flat++;
             return base.signal(f, i, pos, state, ctx);

@@ -68,8 +68,15 @@ export type CloseIntent =
  * The decision on the close of bar `i` (features 0..i only). `candle` is the bar's candle number
  * (open time / timeframe), the unit of cooldowns and time stops in every clock.
  */
+/** The exit rules in force for a strategy: its own where it has them, else the configured ones. */
+export function exitRulesFor(strategy: Strategy, settings: EngineSettings): { atrStopMult: number; atrTargetMult: number; maxHoldCandles: number } {
+  const x = strategy.exits;
+  return { atrStopMult: x?.atrStopMult ?? settings.atrStopMult, atrTargetMult: x?.atrTargetMult ?? settings.atrTargetMult, maxHoldCandles: x?.maxHoldCandles ?? settings.maxHoldCandles };
+}
+
 export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, candle: number, settings: EngineSettings, paused = false): CloseIntent {
   const risk = settings.risk;
+  const rules = exitRulesFor(a.strategy, settings);
   const pos = p.positions[a.symbol];
   // The kill switch closes what is open at the next open, and nothing new opens: a drawdown limit
   // that let open positions run on would not be a limit.
@@ -78,14 +85,14 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     if (pos) return { kind: 'exit', reason: 'KILL_SWITCH', signal: sig };
     if (sig === OPEN_LONG || sig === OPEN_SHORT) {
       const rs = riskView(p, a.symbol, candleTs, candle, paused);
-      const g = gate(describeEntry(a.features, i, sig, a.strategy.name, candleTs, settings), rs, risk);
+      const g = gate(describeEntry(a.features, i, sig, a.strategy.name, candleTs, rules), rs, risk);
       return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, signal: sig };
     }
     return { kind: 'none', signal: sig };
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
-    if (timedOut(pos, candle, settings.maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
+    if (timedOut(pos, candle, rules.maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
     return { kind: 'none', signal: sig };
   }
   if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
@@ -93,7 +100,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     return { kind: 'none', signal: sig };
   }
   const rs = riskView(p, a.symbol, candleTs, candle, paused);
-  const decision = describeEntry(a.features, i, sig, a.strategy.name, candleTs, settings);
+  const decision = describeEntry(a.features, i, sig, a.strategy.name, candleTs, rules);
   const g = gate(decision, rs, risk);
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, signal: sig };
   return { kind: 'entry', decision, quantity: g.quantity, risk: rs, signal: sig };

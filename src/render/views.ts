@@ -223,7 +223,7 @@ export function textTable(rows: string[][], right: boolean[]): string {
     .join('\n');
 }
 
-const STRATEGY_SHORT: Record<string, string> = { trend_following: 'trend', mean_reversion: 'meanrev', breakout: 'brkout', rl_qlearning: 'rl', ensemble: 'ensmbl' };
+const STRATEGY_SHORT: Record<string, string> = { trend_following: 'trend', mean_reversion: 'meanrev', breakout: 'brkout', rl_qlearning: 'rl', ensemble: 'ensmbl', trend_participation: 'tpart' };
 export const shortStrategy = (s: string) => STRATEGY_SHORT[s] ?? s.slice(0, 7);
 
 export type Activity = 'open_long' | 'open_short' | 'proposal' | 'paused' | 'watching';
