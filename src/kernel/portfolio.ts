@@ -53,15 +53,19 @@ export function newPortfolio(startingEquity: number): Portfolio {
 
 export const dayOf = (ts: number): number => Math.floor(ts / DAY_MS);
 
+// Called on every candle of every agent: plain for-in loops, no arrays allocated per call.
 export function equityOf(p: Portfolio): number {
   let eq = p.cash;
-  for (const [sym, pos] of Object.entries(p.positions)) eq += unrealised(pos, p.marks[sym] ?? pos.entryPrice);
+  for (const sym in p.positions) {
+    const pos = p.positions[sym];
+    eq += unrealised(pos, p.marks[sym] ?? pos.entryPrice);
+  }
   return eq;
 }
 
 export function exposureOf(p: Portfolio): number {
   let x = p.reserved.exposure;
-  for (const pos of Object.values(p.positions)) x += pos.entryPrice * pos.quantity;
+  for (const sym in p.positions) x += p.positions[sym].entryPrice * p.positions[sym].quantity;
   return x;
 }
 

@@ -187,6 +187,8 @@ function portfolioSamples(outputs: Array<{ symbol: string; points: EquityPoint[]
 
 /** Candles before a cycle used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */
 export const WARMUP_CANDLES = 250;
+/** The strategies prepareAgent teaches anything (the others come back as they went in). */
+const LEARNERS = new Set<StrategyName>(['rl_qlearning', 'ensemble']);
 /** Candles one agent's task loads at most (bounds memory whatever checkpoint_interval is). */
 export const SEGMENT_CANDLES = 50_000;
 
@@ -317,7 +319,8 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       cp.states[run.symbol] = prepareAgent({
         strategy: params.strategy,
         symbol: run.symbol,
-        train: { series: slice, features: computeFeatures(slice) },
+        // Rule strategies learn nothing: no features to compute for them.
+        train: LEARNERS.has(params.strategy) ? { series: slice, features: computeFeatures(slice) } : null,
         settings: params.settings,
         seed: seed + 1,
         startingEquity: perAgent,
