@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tradeFixture } from './support/trade-fixture.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calendarOf, percentile, periodsPerYear, returnsOf, sharpe } from '../src/metrics/series.js';
@@ -357,46 +358,8 @@ test('bootstrapSharpeCI: 1000 resamples of 10 000 returns well under a second', 
 
 // ---------------------------------------------------------------- trade statistics
 
-function trade(over: Partial<DetailedTradeMetric>): DetailedTradeMetric {
-  return {
-    tradeId: 't',
-    agentSymbol: 'BTC/USDT',
-    timestamp: MON,
-    cycleId: 1,
-    action: 'BUY',
-    direction: 'LONG',
-    entryPrice: 100,
-    exitPrice: 100,
-    quantity: 1,
-    leverage: 1,
-    entryTime: MON,
-    exitTime: MON + H,
-    durationCandles: 1,
-    durationHours: 1,
-    pnl: 0,
-    pnlPct: 0,
-    balanceUsed: 100,
-    balanceAfter: 1000,
-    confidence: 0.5,
-    confidenceLevel: 'MEDIUM',
-    strategyName: 'trend_following',
-    confluenceScore: 0.5,
-    riskReward: 2,
-    marketRegime: 'RANGING',
-    volatilityLevel: 0.02,
-    volumeConfirmation: false,
-    wasSuccessful: false,
-    followedPlan: true,
-    exitReason: 'SIGNAL',
-    slippage: 0,
-    fee: 0,
-    qualityScore: 50,
-    stop: 99,
-    target: 102,
-    timeframe: '1h',
-    ...over,
-  };
-}
+/** Trades flat by default here (exit at the entry price); MON is the fixture's T0. */
+const trade = (over: Partial<DetailedTradeMetric>): DetailedTradeMetric => tradeFixture({ exitPrice: 100, ...over });
 
 test('exposedCandles follows the kernel: a fill at an open holds that candle, a stop holds its candle', () => {
   const ts = times(MON, 10, H); // candles 0..9

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tradeFixture } from './support/trade-fixture.js';
 import {
   dailyCloses,
   maxDrawdown,
@@ -46,46 +47,7 @@ function curve(values: number[], stepMs = H, start = T0): EquityPoint[] {
   return values.map((equity, i) => ({ ts: start + i * stepMs, equity }));
 }
 
-function trade(over: Partial<DetailedTradeMetric>): DetailedTradeMetric {
-  return {
-    tradeId: 't',
-    agentSymbol: 'BTC/USDT',
-    timestamp: T0,
-    cycleId: 1,
-    action: 'BUY',
-    direction: 'LONG',
-    entryPrice: 100,
-    exitPrice: 101,
-    quantity: 1,
-    leverage: 1,
-    entryTime: T0,
-    exitTime: T0 + H,
-    durationCandles: 1,
-    durationHours: 1,
-    pnl: 0,
-    pnlPct: 0,
-    balanceUsed: 100,
-    balanceAfter: 1000,
-    confidence: 0.5,
-    confidenceLevel: 'MEDIUM',
-    strategyName: 'trend_following',
-    confluenceScore: 0.5,
-    riskReward: 2,
-    marketRegime: 'RANGING',
-    volatilityLevel: 0.02,
-    volumeConfirmation: false,
-    wasSuccessful: false,
-    followedPlan: true,
-    exitReason: 'SIGNAL',
-    slippage: 0,
-    fee: 0,
-    qualityScore: 50,
-    stop: 99,
-    target: 102,
-    timeframe: '1h',
-    ...over,
-  };
-}
+const trade = tradeFixture;
 
 // ---------------------------------------------------------------- series
 
