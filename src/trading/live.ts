@@ -354,8 +354,9 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   if (intent.kind === 'exit') {
     const t = openTrades(app.db).find((x) => x.symbol === symbol)!;
     const ref = await app.source.lastPrice(symbol);
-    decided();
-    await closeTrade(app, t, { ref, reason: intent.reason, exitCandleTs: formingCandleTs(app) });
+    // Decided once it is done: an exit the exchange refused or did not answer is decided again
+    // at the next scan, not a candle later.
+    if (await closeTrade(app, t, { ref, reason: intent.reason, exitCandleTs: formingCandleTs(app) })) decided();
     return { symbol, action: 'none', detail: `exit: ${intent.reason}` };
   }
   if (intent.kind === 'none') {
