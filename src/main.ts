@@ -55,10 +55,16 @@ async function main(): Promise<void> {
   // A stop asked for while the bot is still starting (the start-up recovery already talks to the
   // chat) is remembered and carried out as soon as the shutdown below exists, never the default
   // kill: a SIGTERM during start-up must still close SQLite and deliver what is queued.
+  // One listener for the whole life of the process: swapping listeners can drop a signal that
+  // arrived just before the swap (libuv hands it to the handle that was listening when it came).
   let earlySignal: string | null = null;
-  const onEarlySignal = (sig: NodeJS.Signals) => (earlySignal = sig);
-  process.on('SIGTERM', onEarlySignal);
-  process.on('SIGINT', onEarlySignal);
+  let stopWith: ((code: number, why: string) => Promise<void>) | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopWith) void stopWith(0, sig);
+    else earlySignal = sig;
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   await backfill(app);
   const recovered = await recoverApproved(app);
@@ -111,10 +117,7 @@ async function main(): Promise<void> {
     log.flush?.();
     process.exit(code);
   };
-  process.off('SIGTERM', onEarlySignal);
-  process.off('SIGINT', onEarlySignal);
-  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
-  process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+  stopWith = shutdown;
   if (earlySignal) void shutdown(0, earlySignal);
 
   if (con && cfg.console.exit_on_eof) {

@@ -13,7 +13,7 @@ import { createExchange } from '../src/market/ccxt-exchange.js';
 import { seriesFromCandles, type Candle } from '../src/market/types.js';
 import { createRng } from '../src/util/rng.js';
 import { makeCandles, startExchangeStandin, liveEnv } from './support/exchange-standin.js';
-import { spawnBot, tempDataDir, type BotProcess } from './support/spawn-bot.js';
+import { spawnBot, tempDataDir, type BotProcess, exitWithin } from './support/spawn-bot.js';
 
 const TF = 60_000;
 const SYMBOL = 'BTC/USDT';
@@ -62,7 +62,7 @@ test('kill -9 between "order sent" and "order recorded": on restart the order is
     bots.push(first);
     const order = await until('the order to reach the exchange', () => standin.orders.find((o) => o.clientOrderId.startsWith('tc-p')));
     first.child.kill('SIGKILL');
-    assert.equal((await first.exited).signal, 'SIGKILL');
+    assert.equal((await exitWithin(first, 30_000)).signal, 'SIGKILL');
 
     // What the dead bot left: the order is on the exchange, SQLite has it only as "sending".
     const db = new Database(path.join(dir, 'tradecrew.db'), { readonly: true });
@@ -102,7 +102,7 @@ test('kill -9 between "order sent" and "order recorded": on restart the order is
     assert.equal(second.out().match(/ORDER FILLED/g)!.length, 1);
 
     second.child.kill('SIGTERM');
-    assert.equal((await second.exited).code, 0, second.err());
+    assert.equal((await exitWithin(second, 60_000)).code, 0, second.err());
   } finally {
     for (const b of bots) if (b.child.exitCode === null && b.child.signalCode === null) b.child.kill('SIGKILL');
     await standin.close();

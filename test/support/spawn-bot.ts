@@ -54,3 +54,16 @@ export function spawnBot(env: Record<string, string>): BotProcess {
     exited,
   };
 }
+
+/** The bot's exit, or a failure naming what it printed when it has not exited within `ms`. */
+export async function exitWithin(bot: BotProcess, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the bot did not exit within ${ms} ms; last output:\n${bot.out().slice(-1500)}\nstderr:\n${bot.err().slice(-1000)}`)), ms);
+  });
+  try {
+    return await Promise.race([bot.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
