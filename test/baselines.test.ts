@@ -5,6 +5,7 @@
  * kernel's exits; its sizes are the risk gate's; and on a market that only goes up (down) random
  * longs make (lose) money, so the baseline measures the market, not a constant.
  */
+import { emptySeries } from '../src/market/types.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,16 +51,7 @@ function btc(): { s: Series; f: Features } {
  */
 function trending(n: number, drift: number, seed: number, vol = 0.004): Series {
   const rng = createRng(seed);
-  const s: Series = {
-    symbol: 'SYN/USD',
-    timeframe: '1h',
-    ts: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const s: Series = emptySeries('SYN/USD', '1h', n);
   let prev = 100;
   for (let i = 0; i < n; i++) {
     const close = prev * Math.exp(drift + vol * gaussian(rng));

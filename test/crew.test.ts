@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config/load.js';
 import { ruleCrew, sentimentView } from '../src/crew/analysts.js';
 import { deliberateSync, outcomeOf, reviseByRule, weightedVote, type ConsensusSettings } from '../src/crew/consensus.js';
 import { csvNewsFeed, parseHeadlinesCsv, scoreHeadline } from '../src/crew/news.js';
-import { crewStrategy } from '../src/crew/strategy.js';
+import { crewReview } from '../src/crew/review.js';
 import { effectiveWeights, scoreClosedTrade, trackRecords } from '../src/crew/track-record.js';
 import { decisionForProposal, recordDecision, roundsOf } from '../src/store/crew.js';
 import type { Analysis, Analyst, AnalystName, FinalVote, Snapshot, Verdict } from '../src/crew/types.js';
@@ -145,7 +145,7 @@ describe('news and the sentiment lexicon', () => {
   });
 });
 
-test('backtest: the crew as a strategy (rules, news, no LLM) passes the lookahead check', (t) => {
+test('backtest: the crew reviewing entries (rules, news, no LLM) passes the lookahead check', (t) => {
   if (!fs.existsSync(BTC_CSV)) return t.skip(`shared market data absent (${BTC_CSV}): lookahead check not run`);
   const full = loadSeries(BTC_CSV, 'BTC/USD', '1h');
   // Jul-Dec 2017: a bull run and the autumn China headlines, ~4000 candles keep the test quick.
@@ -155,21 +155,17 @@ test('backtest: the crew as a strategy (rules, news, no LLM) passes the lookahea
   const settings = engineSettings(cfg);
   const outcomes = new Map<number, string>();
   let sawNews = false;
-  const strategy = crewStrategy({
-    base: trendFollowing,
-    symbol: 'BTC/USD',
+  const review = crewReview({ ...cfg.crew, news_days: 7 }, {
     timeframe: '1h',
     tfMs: timeframeMs('1h'),
-    timeOf: (i) => full.ts[i],
+    settings,
     news: fs.existsSync(NEWS_CSV) ? csvNewsFeed(NEWS_CSV) : undefined,
-    newsDays: 7,
-    stops: { atrStopMult: settings.atrStopMult, atrTargetMult: settings.atrTargetMult },
     onVerdict: (i, vd) => {
       outcomes.set(i, vd.consensus ?? 'none');
       if (vd.votes.some((x) => x.analyst === 'sentiment' && x.analysis.abstain !== true)) sawNews = true;
     },
   });
-  const report = runLookaheadCheck({ series, strategy, state: newAgentState('BTC/USD', 'ensemble'), settings, seed: 42, startingEquity: 10_000 });
+  const report = runLookaheadCheck({ series, strategy: trendFollowing, review, state: newAgentState('BTC/USD', 'trend_following'), settings, seed: 42, startingEquity: 10_000 });
   assert.equal(report.ok, true, JSON.stringify(report.differences.slice(0, 3)));
   assert.ok(report.decisionsCompared > 10_000);
   const vals = [...outcomes.values()];

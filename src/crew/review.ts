@@ -4,6 +4,7 @@ import type { EngineSettings } from '../kernel/settings.js';
 import { ruleCrew } from './analysts.js';
 import { deliberateSync, outcomeOf } from './consensus.js';
 import { NO_NEWS, type NewsFeed } from './news.js';
+import type { Verdict } from './types.js';
 import { entrySnapshot } from './service.js';
 
 /**
@@ -13,7 +14,7 @@ import { entrySnapshot } from './service.js';
  * other side, no consensus) is no trade: live, a split proposal waits for a human, who the
  * backtest cannot ask. Weights are the configured ones (learned weights move only live).
  */
-export function crewReview(c: Config['crew'], o: { timeframe: string; tfMs: number; settings: EngineSettings; news?: NewsFeed }): EntryReview {
+export function crewReview(c: Config['crew'], o: { timeframe: string; tfMs: number; settings: EngineSettings; news?: NewsFeed; onVerdict?: (i: number, v: Verdict) => void }): EntryReview {
   const analysts = ruleCrew();
   const settings = { rounds: c.debate_rounds, threshold: c.consensus_threshold, reviseBelow: c.revise_below, persuadeShare: c.persuade_share, weights: c.weights };
   return ({ agent, i, decision, risk, portfolio }) => {
@@ -32,6 +33,7 @@ export function crewReview(c: Config['crew'], o: { timeframe: string; tfMs: numb
       newsDays: c.news_days,
     });
     const v = deliberateSync(snapshot, analysts, settings);
+    o.onVerdict?.(i, v);
     return outcomeOf(v, decision.direction === 'LONG' ? 'BUY' : 'SELL') === 'proposal';
   };
 }
