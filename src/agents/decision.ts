@@ -24,6 +24,8 @@ export interface Decision {
   volumeConfirmed: boolean;
   atr: number;
   reason: string;
+  /** The agent's out-of-sample record for setups like this one, attached when it is proposed live. */
+  evidence?: import('../evaluation/evidence.js').Evidence;
 }
 
 export interface StopRule {

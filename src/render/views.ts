@@ -29,6 +29,15 @@ export interface ProposalView {
   decision: Decision;
 }
 
+/** The proposal's evidence line: the record, its interval, or that there is not enough to tell. */
+function evidenceLine(fmt: Fmt, d: Decision): string {
+  const e = d.evidence!;
+  const p = { agent: d.strategy, dir: d.direction, trades: e.trades, source: str(fmt.lang, `evidence_source_${e.source.replace('+', '_')}`), win: fmt.pct(e.winRate, 0), avg: fmt.signedPct(e.avgReturn), sharpe: fmt.num(e.sharpe, 2) };
+  if (e.trades === 0) return str(fmt.lang, 'evidence_none', p);
+  if (!e.ci) return str(fmt.lang, 'evidence_thin', p);
+  return str(fmt.lang, 'evidence_line', { ...p, lo: fmt.num(e.ci[0], 2), hi: fmt.num(e.ci[1], 2) });
+}
+
 export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; buttons?: Button[][]; hint?: string; imagePath?: string }): OutgoingMessage {
   const d = p.decision;
   const rich = renderTemplate(fmt.lang, 'proposal', {
@@ -54,6 +63,7 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     volatility: fmt.pct(d.volatility, 1),
     volume: d.volumeConfirmed ? '✅' : '➖',
     reason: d.reason,
+    evidence: d.evidence ? evidenceLine(fmt, d) : undefined,
     expires: fmt.dateTime(p.expiresAt),
     status: o.status,
     hint: o.hint,

@@ -22,6 +22,8 @@ import { equityOf, killSwitchTripped, markCandle, riskView, type Portfolio } fro
 import type { EngineSettings } from '../kernel/settings.js';
 import { decideAtClose, watchCandle, type AgentView } from '../kernel/step.js';
 import { formingCandleTs } from './clock.js';
+import { evidenceOf } from '../evaluation/evidence.js';
+import { tradeReturnsLike } from '../store/evidence.js';
 import { loadAgentState } from '../store/agents.js';
 import { claimExitOrder, markOrderFilled, markOrderRejected, sendingExitOrders, setExitDecision, voidSendingOrder, type OrderRow } from '../store/orders.js';
 import { closeTradeRow, getTrade, markChecked } from '../store/trades.js';
@@ -387,6 +389,8 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
       return { symbol, action: 'none', detail: `crew: ${crew.outcome === 'hold' ? 'HOLD consensus' : `consensus ${crew.verdict.consensus} against the agent's ${decision.action}`}` };
     }
   }
+  // The evidence the trader weighs it by: this agent's out-of-sample record for setups like this.
+  decision.evidence = evidenceOf(tradeReturnsLike(app.db, { symbol, strategy: decision.strategy, direction: decision.direction }));
   const p = await createProposal(app, { symbol, decision, quantity: intent.quantity, candles, tfMs, crew });
   decided();
   const auto = autoApprove(app);
