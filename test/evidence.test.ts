@@ -30,9 +30,9 @@ test('evidence: none, too few trades to tell, and a record with its interval', (
   const fmt = createFmt('en', 'UTC');
   const decision = { strategy: 'trend_following', direction: 'LONG', price: 100, stop: 98, target: 104, riskReward: 2, confidence: 0.7, confidenceLevel: 'HIGH', confluence: 0.6, regime: 'RANGING', volatility: 0.01, volumeConfirmed: true, reason: 'x', evidence: full } as unknown as Decision;
   const text = richToPlain(proposalMessage(fmt, { id: 'p1', symbol: 'BTC/USDT', quantity: 1, expiresAt: 0, decision }, { status: '' }).rich);
-  assert.match(text, /📚 Evidence: 40 LONG trades like this \(last training run, out of sample\): won 50%, avg \+0\.25% after costs, Sharpe\/trade 0\.33 \(95% -?[\d.]+ to [\d.]+\)/);
+  assert.match(text, /📚 Evidence: 40 LONG like this \(training, out of sample\): won 50%, avg \+0\.25% net, Sharpe\/trade 0\.33 \[-?[\d.]+, [\d.]+\]/);
   const es = richToPlain(proposalMessage(createFmt('es', 'UTC'), { id: 'p1', symbol: 'BTC/USDT', quantity: 1, expiresAt: 0, decision: { ...decision, evidence: thin } }, { status: '' }).rich);
-  assert.match(es, /📚 Evidencia: solo 3 operaciones LONG como esta \(entrenamiento y papel\/real\)/);
+  assert.match(es, /📚 Evidencia: 3 LONG como esta \(entrenamiento \+ papel\/real\): ganó 67%, media \+0,67% neta; muy pocas para saberlo/);
 });
 
 test('after a training run, the demo crew\'s proposals cite that run\'s out-of-sample trades', async () => {

@@ -48,7 +48,7 @@ export function crewVotesRich(lang: string, fmt: Fmt, d: DecisionRow, maxChars =
       notice: d.notice ? cut(d.notice, 200) : undefined,
       id: d.proposal_id ?? undefined,
     });
-  for (const n of [110, 80, 60, 45, 30, 0]) {
+  for (const n of [110, 80, 60, 45, 38, 30, 0]) {
     const r = render(n);
     if (richToPlain(r).length <= maxChars || n === 0) return r;
   }

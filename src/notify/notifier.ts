@@ -33,8 +33,11 @@ export interface NotifierDeps {
   now: () => number;
 }
 
-/** Plain length a proposal with its crew block is kept under, so it still fits a Telegram photo caption (1024). */
-const PROPOSAL_TEXT_BUDGET = 940;
+/**
+ * Plain length a proposal with its crew block is kept under, so it still fits a Telegram photo
+ * caption (1024 UTF-16 units; each emoji counts two, and a proposal has about 25).
+ */
+const PROPOSAL_TEXT_BUDGET = 960;
 
 export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string, msg: OutgoingMessage, proposalId?: string): void } {
   const L = d.cfg.language;

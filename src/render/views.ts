@@ -33,7 +33,6 @@ export interface ProposalView {
 function evidenceLine(fmt: Fmt, d: Decision): string {
   const e = d.evidence!;
   const p = { agent: d.strategy, dir: d.direction, trades: e.trades, source: str(fmt.lang, `evidence_source_${e.source.replace('+', '_')}`), win: fmt.pct(e.winRate, 0), avg: fmt.signedPct(e.avgReturn), sharpe: fmt.num(e.sharpe, 2) };
-  if (e.trades === 0) return str(fmt.lang, 'evidence_none', p);
   if (!e.ci) return str(fmt.lang, 'evidence_thin', p);
   return str(fmt.lang, 'evidence_line', { ...p, lo: fmt.num(e.ci[0], 2), hi: fmt.num(e.ci[1], 2) });
 }
@@ -63,7 +62,9 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     volatility: fmt.pct(d.volatility, 1),
     volume: d.volumeConfirmed ? '✅' : '➖',
     reason: d.reason,
-    evidence: d.evidence ? evidenceLine(fmt, d) : undefined,
+    // No record yet: a few words on the confidence line (a photo caption has little room to spare).
+    evidence: d.evidence && d.evidence.trades > 0 ? evidenceLine(fmt, d) : undefined,
+    noRecord: d.evidence && d.evidence.trades === 0 ? ` · ${str(fmt.lang, 'evidence_none')}` : undefined,
     expires: fmt.dateTime(p.expiresAt),
     status: o.status,
     hint: o.hint,
