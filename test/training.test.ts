@@ -82,6 +82,10 @@ test('a training run is one account: positions carry across cycle ends, only the
   assert.ok(r.final.portfolio.trades > 100);
   assert.deepEqual(Object.keys(r.final.agents).sort(), ['BTC/USD', 'ETH/USD', 'LTC/USD']);
   for (const k of ['totalReturn', 'sharpe', 'maxDrawdown', 'winRate', 'trades']) assert.equal(typeof r.final.portfolio[k], 'number', k);
+  // The Sharpe comes with its 95% interval and the returns it rests on (hourly, ~500 days).
+  const p = r.final.portfolio;
+  assert.ok(p.samples > 11_000 && p.samples < 13_000, `${p.samples} returns`);
+  assert.ok(p.sharpeCI[0] < p.sharpe && p.sharpe < p.sharpeCI[1] && p.sharpeCI[1] - p.sharpeCI[0] > 0.5, `sharpe ${p.sharpe} in ${p.sharpeCI}`);
   // Every trade is in the JSON, with the backtest's fields.
   assert.equal(r.trades.length, r.final.portfolio.trades);
   for (const k of ['tradeId', 'entryTime', 'exitTime', 'entryPrice', 'exitPrice', 'quantity', 'exitReason', 'pnl']) assert.ok(k in r.trades[0], k);

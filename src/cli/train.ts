@@ -156,7 +156,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         process.stdout.write(
           [
             `training ${result.runId}: ${result.cycles.length} cycles, ${symbols.length} agents on one account, ${((Date.now() - started) / 1000).toFixed(1)}s`,
-            `portfolio: return ${pct(p.totalReturn)}  sharpe ${p.sharpe.toFixed(2)}  max DD ${pct(p.maxDrawdown)}  trades ${p.trades}  win rate ${pct(p.winRate)}`,
+            `portfolio: return ${pct(p.totalReturn)}  sharpe ${p.sharpe.toFixed(2)} (95% ${p.sharpeCI ? `${p.sharpeCI[0].toFixed(2)} to ${p.sharpeCI[1].toFixed(2)}` : 'n/a: not enough data'}, ${p.samples} returns)  max DD ${pct(p.maxDrawdown)}  trades ${p.trades}  win rate ${pct(p.winRate)}`,
             ...Object.entries(result.final.agents).map(([s, m]) => `  ${s.padEnd(10)} return ${pct(m.totalReturn).padStart(8)}  trades ${String(m.trades).padStart(4)}  win ${pct(m.winRate).padStart(7)}  DD ${pct(m.maxDrawdown)}`),
           ].join('\n') + '\n',
         );

@@ -5,7 +5,8 @@ import type { AgentState, StrategyName } from '../agents/types.js';
 import { newAgentState } from '../agents/types.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioEquity, portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
-import { periodsPerYear, type SeriesMetrics } from '../metrics/series.js';
+import { periodsPerYear, returnsOf, type SeriesMetrics } from '../metrics/series.js';
+import { bootstrapSharpeCI } from '../metrics/uncertainty.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { lastCandleTs } from '../store/candles.js';
 import type { DB } from '../store/db.js';
@@ -62,7 +63,8 @@ export interface CycleSummary {
 export interface TrainingResult {
   runId: string;
   cycles: CycleSummary[];
-  final: { portfolio: Omit<PortfolioMetrics, 'agents'>; agents: Record<string, SeriesMetrics> };
+  /** `sharpeCI`: 95% bootstrap interval of the portfolio Sharpe (null below 30 returns); `samples`: returns it rests on. */
+  final: { portfolio: Omit<PortfolioMetrics, 'agents'> & { sharpeCI: [number, number] | null; samples: number }; agents: Record<string, SeriesMetrics> };
   trades: TradeJson[];
 }
 
@@ -412,7 +414,15 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   const { agents: perAgentMetrics, ...portfolioOnly } = final;
   // Every trade of the run, in the order they closed, with the same fields as `backtest --json`.
   const all = params.symbols.flatMap((s) => trades[s]).sort((a, b) => a.exitTime - b.exitTime || a.entryTime - b.entryTime || (a.agentSymbol < b.agentSymbol ? -1 : 1));
-  const result: TrainingResult = { runId, cycles: hist.cycles, final: { portfolio: portfolioOnly, agents: perAgentMetrics }, trades: all.map(tradeJson) };
+  // The Sharpe's uncertainty, on the same returns and annualisation as the Sharpe itself.
+  const returns = returnsOf(hist.portfolioPoints.map((p) => p.equity));
+  const ci = bootstrapSharpeCI(returns, ppy, { seed: params.seed });
+  const result: TrainingResult = {
+    runId,
+    cycles: hist.cycles,
+    final: { portfolio: { ...portfolioOnly, sharpeCI: ci ? [ci.lo, ci.hi] : null, samples: returns.length }, agents: perAgentMetrics },
+    trades: all.map(tradeJson),
+  };
   markRunDone(db, runId, Date.now(), JSON.stringify(result));
   return result;
 }
