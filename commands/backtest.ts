@@ -1,7 +1,6 @@
 import { prepareAgent } from '../src/agents/learn.js';
 import { isStrategyName, STRATEGIES } from '../src/agents/registry.js';
 import { cloneAgentState, type StrategyName } from '../src/agents/types.js';
-import type { App } from '../src/app/context.js';
 import type { Command } from '../src/chat/command.js';
 import { STRATEGY_NAMES } from '../src/config/schema.js';
 import { computeFeatures, WARMUP } from '../src/indicators/features.js';
@@ -11,7 +10,6 @@ import { seriesMetrics } from '../src/metrics/series.js';
 import type { EquityPoint } from '../src/metrics/types.js';
 import { equityImage } from '../src/reports/charts.js';
 import { backtestMessage, simpleMessage } from '../src/render/views.js';
-import { effectiveRisk } from '../src/risk/settings.js';
 import { loadCandles } from '../src/store/candles.js';
 import { runEngine } from '../src/kernel/backtest.js';
 import { honestFigures } from '../src/evaluation/honest.js';

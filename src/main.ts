@@ -12,7 +12,7 @@ import type { Config } from './config/schema.js';
 import { backfill } from './market/refresh.js';
 import { str } from './render/template.js';
 import { alertMessage, simpleMessage } from './render/views.js';
-import { startScheduler, type Scheduler } from './scheduler/jobs.js';
+import { startScheduler } from './scheduler/jobs.js';
 import { resolvePendingExits } from './trading/live.js';
 import { recoverApproved } from './trading/proposals.js';
 import { startupReconcile } from './trading/reconcile-report.js';

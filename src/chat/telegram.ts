@@ -17,7 +17,6 @@ import {
   type ChatUser,
   type CommandSpec,
   type InboundHandlers,
-  type OutgoingMessage,
 } from './types.js';
 
 export interface TelegramOptions {

@@ -11,7 +11,7 @@ import { calendarOf, maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, shar
 import { honestFigures } from '../evaluation/honest.js';
 import { str } from '../render/template.js';
 export { EDGE_RULE, edgeVerdict } from '../evaluation/honest.js';
-import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
+import type { EquityPoint } from '../metrics/types.js';
 import { tradeJson, type TradeJson } from '../metrics/trade-json.js';
 import { runEngine, type EngineSettings, type RunResult } from '../kernel/backtest.js';
 import { engineSettings } from '../kernel/settings.js';

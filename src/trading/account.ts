@@ -19,18 +19,6 @@ export function addToBalance(db: DB, starting: number, delta: number): number {
 
 export type { TradeRow as OpenTradeRow } from '../store/trades.js';
 export { openTrades, closedTrades } from '../store/trades.js';
-import type { TradeRow as OpenTradeRow } from '../store/trades.js';
-
-/** Equity = cash + unrealised PnL of open trades at the given prices. */
-export function equityOf(balance: number, trades: OpenTradeRow[], prices: Record<string, number>): number {
-  let eq = balance;
-  for (const t of trades) {
-    const p = prices[t.symbol];
-    if (p === undefined) continue;
-    eq += (t.direction === 'LONG' ? 1 : -1) * (p - t.entry_price) * t.quantity;
-  }
-  return eq;
-}
 
 /* ------------------------------------------------------------------------------------------------
  * Live mode: the account is the exchange's. Its balance is fetched (cached for the market-data TTL)
@@ -57,18 +45,6 @@ export function saveLiveBalance(db: DB, b: LiveBalance): void {
     setKv(db, 'live.balance', b);
     setKv(db, 'account.balance', b.total);
   })();
-}
-
-/**
- * Live equity in the quote currency: what the exchange holds of it plus the market value of the
- * bot's open positions (a spot long's coins are worth qty x price; a short owes qty x price, which
- * the sale already added to the quote balance). Coins held outside the bot's trades do not count:
- * the gate sizes with money the bot may use.
- */
-export function liveEquityOf(quoteTotal: number, trades: OpenTradeRow[], prices: Record<string, number>): number {
-  let eq = quoteTotal;
-  for (const t of trades) eq += (t.direction === 'LONG' ? 1 : -1) * (prices[t.symbol] ?? t.entry_price) * t.quantity;
-  return eq;
 }
 
 /**

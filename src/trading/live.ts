@@ -1,14 +1,11 @@
-import type { Decision } from '../agents/decision.js';
-import { describeEntry } from '../agents/decision.js';
 import { strategyByName } from '../agents/registry.js';
-import { EXIT, OPEN_LONG, OPEN_SHORT, newAgentState, type AgentState, type StrategyName } from '../agents/types.js';
+import { newAgentState, type AgentState, type StrategyName } from '../agents/types.js';
 import type { App } from '../app/context.js';
 import { computeFeatures, WARMUP } from '../indicators/features.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Candle } from '../market/types.js';
 import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
-import { gate, type RiskState } from '../risk/gate.js';
-import { effectiveRisk } from '../risk/settings.js';
+import type { RiskState } from '../risk/gate.js';
 import { recordRefusal } from '../store/audit.js';
 import { lastCandles, loadCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';

@@ -4,7 +4,7 @@ import { crewReview } from '../crew/review.js';
 import type { AgentState, StrategyName } from '../agents/types.js';
 import { newAgentState } from '../agents/types.js';
 import { timeframeMs } from '../market/timeframe.js';
-import { portfolioEquity, portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
+import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
 import { periodsPerYear, returnsOf, type SeriesMetrics } from '../metrics/series.js';
 import { bootstrapSharpeCI } from '../metrics/uncertainty.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
@@ -168,23 +168,6 @@ function lowerBound(tss: Float64Array, ts: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Sums the agents' sampled equity of one cycle at every sample time (forward-filled). */
-function portfolioSamples(outputs: Array<{ symbol: string; points: EquityPoint[] }>, lastEquity: Record<string, number>): EquityPoint[] {
-  const times = [...new Set(outputs.flatMap((o) => o.points.map((p) => p.ts)))].sort((a, b) => a - b);
-  const cur = { ...lastEquity };
-  const idx = new Map(outputs.map((o) => [o.symbol, 0]));
-  const out: EquityPoint[] = [];
-  for (const ts of times) {
-    for (const o of outputs) {
-      let k = idx.get(o.symbol)!;
-      while (k < o.points.length && o.points[k].ts <= ts) cur[o.symbol] = o.points[k++].equity;
-      idx.set(o.symbol, k);
-    }
-    out.push({ ts, equity: Object.values(cur).reduce((x, y) => x + y, 0) });
-  }
-  return out;
 }
 
 /** Candles before a cycle used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */

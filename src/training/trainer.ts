@@ -9,7 +9,6 @@ import { interruptedRun, latestRun, markRunFailed, runConfigJson, runProgress, s
 import { cycleChart } from '../render/chart-files.js';
 import { renderTemplate, str } from '../render/template.js';
 import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
-import { timeframeMs } from '../market/timeframe.js';
 import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingParams, type TrainingResult } from './run.js';
 
 /** Where a run's messages go: the chat that asked, or every push chat for scheduled runs. */
