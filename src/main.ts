@@ -7,7 +7,9 @@ import { createDiscordAdapter } from './chat/discord.js';
 import { createRouter } from './chat/router.js';
 import { createTelegramAdapter } from './chat/telegram.js';
 import type { ChatAdapter } from './chat/types.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigError, loadConfig, secretsOf } from './config/load.js';
+import { createLogger, type Logger } from './util/logger.js';
+import { makeScrubber } from './util/redact.js';
 import type { Config } from './config/schema.js';
 import { backfill } from './market/refresh.js';
 import { str } from './render/template.js';
@@ -21,9 +23,9 @@ import { startupReconcile } from './trading/reconcile-report.js';
  * tradecrew: start once, then live in the chat. Without tokens the console is the chat and the
  * seeded demo market the exchange; with TELEGRAM_BOT_TOKEN / DISCORD_TOKEN the same bot runs there.
  */
-function buildAdapters(cfg: Config, scrub: (s: string) => string): { adapters: ChatAdapter[]; console: ConsoleAdapter | null } {
+function buildAdapters(cfg: Config, logger: Logger): { adapters: ChatAdapter[]; console: ConsoleAdapter | null } {
   const adapters: ChatAdapter[] = [];
-  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  // The app's own (scrubbing) logger: a polling loop that fails must say so in the log.
   if (cfg.telegram.bot_token) {
     adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatId: cfg.telegram.chat_id || undefined, logger }));
   }
@@ -33,7 +35,6 @@ function buildAdapters(cfg: Config, scrub: (s: string) => string): { adapters: C
   const wantConsole = cfg.console.enabled === 'on' || (cfg.console.enabled === 'auto' && adapters.length === 0);
   const con = wantConsole ? createConsoleAdapter({ input: process.stdin, output: process.stdout }) : null;
   if (con) adapters.unshift(con);
-  void scrub;
   return { adapters, console: con };
 }
 
@@ -48,9 +49,9 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const { adapters, console: con } = buildAdapters(cfg, (s) => s);
-  const app = createApp(cfg, { adapters });
-  const log = app.log;
+  const log = createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub: makeScrubber(secretsOf(cfg)) });
+  const { adapters, console: con } = buildAdapters(cfg, log);
+  const app = createApp(cfg, { adapters, log });
   log.info({ mode: cfg.mode, market: app.demo ? 'demo' : cfg.exchange.id, adapters: adapters.map((a) => a.name) }, 'starting');
   // A stop asked for while the bot is still starting (the start-up recovery already talks to the
   // chat) is remembered and carried out as soon as the shutdown below exists, never the default

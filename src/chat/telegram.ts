@@ -4,10 +4,15 @@
  * limits. It never retries by itself: failures are classified (RetryLaterError, plain Error =
  * transient, PermanentSendError) and the app's outbox decides. The bot token is scrubbed from
  * every error and log line, because grammy's errors may carry request URLs that contain it.
+ *
+ * Receiving is the exception to "never retries": polling must never stop for good while the
+ * process runs. A 409 (another instance polls the same token, e.g. while a redeploy overlaps),
+ * a 401 (token refused) or any other getUpdates failure is logged once per episode and retried
+ * with capped exponential backoff; recovery is logged too. Only stop() ends polling.
  */
 import { stat } from 'node:fs/promises';
-import { Bot, GrammyError, HttpError, InputFile } from 'grammy';
-import type { BotCommand, InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
+import { Bot, GrammyError, HttpError, InputFile, type Transformer } from 'grammy';
+import type { ApiError, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { escapeHtml, lineToTelegramHtml, richToPlain, splitLines, type Rich } from '../render/rich.js';
 import {
   PermanentSendError,
@@ -25,6 +30,8 @@ export interface TelegramOptions {
   pushChatId?: string;
   /** grammy long-poll timeout seconds, default 30; tests use 1 */
   pollTimeoutSec?: number;
+  /** Backoff of failed getUpdates (ms); the defaults are for production, tests shorten them. */
+  pollRetry?: Partial<PollRetry>;
   logger?: {
     info(o: object, m?: string): void;
     warn(o: object, m?: string): void;
@@ -42,6 +49,50 @@ const COMMAND_DESCRIPTION_LIMIT = 256;
 const MAX_COMMANDS = 100;
 /** How long stop() waits for handlers that are still running before giving up on them. */
 const STOP_GRACE_MS = 10_000;
+
+export interface PollRetry {
+  /** first wait after a failed getUpdates (409 and anything but a refused token), doubling... */
+  baseMs: number;
+  /** ...up to this */
+  maxMs: number;
+  /** first wait after the token was refused (401/404): it rarely fixes itself quickly, doubling... */
+  refusedBaseMs: number;
+  /** ...up to this */
+  refusedMaxMs: number;
+}
+export const DEFAULT_POLL_RETRY: PollRetry = { baseMs: 1_000, maxMs: 60_000, refusedBaseMs: 30_000, refusedMaxMs: 600_000 };
+
+type PollFailureKind = 'conflict' | 'refused' | 'other';
+interface PollFailure {
+  kind: PollFailureKind;
+  /** scrubbed: never contains the token */
+  err: string;
+  /** Telegram's retry_after (429), a floor for the wait */
+  retryAfterMs?: number;
+}
+
+/** What abortable waits listen to: native signals and grammy's polyfilled ones alike. */
+interface Abortable {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', f: () => void): void;
+  removeEventListener(type: 'abort', f: () => void): void;
+}
+
+/** Resolves after `ms`; rejects at once when a signal aborts, leaving no timer behind. */
+function pause(ms: number, signals: Array<Abortable | undefined>): Promise<void> {
+  const sigs = signals.filter((s): s is Abortable => s !== undefined);
+  return new Promise((resolve, reject) => {
+    if (sigs.some((s) => s.aborted)) return reject(new Error('telegram polling stopped'));
+    const finish = (f: () => void) => {
+      clearTimeout(timer);
+      for (const s of sigs) s.removeEventListener('abort', onAbort);
+      f();
+    };
+    const onAbort = () => finish(() => reject(new Error('telegram polling stopped')));
+    const timer = setTimeout(() => finish(resolve), ms);
+    for (const s of sigs) s.addEventListener('abort', onAbort);
+  });
+}
 
 const fallbackLogger: NonNullable<TelegramOptions['logger']> = {
   info: () => {},
@@ -147,8 +198,14 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
   const errText = (e: unknown): string => scrub(e instanceof Error ? e.message : String(e));
 
   const bot = new Bot(token, { client: { ...(opts.apiRoot ? { apiRoot: opts.apiRoot } : {}) } });
-  let startAbort: AbortController | undefined;
-  let polling: Promise<void> | undefined;
+  const retry: PollRetry = { ...DEFAULT_POLL_RETRY, ...opts.pollRetry };
+  /** One start()..stop(): `stopped` and `abort` end every wait of that run; `done` is its loop. */
+  interface Run {
+    stopped: boolean;
+    abort: AbortController;
+    done: Promise<void>;
+  }
+  let run: Run | undefined;
   const inflight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
     inflight.add(p);
@@ -237,6 +294,119 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     });
   }
 
+  // ---- Polling that never stops for good ----------------------------------------------------
+  //
+  // grammy's bot.start() keeps doing what it does well (offsets, update dispatch, bot.stop()'s
+  // offset confirmation), but its own error handling does not fit: it rethrows 401 and 409 from
+  // getUpdates, which ends polling for good, and retries everything else silently every 3 s on a
+  // timer that bot.stop() cannot cancel. @grammyjs/runner is not a dependency here and treats
+  // 401/409 as fatal too (and prints raw errors, which may hold the token, to the console). So the
+  // retry sits underneath grammy's loop, in an API transformer on getUpdates (grammY's own hook
+  // for this; its auto-retry plugin works the same way): a failed long poll is logged, waited out
+  // with capped exponential backoff that stop() aborts at once, and tried again, and grammy only
+  // ever sees a successful getUpdates or, after stop(), a cancelled one. supervise() below
+  // restarts bot.start() if it still ends by an error (e.g. the error handler itself threw).
+
+  /** The current failure episode: consecutive failed polls, by kind. */
+  let episode: { kind: PollFailureKind; attempt: number; failures: number; since: number } | undefined;
+
+  function pollFailureOf(res: ApiError): PollFailure {
+    const err = scrub(`${res.error_code} ${res.description}`);
+    if (res.error_code === 409) return { kind: 'conflict', err };
+    // 401 is Telegram's answer to a bad or revoked token; 404 is what a malformed one gets.
+    if (res.error_code === 401 || res.error_code === 404) return { kind: 'refused', err };
+    const retryAfter = res.error_code === 429 ? res.parameters?.retry_after : undefined;
+    return { kind: 'other', err, ...(retryAfter ? { retryAfterMs: retryAfter * 1000 } : {}) };
+  }
+
+  /** Records a failed poll, logs it once per episode (unless `quiet`), and returns how long to wait. */
+  function pollFailed(f: PollFailure, quiet = false): number {
+    if (!episode) episode = { kind: f.kind, attempt: 0, failures: 0, since: Date.now() };
+    const first = episode.failures === 0 || episode.kind !== f.kind;
+    if (episode.kind !== f.kind) Object.assign(episode, { kind: f.kind, attempt: 0 });
+    episode.failures++;
+    const [base, max] = f.kind === 'refused' ? [retry.refusedBaseMs, retry.refusedMaxMs] : [retry.baseMs, retry.maxMs];
+    const waitMs = Math.max(Math.min(max, base * 2 ** Math.min(episode.attempt++, 30)), f.retryAfterMs ?? 0);
+    if (first && !quiet) {
+      const o = { err: f.err, retryInMs: waitMs };
+      if (f.kind === 'conflict') {
+        log.warn(o, 'telegram: another instance is polling with the same bot token (409 Conflict); polling goes on with backoff until it stops. Make sure only one instance runs');
+      } else if (f.kind === 'refused') {
+        log.error(o, 'telegram: the bot token was refused (see err: 401 Unauthorized or 404); polling goes on with backoff. Check TELEGRAM_BOT_TOKEN');
+      } else {
+        log.warn(o, 'telegram: getUpdates failed; polling goes on with backoff');
+      }
+    }
+    return waitMs;
+  }
+
+  function pollSucceeded(): void {
+    if (!episode) return;
+    log.info({ lastError: episode.kind, failures: episode.failures, downMs: Date.now() - episode.since }, 'telegram polling recovered');
+    episode = undefined;
+  }
+
+  const retryPolls: Transformer = async (prev, method, payload, signal) => {
+    const r = run;
+    // Only the long polls of grammy's loop (they carry its abort signal), not bot.stop()'s
+    // offset confirmation nor anything after stop().
+    if (method !== 'getUpdates' || !r || r.stopped || !signal) return prev(method, payload, signal);
+    for (;;) {
+      let failure: PollFailure;
+      try {
+        const res = await prev(method, payload, signal);
+        if (res.ok) {
+          pollSucceeded();
+          return res;
+        }
+        if (r.stopped || signal.aborted) return res;
+        failure = pollFailureOf(res);
+      } catch (e) {
+        if (r.stopped || signal.aborted) throw e; // bot.stop() cancelled the held poll
+        failure = { kind: 'other', err: mapError(e, 'getUpdates').message };
+      }
+      // Rejects when stopped: grammy then treats the poll as cancelled and its loop ends.
+      await pause(pollFailed(failure), [signal, r.abort.signal]);
+    }
+  };
+  bot.api.config.use(retryPolls);
+
+  /**
+   * Runs bot.start() for one run until stop(). `onStarted` fires once, when polling first begins;
+   * an error before that is start()'s error (`onFailed`), any later one restarts polling.
+   */
+  async function supervise(r: Run, onStarted: () => void, onFailed: (e: Error) => void): Promise<void> {
+    let started = false;
+    while (!r.stopped) {
+      let err: Error;
+      try {
+        await bot.start({
+          timeout: opts.pollTimeoutSec ?? 30,
+          allowed_updates: ['message', 'callback_query'],
+          drop_pending_updates: false,
+          onStart: () => {
+            if (!started) onStarted();
+            else log.info({}, 'telegram polling restarted');
+            started = true;
+          },
+        });
+        if (r.stopped) return;
+        err = new Error('telegram polling: bot.start() ended without stop()');
+      } catch (e) {
+        if (r.stopped) return;
+        err = mapError(e, 'polling');
+        if (!started) return onFailed(err);
+      }
+      const waitMs = pollFailed({ kind: 'other', err: err.message }, true);
+      log.error({ err: err.message, retryInMs: waitMs }, 'telegram polling stopped by an error; restarting it');
+      try {
+        await pause(waitMs, [r.abort.signal]);
+      } catch {
+        return; // stopped
+      }
+    }
+  }
+
   /** Sends HTML chunks as messages; buttons on the last one; returns the last id. */
   async function sendChunks(chatId: string, chunks: string[], buttons: Button[][] | undefined): Promise<string> {
     let lastId = '';
@@ -260,50 +430,51 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
 
     async start(h, commands) {
       handlers = h;
-      if (polling) return;
-      startAbort = new AbortController();
+      if (run) return;
+      const r: Run = { stopped: false, abort: new AbortController(), done: Promise.resolve() };
+      run = r;
+      const fail = (e: Error): Error => {
+        if (run === r) run = undefined;
+        return e;
+      };
       try {
-        await bot.init(grammySignal(startAbort)); // getMe: fails fast on a bad token
+        await bot.init(grammySignal(r.abort)); // getMe: fails fast on a bad token
       } catch (e) {
-        throw mapError(e, 'getMe');
+        throw fail(mapError(e, 'getMe'));
       }
       try {
-        await bot.api.setMyCommands(telegramCommands(commands), undefined, grammySignal(startAbort));
+        await bot.api.setMyCommands(telegramCommands(commands), undefined, grammySignal(r.abort));
       } catch (e) {
         // The command menu is a convenience; a bot without it still works.
         log.warn({ err: mapError(e, 'setMyCommands').message }, 'telegram setMyCommands failed');
       }
+      if (r.stopped) throw fail(new Error('telegram: stopped while starting'));
       await new Promise<void>((resolve, reject) => {
-        polling = bot
-          .start({
-            timeout: opts.pollTimeoutSec ?? 30,
-            allowed_updates: ['message', 'callback_query'],
-            drop_pending_updates: false,
-            onStart: () => resolve(),
-          })
-          .catch((e) => {
-            polling = undefined;
-            const err = mapError(e, 'polling');
-            log.error({ err: err.message }, 'telegram polling stopped');
-            reject(err); // no-op once start() has resolved
-          });
+        r.done = supervise(r, resolve, (e) => reject(fail(e)));
       });
       log.info({ bot: bot.botInfo.username }, 'telegram polling started');
     },
 
     async stop() {
-      startAbort?.abort();
+      const r = run;
+      run = undefined;
+      episode = undefined; // a later start() begins afresh
+      if (r) {
+        r.stopped = true;
+        r.abort.abort(); // ends a start() under way and any backoff wait, at once
+      }
       if (bot.isRunning()) {
         // Aborts the held getUpdates and confirms the offset with one short call.
-        await bot.stop().catch((e) => log.warn({ err: errText(e) }, 'telegram stop: could not confirm update offset'));
+        await bot.stop().catch((e) => log.warn({ err: mapError(e, 'getUpdates').message }, 'telegram stop: could not confirm update offset'));
       }
-      polling = undefined;
-      if (inflight.size) {
-        // Let handlers that are mid-way finish, so nothing touches the app after stop().
+      // Let the polling loop end and handlers that are mid-way finish, so nothing polls or
+      // touches the app after stop().
+      const pending = [...inflight, ...(r ? [r.done] : [])];
+      if (pending.length) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.allSettled([...inflight]),
-          new Promise((r) => (timer = setTimeout(r, STOP_GRACE_MS))),
+          Promise.allSettled(pending),
+          new Promise((res) => (timer = setTimeout(res, STOP_GRACE_MS))),
         ]);
         clearTimeout(timer);
       }

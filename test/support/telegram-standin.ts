@@ -5,6 +5,12 @@
  * getUpdates is long-polled like the real server; otherwise grammy's loop would busy-poll.
  * Telegram's own checks that a user would notice (HTML parse errors, 4096/1024 length limits,
  * "no text in the message to edit", "message is not modified") are reproduced.
+ *
+ * Like the real server, one token has at most one getUpdates in progress: a new getUpdates
+ * terminates the pending one, which is answered 409 "Conflict: terminated by other getUpdates
+ * request" (this is what two overlapping instances see during a redeploy). A wrong token is
+ * answered 401 "Unauthorized". Tests can inject these (`failGetUpdates`) or run a simulated
+ * second instance polling the same token (`startCompetingInstance`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +31,22 @@ interface From {
   username?: string;
 }
 type Reply = { status: number; body: any };
+/** One request the bot made, in arrival order; `status` is set once it has been answered. */
+export interface StandinCall {
+  method: string;
+  body: any;
+  /** Date.now() when the request arrived */
+  at: number;
+  status?: number;
+}
+
+/** Telegram's answer to a getUpdates that another getUpdates of the same token terminated. */
+export const CONFLICT_409: Reply = {
+  status: 409,
+  body: { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' },
+};
+/** Telegram's answer to any call with a bad (or revoked) token. */
+export const UNAUTHORIZED_401: Reply = { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
 
 const BOT = { id: 777000111, is_bot: true, first_name: 'TradeCrew', username: 'tradecrew_bot' };
 const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'code', 'pre', 'a', 'span', 'tg-spoiler', 'blockquote']);
@@ -101,10 +123,13 @@ function decodeField(k: string, v: any): any {
 export async function startTelegramStandin(opts: { token: string }) {
   const sent: StandinMessage[] = [];
   const callbackAnswers: Array<{ callback_query_id: string; text?: string }> = [];
-  const calls: Array<{ method: string; body: any }> = [];
+  const calls: StandinCall[] = [];
   const updates: any[] = [];
   const failures = new Map<string, Array<Reply>>();
   let waiters: Array<() => void> = [];
+  /** The getUpdates in progress for the token (the bot's or the simulated other instance's). */
+  let activePoll: { terminate(): void } | undefined;
+  let competitor: { stop(): void } | undefined;
   let nextUpdateId = 1;
   let nextMessageId = 1;
   let down = false;
@@ -145,20 +170,38 @@ export async function startTelegramStandin(opts: { token: string }) {
     const offset = Number(b.offset ?? 0);
     // Confirming: updates below `offset` are forgotten, as on the real server.
     while (updates.length && updates[0].update_id < offset) updates.shift();
-    const deadline = Date.now() + Number(b.timeout ?? 0) * 1000;
-    while (updates.length === 0 && Date.now() < deadline && !res.destroyed) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, deadline - Date.now());
-        function done() {
-          clearTimeout(t);
-          waiters = waiters.filter((w) => w !== done);
-          res.off('close', done);
-          resolve();
-        }
-        waiters.push(done);
-        res.on('close', done);
-      });
+    // One getUpdates per token at a time: this one terminates the one in progress (409 to it).
+    activePoll?.terminate();
+    let terminated = false;
+    let wakeMe: (() => void) | undefined;
+    const me = {
+      terminate() {
+        terminated = true;
+        wakeMe?.();
+      },
+    };
+    activePoll = me;
+    try {
+      const deadline = Date.now() + Number(b.timeout ?? 0) * 1000;
+      while (updates.length === 0 && Date.now() < deadline && !res.destroyed && !terminated) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, deadline - Date.now());
+          function done() {
+            clearTimeout(t);
+            waiters = waiters.filter((w) => w !== done);
+            res.off('close', done);
+            wakeMe = undefined;
+            resolve();
+          }
+          waiters.push(done);
+          res.on('close', done);
+          wakeMe = done;
+        });
+      }
+    } finally {
+      if (activePoll === me) activePoll = undefined;
     }
+    if (terminated) return CONFLICT_409;
     return ok(updates.slice(0, Number(b.limit ?? 100)));
   }
 
@@ -217,8 +260,10 @@ export async function startTelegramStandin(opts: { token: string }) {
   }
 
   const server = http.createServer(async (req, res) => {
+    let call: StandinCall | undefined;
     const reply = (r: Reply) => {
       if (res.destroyed) return;
+      if (call) call.status = r.status;
       res.writeHead(r.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(r.body));
     };
@@ -237,7 +282,8 @@ export async function startTelegramStandin(opts: { token: string }) {
       for (const [k, v] of Object.entries(fields)) body[k] = decodeField(k, v);
       if (decodeURIComponent(m[1]) !== opts.token) return reply({ status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } });
       const method = m[2];
-      calls.push({ method, body });
+      call = { method, body, at: Date.now() };
+      calls.push(call);
       const queued = failures.get(method);
       if (queued?.length) return reply(queued.shift()!);
       reply(await handle(method, body, files, res));
@@ -248,6 +294,10 @@ export async function startTelegramStandin(opts: { token: string }) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
+  /** The next `n` calls of `method` get `response` (before any other check but the token). */
+  const failNext = (method: string, n: number, response: Reply): void => {
+    failures.set(method, [...(failures.get(method) ?? []), ...Array.from({ length: n }, () => response)]);
+  };
   const pushUpdate = (u: object) => {
     updates.push({ update_id: nextUpdateId++, ...u });
     wake();
@@ -271,8 +321,54 @@ export async function startTelegramStandin(opts: { token: string }) {
       pushUpdate({ callback_query: { id, from: user(from), chat_instance: `ci${chatId}`, message, data } });
       return id;
     },
-    failNext(method: string, n: number, response: Reply): void {
-      failures.set(method, [...(failures.get(method) ?? []), ...Array.from({ length: n }, () => response)]);
+    failNext,
+    /** The next `n` getUpdates are answered as real Telegram would: 409 Conflict or 401 Unauthorized. */
+    failGetUpdates(n: number, code: 409 | 401): void {
+      failNext('getUpdates', n, code === 409 ? CONFLICT_409 : UNAUTHORIZED_401);
+    },
+    /** How many injected failures of `method` are still to be answered. */
+    pendingFailures(method: string): number {
+      return failures.get(method)?.length ?? 0;
+    },
+    /**
+     * A second bot instance polling the same token (as while two overlap in a redeploy). It holds
+     * a getUpdates; when the bot's getUpdates terminates it, it polls again `retryMs` later, which
+     * terminates the bot's (409 to the bot). It never takes updates, so what users send meanwhile
+     * waits for the bot. `polls` counts its getUpdates; `stop()` is that instance exiting.
+     */
+    startCompetingInstance(o: { retryMs?: number } = {}): { readonly polls: number; stop(): void } {
+      competitor?.stop();
+      let polls = 0;
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const mine = {
+        terminate() {
+          if (activePoll === mine) activePoll = undefined;
+          if (!stopped) timer = setTimeout(poll, o.retryMs ?? 50);
+        },
+      };
+      function poll() {
+        timer = undefined;
+        if (stopped) return;
+        polls++;
+        const other = activePoll;
+        activePoll = mine;
+        other?.terminate();
+      }
+      const handle = {
+        get polls() {
+          return polls;
+        },
+        stop() {
+          stopped = true;
+          clearTimeout(timer);
+          if (activePoll === mine) activePoll = undefined;
+          if (competitor === handle) competitor = undefined;
+        },
+      };
+      competitor = handle;
+      poll();
+      return handle;
     },
     setDown(d: boolean): void {
       down = d;
@@ -285,6 +381,7 @@ export async function startTelegramStandin(opts: { token: string }) {
       }
     },
     async close(): Promise<void> {
+      competitor?.stop();
       wake(); // answer held getUpdates so their connections can end
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
