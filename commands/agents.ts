@@ -9,20 +9,20 @@ import { maxArgs, symbolArg } from './args.js';
 
 export const agents: Command = {
   name: 'agents',
-  description: 'Every agent: strategy, trades, win rate, PnL, drawdown, what it is doing',
+  description: 'Every agent: strategy, trades, win rate, PnL, drawdown, what it is doing, whether it may propose',
   usage: '/agents',
   details: 'From the closed trades in the database and the live agents. DD is the deepest fall of the starting balance plus that agent\'s cumulative PnL.',
   role: 'viewer',
   options: [],
   run(ctx) {
     maxArgs(ctx, 0);
-    ctx.reply(agentsMessage(ctx.app.fmt, { time: ctx.app.now(), agents: agentStandings(ctx.app) }));
+    ctx.reply(agentsMessage(ctx.app.fmt, { time: ctx.app.now(), agents: agentStandings(ctx.app).map((a) => ({ ...a, edge: agentStateFor(ctx.app, a.symbol).edge })), requireEdge: ctx.app.cfg.training.require_edge }));
   },
 };
 
 export const agent: Command = {
   name: 'agent',
-  description: 'One agent in detail: record, position, recent trades, learned memory, chart',
+  description: 'One agent in detail: record, position, recent trades, training verdict, calibration, chart',
   usage: '/agent <symbol>',
   details: 'symbol: BTC/USDT, BTCUSDT or BTC.',
   role: 'viewer',
@@ -54,8 +54,8 @@ export const agent: Command = {
           qStates: Object.keys(state.q ?? {}).length,
           episodes: state.episodes ?? 0,
           weights: state.weights ?? {},
-          successful: state.memory?.successful ?? [],
-          opportunities: state.memory?.opportunities ?? [],
+          learned: state,
+          requireEdge: app.cfg.training.require_edge,
         },
         image,
       ),

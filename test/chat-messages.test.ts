@@ -56,7 +56,7 @@ const decision: Decision = {
 const metric: DetailedTradeMetric = {
   tradeId: 'T1', agentSymbol: 'BTC/USDT', timestamp: T0, cycleId: 3, action: 'BUY', direction: 'LONG', entryPrice: 64321.5, exitPrice: 65012.25, quantity: 0.0389, leverage: 1,
   entryTime: T0 - 7_200_000, exitTime: T0, durationCandles: 2, durationHours: 2, pnl: 1234.5678, pnlPct: 0.0107, balanceUsed: 2502.11, balanceAfter: 11234.57, confidence: 0.83,
-  confidenceLevel: 'VERY_HIGH', strategyName: 'trend_following', confluenceScore: 0.67, riskReward: 2, marketRegime: 'TRENDING_UP', volatilityLevel: 0.0123, volumeConfirmation: true,
+  confidenceLevel: 'VERY_HIGH', setupScore: 0.83, calibrated: false, strategyName: 'trend_following', confluenceScore: 0.67, riskReward: 2, marketRegime: 'TRENDING_UP', volatilityLevel: 0.0123, volumeConfirmation: true,
   wasSuccessful: true, followedPlan: true, exitReason: 'TAKE_PROFIT', slippage: 1.25, fee: 5.01, qualityScore: 84.5, stop: 63000.25, target: 66964, timeframe: '1h',
 };
 const series = { totalReturn: 0.0123, sharpe: 1.5, sortino: 2, maxDrawdown: 0.021, var95: 0.01, winRate: 0.55, trades: 12, avgDurationHours: 5.5, fees: 12.5, pnl: 1234.5678 };
@@ -74,10 +74,10 @@ function kinds(fmt: Fmt): Record<string, OutgoingMessage> {
     trade_completed: V.tradeCompletedMessage(fmt, metric),
     cycle_summary: V.cycleSummaryMessage(fmt, { runId: 'r1', cycle: 7, done: 7, total: 7, completedAt: T0, span: '7d', final: true, portfolio, agents: { 'BTC/USDT': series } }),
     alert: V.alertMessage(fmt, { severity: 'WARNING', title: 'BTC/USDT lost 3 cycles', body: 'equity 99' }),
-    agents: V.agentsMessage(fmt, { time: T0, agents: [{ symbol: 'BTC/USDT', strategy: 'trend_following', trades: 12, winRate: 0.5, pnl: 1234.5678, maxDrawdown: 0.021, activity: 'open_long' }] }),
+    agents: V.agentsMessage(fmt, { time: T0, agents: [{ symbol: 'BTC/USDT', strategy: 'trend_following', trades: 12, winRate: 0.5, pnl: 1234.5678, maxDrawdown: 0.021, activity: 'open_long' }], requireEdge: true }),
     agent: V.agentMessage(fmt, {
       symbol: 'BTC/USDT', strategy: 'ensemble', timeframe: '1h', activity: 'watching', trades: 12, winRate: 0.5, pnl: 1234.5678, maxDrawdown: 0.021, position: { ...position, symbol: 'BTC/USDT' }, proposal: pending,
-      recent: [trade], qStates: 42, episodes: 7, weights: { trend_following: 1.25 }, successful: [{ cycleId: 1, strategy: 'ensemble', regime: 'RANGING', trades: 3, winRate: 0.67, pnl: 12.5, note: '' }], opportunities: [],
+      recent: [trade], qStates: 42, episodes: 7, weights: { trend_following: 1.25 }, learned: {}, requireEdge: true,
     }),
     positions: V.positionsMessage(fmt, { time: T0, positions: [position], exposure: 0.345, limit: 0.75 }),
     trades: V.tradesMessage(fmt, [trade]),
@@ -107,7 +107,7 @@ function kinds(fmt: Fmt): Record<string, OutgoingMessage> {
 /** A word of each kind's Spanish text, and the number 1234.5678 as each locale writes it. */
 const SPANISH: Record<string, RegExp> = {
   proposal: /PROPUESTA DE OPERACIÓN/, fill: /ORDEN EJECUTADA/, trade_completed: /OPERACIÓN COMPLETADA/, cycle_summary: /RESUMEN DEL CICLO/, alert: /WARNING/, agents: /AGENTES/,
-  agent: /Memoria aprendida/, positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 1 OPERACIONES/, pnl: /Realizado/, daily_table: /DIARIO/, weekly_table: /SEMANAL/, balance: /SALDO/,
+  agent: /Registro de entrenamiento[\s\S]*sin calibrar/, positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 1 OPERACIONES/, pnl: /Realizado/, daily_table: /DIARIO/, weekly_table: /SEMANAL/, balance: /SALDO/,
   chart: /últimas 120 velas/, close_confirm: /¿CERRAR 1 POSICIÓN/, settings: /AJUSTES/, backtest: /Probado con 400 velas no vistas/, daily_summary: /RESUMEN DIARIO/,
 };
 
@@ -207,7 +207,7 @@ test('a bot configured with language: es answers every command in Spanish', asyn
     const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
     const english = /\b(Usage|none|Trades|Waiting|Balance|Equity|not yet|no run yet|failed)\b/;
     const spanish: Record<string, RegExp> = {
-      start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTCUSDT[\s\S]*Memoria aprendida/,
+      start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /Registro de entrenamiento[\s\S]*sin calibrar/,
       positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, balance: /SALDO[\s\S]*Efectivo/,
       chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ|aún no ha decidido nada/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,

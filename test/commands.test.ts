@@ -77,7 +77,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     help: /\/close — /,
     status: /STATUS/,
     agents: /AGENTS · 3[\s\S]*BTCUSDT[\s\S]*ETHUSDT[\s\S]*SOLUSDT/,
-    agent: /AGENT BTCUSDT[\s\S]*Learned memory/,
+    agent: /Training record[\s\S]*uncalibrated/,
     positions: /OPEN POSITIONS \(1\)/,
     trades: /LAST \d+ TRADES/,
     pnl: /PnL · LAST 3 DAYS/,

@@ -7,11 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENSEMBLE_FIT_SHARE, prepareAgent, rememberCycle, RL_EPISODES } from '../src/agents/learn.js';
+import { ENSEMBLE_FIT_SHARE, prepareAgent, RL_EPISODES } from '../src/agents/learn.js';
 import { ENSEMBLE_MEMBERS, updatedWeight } from '../src/agents/ensemble.js';
 import { rlQLearning } from '../src/agents/rl-qlearning.js';
 import { trendFollowing } from '../src/agents/rules.js';
-import { cloneAgentState, EXIT, HOLD, newAgentState, OPEN_LONG, OPEN_SHORT, type MemoryItem, type Signal, type Strategy } from '../src/agents/types.js';
+import { cloneAgentState, EXIT, HOLD, newAgentState, OPEN_LONG, OPEN_SHORT, type Signal, type Strategy } from '../src/agents/types.js';
 import { computeFeatures, type Features } from '../src/indicators/features.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import type { Series } from '../src/market/types.js';
@@ -335,11 +335,3 @@ test('prepareAgent: ensemble trains its RL member and weighs every member on the
   assert.equal(st.weights.trend_following, updatedWeight(undefined, oos.finalEquity / 10_000 - 1, oos.trades.length));
 });
 
-test('rememberCycle: winners keep the 10 best by pnl, the rest the 10 most recent', () => {
-  const st = newAgentState('X/USD', 'trend_following');
-  const item = (cycleId: number, winRate: number, pnl: number): MemoryItem => ({ cycleId, strategy: 'trend_following', regime: 'RANGING', trades: 4, winRate, pnl, note: '' });
-  for (let k = 1; k <= 15; k++) rememberCycle(st, item(k, 0.75, (k * 37) % 15));
-  for (let k = 16; k <= 30; k++) rememberCycle(st, item(k, 0.5, -k));
-  assert.deepEqual(st.memory.successful.map((m) => m.pnl), [14, 13, 12, 11, 10, 9, 8, 7, 6, 5]);
-  assert.deepEqual(st.memory.opportunities.map((m) => m.cycleId), [21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
-});

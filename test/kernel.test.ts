@@ -148,7 +148,8 @@ for (const cycleSize of [24, 6]) {
     const cfg = defaultConfig();
     const [bt, tr] = await Promise.all([
       backtest(BTC, 'trend_following'),
-      cli<TrainJ>(['train', '--data', BTC, '--days', '600', '--cycle-size', String(cycleSize), '--strategy', 'trend_following', '--seed', '42', '--json']),
+      // Walk-forward fitting off: the same rule as the backtest on every cycle (the fit is tested in training.test.ts).
+      cli<TrainJ>(['train', '--data', BTC, '--days', '600', '--cycle-size', String(cycleSize), '--strategy', 'trend_following', '--seed', '42', '--json'], { TRADECREW_TRAINING__WALK_FORWARD: 'false' }),
     ]);
     // The premise: 600 days reach back past the file's first candle (~548 days of data), so the
     // training run steps through every candle the backtest does.

@@ -1,6 +1,7 @@
 import type { Features } from '../indicators/features.js';
 import type { Action, ConfidenceLevel, Direction, Regime } from '../metrics/types.js';
-import type { StrategyName } from './types.js';
+import { calibrated } from '../evaluation/calibration.js';
+import type { CalibrationState, StrategyName } from './types.js';
 
 /** Everything a proposal, a trade and a report say about why the agent wants to trade. */
 export interface Decision {
@@ -11,8 +12,16 @@ export interface Decision {
   price: number;
   /** Open time of the decision candle. */
   candleTs: number;
+  /**
+   * The probability this setup wins, calibrated on the agent's own closed out-of-sample trades
+   * (src/evaluation/calibration.ts) when `calibrated`; until then the rule's setup score.
+   */
   confidence: number;
   confidenceLevel: ConfidenceLevel;
+  /** The rule's setup score (0-1): confluence, trend strength, volume. It ranks setups; it is not a probability. */
+  score?: number;
+  /** True when `confidence` is a calibrated probability (enough closed trades to learn it). */
+  calibrated?: boolean;
   /** Share of the confluence indicators that agree with the direction (0-1). */
   confluence: number;
   stop: number;
@@ -26,6 +35,20 @@ export interface Decision {
   reason: string;
   /** The agent's out-of-sample record for setups like this one, attached when it is proposed live. */
   evidence?: import('../evaluation/evidence.js').Evidence;
+}
+
+/**
+ * Turns the setup score into the calibrated probability of a win when the agent's record allows
+ * (in place; the score stays in `score`). Every clock calls it on every entry decision.
+ */
+export function calibrateDecision(d: Decision, c: CalibrationState | undefined): Decision {
+  const p = calibrated(c, d.score ?? d.confidence);
+  if (p !== null) {
+    d.confidence = p;
+    d.confidenceLevel = confidenceLevel(p);
+    d.calibrated = true;
+  }
+  return d;
 }
 
 export interface StopRule {
@@ -91,6 +114,8 @@ export function describeEntry(f: Features, i: number, dir: 1 | -1, strategy: Str
     candleTs: ts,
     confidence,
     confidenceLevel: confidenceLevel(confidence),
+    score: confidence,
+    calibrated: false,
     confluence,
     stop,
     target,

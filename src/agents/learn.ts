@@ -4,7 +4,7 @@ import { runEngine, type EngineSettings } from '../kernel/backtest.js';
 import { createRng } from '../util/rng.js';
 import { ENSEMBLE_MEMBERS, updatedWeight } from './ensemble.js';
 import { rlQLearning } from './rl-qlearning.js';
-import { newAgentState, type AgentState, type MemoryItem, type StrategyName } from './types.js';
+import { newAgentState, type AgentState, type StrategyName } from './types.js';
 
 /**
  * What an agent learns from history before it is evaluated or goes live.
@@ -108,19 +108,3 @@ export function prepareAgent(p: PrepareInput): AgentState {
   return state;
 }
 
-/** How many items each memory list keeps. */
-export const MEMORY_SIZE = 10;
-
-/**
- * The seed's memory of cycles: a cycle with winRate > 0.5 joins "successful strategies" (the 10
- * best by pnl are kept), any other joins "learning opportunities" (the 10 most recent are kept).
- */
-export function rememberCycle(state: AgentState, item: MemoryItem): void {
-  const mem = state.memory;
-  if (item.winRate > 0.5) {
-    // Stable sort: among equal pnl the earlier-remembered item stays ahead.
-    mem.successful = [...mem.successful, item].sort((a, b) => b.pnl - a.pnl).slice(0, MEMORY_SIZE);
-  } else {
-    mem.opportunities = [...mem.opportunities, item].slice(-MEMORY_SIZE);
-  }
-}

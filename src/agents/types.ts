@@ -27,21 +27,72 @@ export interface AgentState {
   rlPending: { key: string; action: number } | null;
   /** ensemble: weight per member strategy, from each one's recent out-of-sample results. */
   weights: Record<string, number>;
-  memory: { successful: MemoryItem[]; opportunities: MemoryItem[] };
   /** Trades seen while learning, for the record. */
   episodes: number;
+  /** Walk-forward: what the latest fit chose to trade (choice null = standing aside), on past candles only. */
+  fit?: AgentFit;
+  /** The verdict of the agent's latest walk-forward record against its baselines: may it propose? */
+  edge?: AgentEdge;
+  /** Setup score -> probability of a win, learned from the agent's closed out-of-sample trades. */
+  calibration?: CalibrationState;
 }
 
-/** The seed's "successful strategies" (win rate > 50%) and "learning opportunities" (the rest). */
-export interface MemoryItem {
-  cycleId: number;
-  strategy: string;
-  regime: string;
-  trades: number;
-  winRate: number;
-  pnl: number;
-  note: string;
+/** One configuration the walk-forward fit can choose (src/training/select.ts). */
+export interface FitChoice {
+  id: string;
+  strategy: StrategyName;
+  exits: ExitProfile;
 }
+
+export interface AgentFit {
+  choice: FitChoice | null;
+  /** Why: 'fit' (chosen), 'no_history', 'few_trades', 'luck' (deflated Sharpe too low), 'below_buy_hold'. */
+  reason: string;
+  /** Open time of the first candle this fit trades (its window ends just before). */
+  asOf: number;
+  trials: number;
+  best: { id: string; sharpe: number; trades: number; deflated: number } | null;
+  buyHoldSharpe: number;
+}
+
+/** The agent's right to propose, from its stitched out-of-sample record (src/evaluation/honest.ts verdicts). */
+export interface AgentEdge {
+  edge: boolean;
+  code: string;
+  params: Record<string, string | number>;
+  runId: string;
+  from: number;
+  to: number;
+  trades: number;
+  sharpe: number;
+  ci: [number, number] | null;
+  samples: number;
+  buyHoldSharpe: number;
+  randomMedian: number;
+  percentile: number;
+  totalReturn: number;
+  /** Refit periods the agent traded / stood aside in the run. */
+  periodsTraded: number;
+  periodsTotal: number;
+  /** Confidence against outcome on the run's trades (null below the calibration minimum). */
+  calibration: CalibrationReport | null;
+}
+
+/** Counts of wins per setup-score bin (src/evaluation/calibration.ts). */
+export interface CalibrationState {
+  bins: Array<{ n: number; wins: number }>;
+  n: number;
+  wins: number;
+}
+
+export interface CalibrationReport {
+  trades: number;
+  brier: number;
+  /** 1 - Brier / Brier of always forecasting the observed win rate: > 0 means confidence tells something. */
+  skill: number;
+  rows: Array<{ lo: number; hi: number; n: number; predicted: number; observed: number }>;
+}
+
 
 /**
  * A strategy's own exit rules where they differ from the configured ones (risk.atr_stop_mult,
@@ -67,7 +118,7 @@ export interface Strategy {
 }
 
 export function newAgentState(symbol: string, strategy: StrategyName): AgentState {
-  return { symbol, strategy, q: {}, rlPending: null, weights: {}, memory: { successful: [], opportunities: [] }, episodes: 0 };
+  return { symbol, strategy, q: {}, rlPending: null, weights: {}, episodes: 0 };
 }
 
 export function cloneAgentState(s: AgentState): AgentState {

@@ -11,6 +11,7 @@ import { interruptedRun } from '../store/training.js';
 import { createRun, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
 import { progressBar } from '../render/views.js';
+import { str } from '../render/template.js';
 import { InputError, parseFlags, UsageError } from './args.js';
 
 export const TRAIN_USAGE = `train [--days <n>] [--cycle-size <hours>] [--max-agents <n>] [--data <csv> | --data <BASE/QUOTE>=<csv>]...
@@ -72,8 +73,9 @@ function importData(db: DB, specs: string[]): { symbols: string[]; timeframe: st
   return { symbols, timeframe: timeframe! };
 }
 
-function demoData(db: DB, symbols: string[], timeframe: string, days: number, seed: number): void {
-  const need = Math.ceil((days * 86_400_000) / timeframeMs(timeframe)) + WARMUP_CANDLES;
+function demoData(db: DB, symbols: string[], timeframe: string, days: number, seed: number, fitDays: number): void {
+  // The run's days, the walk-forward fit window before them, and the indicators' warm-up.
+  const need = Math.ceil(((days + fitDays) * 86_400_000) / timeframeMs(timeframe)) + WARMUP_CANDLES;
   for (const symbol of symbols) {
     if (candleCount(db, symbol, timeframe) >= need) continue;
     const s = generateDemoSeries({ seed, symbol, timeframe, startTs: DEMO_ANCHOR }, need);
@@ -113,7 +115,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       else {
         symbols = cfg.symbols;
         // --seed seeds the demo market too: a fresh data folder + the same seed = the same run.
-        demoData(db, symbols, timeframe, days, f.seed !== undefined ? seed : cfg.demo.seed);
+        demoData(db, symbols, timeframe, days, f.seed !== undefined ? seed : cfg.demo.seed, cfg.training.walk_forward ? cfg.training.fit_days : 0);
       }
       runId = newRunId();
       createRun(db, runId, paramsFromConfig(cfg, { days, symbols, cycleHours, timeframe, strategy, seed }));
@@ -158,6 +160,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
             `training ${result.runId}: ${result.cycles.length} cycles, ${symbols.length} agents on one account, ${((Date.now() - started) / 1000).toFixed(1)}s`,
             `portfolio: return ${pct(p.totalReturn)}  sharpe ${p.sharpe.toFixed(2)} (95% ${p.sharpeCI ? `${p.sharpeCI[0].toFixed(2)} to ${p.sharpeCI[1].toFixed(2)}` : 'n/a: not enough data'}, ${p.samples} returns)  max DD ${pct(p.maxDrawdown)}  trades ${p.trades}  win rate ${pct(p.winRate)}`,
             ...Object.entries(result.final.agents).map(([s, m]) => `  ${s.padEnd(10)} return ${pct(m.totalReturn).padStart(8)}  trades ${String(m.trades).padStart(4)}  win ${pct(m.winRate).padStart(7)}  DD ${pct(m.maxDrawdown)}`),
+            'may they propose? (out-of-sample record vs buy-and-hold, cash and random entries with the same exits)',
+            ...Object.entries(result.verdicts).map(([s, v]) => {
+              const ci = v.ci ? `[${v.ci[0].toFixed(2)}, ${v.ci[1].toFixed(2)}]` : '[n/a]';
+              return `  ${s.padEnd(10)} ${v.edge ? 'YES' : 'no '}  ${str('en', v.code, v.params)}\n             sharpe ${v.sharpe.toFixed(2)} ${ci} from ${v.samples} returns, ${v.trades} trades · buy-and-hold ${v.buyHoldSharpe.toFixed(2)} · random median ${v.randomMedian.toFixed(2)} (beats ${(v.percentile * 100).toFixed(0)}%) · traded ${v.periodsTraded}/${v.periodsTotal} refit periods`;
+            }),
           ].join('\n') + '\n',
         );
       }

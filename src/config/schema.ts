@@ -86,6 +86,11 @@ export const configSchema = z
       summary_every: z.number().int().min(1),
       seed: z.number().int(),
       schedule: z.string(),
+      walk_forward: z.boolean(),
+      fit_days: z.number().int().min(7).max(3650),
+      refit_days: z.number().int().min(1).max(3650),
+      fit_confidence: z.number().min(0).max(1),
+      require_edge: z.boolean(),
     }),
     reports: z.object({ daily_time: hhmm }),
     telegram: z.object({

@@ -170,6 +170,8 @@ export function closePosition(
     balanceAfter: x.balanceBefore + pnl,
     confidence: d.confidence,
     confidenceLevel: d.confidenceLevel,
+    setupScore: d.score ?? d.confidence,
+    calibrated: d.calibrated ?? false,
     strategyName: d.strategy,
     confluenceScore: d.confluence,
     riskReward: d.riskReward,

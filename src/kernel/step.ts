@@ -1,4 +1,4 @@
-import { describeEntry, type Decision } from '../agents/decision.js';
+import { calibrateDecision, describeEntry, type Decision } from '../agents/decision.js';
 import { EXIT, HOLD, OPEN_LONG, OPEN_SHORT, type AgentState, type Signal, type Strategy, type StrategyContext } from '../agents/types.js';
 import type { Features } from '../indicators/features.js';
 import type { ExitReason } from '../metrics/types.js';
@@ -100,7 +100,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     return { kind: 'none', signal: sig };
   }
   const rs = riskView(p, a.symbol, candleTs, candle, paused);
-  const decision = describeEntry(a.features, i, sig, a.strategy.name, candleTs, rules);
+  const decision = calibrateDecision(describeEntry(a.features, i, sig, a.strategy.name, candleTs, rules), a.state.calibration);
   const g = gate(decision, rs, risk);
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, signal: sig };
   return { kind: 'entry', decision, quantity: g.quantity, risk: rs, signal: sig };

@@ -34,8 +34,12 @@ export interface DetailedTradeMetric {
   balanceUsed: number;
   /** Account equity after the trade closed. */
   balanceAfter: number;
+  /** Calibrated probability of a win at entry when `calibrated`, else the setup score. */
   confidence: number;
   confidenceLevel: ConfidenceLevel;
+  /** The rule's setup score at entry (what calibration learns from). */
+  setupScore: number;
+  calibrated: boolean;
   strategyName: string;
   confluenceScore: number;
   riskReward: number;

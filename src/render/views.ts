@@ -2,7 +2,8 @@ import type { Decision } from '../agents/decision.js';
 import type { Button, OutgoingMessage } from '../chat/types.js';
 import type { PortfolioMetrics } from '../metrics/portfolio.js';
 import type { SeriesMetrics } from '../metrics/series.js';
-import type { MemoryItem } from '../agents/types.js';
+import type { AgentEdge, AgentFit, AgentState } from '../agents/types.js';
+import { MIN_CALIBRATION_TRADES } from '../evaluation/calibration.js';
 import type { DetailedTradeMetric, Regime } from '../metrics/types.js';
 import type { Fmt } from './format.js';
 import { renderTemplate, str } from './template.js';
@@ -237,7 +238,7 @@ export function textTable(rows: string[][], right: boolean[]): string {
 const STRATEGY_SHORT: Record<string, string> = { trend_following: 'trend', mean_reversion: 'meanrev', breakout: 'brkout', rl_qlearning: 'rl', ensemble: 'ensmbl', trend_participation: 'tpart' };
 export const shortStrategy = (s: string) => STRATEGY_SHORT[s] ?? s.slice(0, 7);
 
-export type Activity = 'open_long' | 'open_short' | 'proposal' | 'paused' | 'watching';
+export type Activity = 'open_long' | 'open_short' | 'proposal' | 'paused' | 'watching' | 'aside';
 export const activityText = (lang: string, a: Activity) => str(lang, `state_${a}`);
 
 export interface AgentRowView {
@@ -251,7 +252,60 @@ export interface AgentRowView {
   activity: Activity;
 }
 
-export function agentsMessage(fmt: Fmt, v: { time: number; agents: AgentRowView[] }): OutgoingMessage {
+/** Sharpe with its interval, "n/a" for an interval not given (too few returns). */
+function sharpeWithCI(fmt: Fmt, sharpe: number, ci: [number, number] | null): string {
+  return `${fmt.num(sharpe, 2)} ${ci ? `[${fmt.num(ci[0], 2)}, ${fmt.num(ci[1], 2)}]` : '[n/a]'}`;
+}
+
+/**
+ * May the agent propose? Its latest walk-forward record against its baselines, in one line (full:
+ * with the figures it rests on). No record: it proposes on the configured rule, and says so.
+ */
+export function edgeLine(fmt: Fmt, e: AgentEdge | undefined, requireEdge: boolean, full: boolean): string {
+  const L = fmt.lang;
+  if (!e) return str(L, 'edge_none');
+  const verdict = str(L, e.code, e.params);
+  const head = e.edge ? str(L, 'edge_yes', { verdict }) : requireEdge ? str(L, 'edge_no', { verdict }) : str(L, 'edge_no_ignored', { verdict });
+  if (!full) return head;
+  return `${head}\n${str(L, 'edge_figures', {
+    trades: e.trades,
+    sharpe: sharpeWithCI(fmt, e.sharpe, e.ci),
+    samples: e.samples,
+    ret: fmt.pct(e.totalReturn, 1),
+    bh: fmt.num(e.buyHoldSharpe, 2),
+    rnd: fmt.num(e.randomMedian, 2),
+    pct: fmt.pct(e.percentile, 0),
+    traded: e.periodsTraded,
+    periods: e.periodsTotal,
+    from: fmt.day(e.from),
+    to: fmt.day(e.to),
+    runId: e.runId,
+  })}`;
+}
+
+/** What the agent trades now and why: the latest walk-forward fit, or the configured strategy. */
+export function fitLine(fmt: Fmt, f: AgentFit | undefined, strategy: string): string {
+  const L = fmt.lang;
+  if (!f) return str(L, 'fit_none', { strategy });
+  const best = f.best ? str(L, 'fit_best', { trials: f.trials, id: f.best.id, sharpe: fmt.num(f.best.sharpe, 2), trades: f.best.trades, deflated: fmt.pct(f.best.deflated, 0), bh: fmt.num(f.buyHoldSharpe, 2) }) : str(L, 'fit_no_best', { trials: f.trials });
+  if (f.choice) return str(L, 'fit_choice', { id: f.choice.id, asOf: fmt.day(f.asOf), best });
+  return str(L, 'fit_aside', { asOf: fmt.day(f.asOf), why: str(L, `fit_reason_${f.reason}`), best });
+}
+
+/** Confidence: calibrated or not, its Brier skill on the training record, and the reliability table. */
+export function calibrationLines(fmt: Fmt, s: Pick<AgentState, 'edge' | 'calibration'>): string {
+  const L = fmt.lang;
+  const n = s.calibration?.n ?? 0;
+  const lines = [n >= MIN_CALIBRATION_TRADES ? str(L, 'calib_on', { n }) : str(L, 'calib_off', { n, min: MIN_CALIBRATION_TRADES })];
+  const r = s.edge?.calibration;
+  if (r) {
+    lines.push(str(L, 'calib_brier', { trades: r.trades, brier: fmt.num(r.brier, 3), skill: fmt.num(r.skill, 3), word: str(L, r.skill > 0 ? 'calib_skill_yes' : 'calib_skill_no') }));
+    for (const row of r.rows) lines.push(str(L, 'calib_row', { lo: fmt.pct(row.lo, 0), hi: fmt.pct(row.hi, 0), n: row.n, pred: fmt.pct(row.predicted, 0), obs: fmt.pct(row.observed, 0) }));
+  }
+  return lines.join('\n');
+}
+
+export function agentsMessage(fmt: Fmt, v: { time: number; agents: Array<AgentRowView & { edge?: AgentEdge }>; requireEdge: boolean }): OutgoingMessage {
   const L = fmt.lang;
   const rows = [str(L, 'agents_header').split('|')];
   let trades = 0;
@@ -269,6 +323,7 @@ export function agentsMessage(fmt: Fmt, v: { time: number; agents: AgentRowView[
       time: fmt.dateTime(v.time),
       table: textTable(rows, [false, false, true, true, true, true, false]),
       legend: str(L, 'agents_legend'),
+      edges: v.agents.map((a) => `• ${agentName(a.symbol)}: ${edgeLine(fmt, a.edge, v.requireEdge, false)}`).join('\n'),
       trades,
       winRate: fmt.pct(trades ? wins / trades : 0, 0),
       pnl: fmt.signed(pnl),
@@ -360,15 +415,15 @@ export function agentMessage(
     qStates: number;
     episodes: number;
     weights: Record<string, number>;
-    successful: MemoryItem[];
-    opportunities: MemoryItem[];
+    /** The learned state: walk-forward fit, edge verdict, calibration. */
+    learned: Pick<AgentState, 'fit' | 'edge' | 'calibration'>;
+    requireEdge: boolean;
   },
   imagePath?: string,
 ): OutgoingMessage {
   const L = fmt.lang;
   const none = str(L, 'none');
   const pos = v.position;
-  const memLine = (m: MemoryItem) => str(L, 'memory_line', { cycle: m.cycleId, strategy: m.strategy, regime: m.regime, trades: m.trades, winRate: fmt.pct(m.winRate, 0), pnl: fmt.signed(m.pnl) });
   const weights = Object.entries(v.weights);
   return {
     rich: renderTemplate(L, 'agent', {
@@ -397,10 +452,9 @@ export function agentMessage(
       qStates: v.qStates,
       episodes: v.episodes,
       weights: weights.length ? weights.map(([k, w]) => `${shortStrategy(k)} ${fmt.num(w, 2)}`).join(' · ') : str(L, 'no_weights'),
-      successfulCount: v.successful.length,
-      successful: v.successful.length ? v.successful.slice(0, 3).map(memLine).join('\n') : str(L, 'no_memory'),
-      opportunitiesCount: v.opportunities.length,
-      opportunities: v.opportunities.length ? v.opportunities.slice(-3).map(memLine).join('\n') : str(L, 'no_memory'),
+      edge: edgeLine(fmt, v.learned.edge, v.requireEdge, true),
+      fit: fitLine(fmt, v.learned.fit, v.strategy),
+      calibration: calibrationLines(fmt, v.learned),
     }),
     imagePath,
   };

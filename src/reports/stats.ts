@@ -1,3 +1,4 @@
+import { tradedStrategy } from '../agents/fitted.js';
 import type { App } from '../app/context.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { maxDrawdown } from '../metrics/series.js';
@@ -137,7 +138,9 @@ export function agentStandings(app: App, since = 0): AgentStanding[] {
         ? 'proposal'
         : paused
           ? 'paused'
-          : 'watching';
+          : tradedStrategy(agentStateFor(app, symbol), app.cfg.strategy, app.cfg.training.require_edge).aside
+            ? 'aside'
+            : 'watching';
     // The live agent's strategy (its learned state says which); an open trade keeps the one it was opened with.
     const strategy = pos?.strategy ?? agentStateFor(app, symbol).strategy;
     return { symbol, strategy, trades: s.trades, winRate: s.winRate, pnl: s.pnl, maxDrawdown: maxDrawdown(curve), activity, openPnl: pos ? unrealisedPnl(pos, prices[symbol]) : 0 };

@@ -1,5 +1,6 @@
 import { strategyByName } from '../agents/registry.js';
-import { newAgentState, type AgentState, type StrategyName } from '../agents/types.js';
+import { newAgentState, OPEN_LONG, OPEN_SHORT, type AgentState, type StrategyName } from '../agents/types.js';
+import { tradedStrategy } from '../agents/fitted.js';
 import type { App } from '../app/context.js';
 import { computeFeatures, WARMUP } from '../indicators/features.js';
 import { timeframeMs } from '../market/timeframe.js';
@@ -348,7 +349,10 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   const decided = () => setKv(app.db, decidedKey, last.ts);
 
   const pf = currentPortfolio(app, last.ts);
-  const agent: AgentView = { symbol, strategy: strategyByName(app.cfg.strategy), state: agentStateFor(app, symbol), features: f, ctx: { learn: false, rng: createRng(Math.floor(last.ts / tfMs)), allowShort: settings.risk.allow_short } };
+  // What training fitted (or the configured strategy); an agent without an edge opens nothing.
+  const state = agentStateFor(app, symbol);
+  const traded = tradedStrategy(state, app.cfg.strategy, app.cfg.training.require_edge);
+  const agent: AgentView = { symbol, strategy: traded.strategy, state, features: f, ctx: { learn: false, rng: createRng(Math.floor(last.ts / tfMs)), allowShort: settings.risk.allow_short } };
   const intent = decideAtClose(pf, agent, i, last.ts, Math.round(last.ts / tfMs), settings, getKv(app.db, 'paused', false));
   if (intent.kind === 'exit') {
     const t = openTrades(app.db).find((x) => x.symbol === symbol)!;
@@ -360,7 +364,11 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   }
   if (intent.kind === 'none') {
     decided();
-    return pf.positions[symbol] ? { symbol, action: 'waiting', detail: 'position open' } : { symbol, action: 'none' };
+    if (pf.positions[symbol]) return { symbol, action: 'waiting', detail: 'position open' };
+    // The rule wanted in, but the agent stands aside: say so (/scan), and why.
+    const wanted = traded.aside ? traded.base.signal(f, i, 0, state, agent.ctx) : 0;
+    if (wanted === OPEN_LONG || wanted === OPEN_SHORT) return { symbol, action: 'none', detail: traded.aside === 'no_edge' ? 'standing aside: no edge in training' : 'standing aside: nothing fitted beat luck' };
+    return { symbol, action: 'none' };
   }
   if (intent.kind === 'refused') {
     recordRefusal(app.db, symbol, intent.reason, app.now());
@@ -392,7 +400,8 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   decided();
   const auto = autoApprove(app);
   // Without consensus the human decides: a split crew is never auto-approved.
-  if (auto.on && decision.confidence >= auto.min && (!crew || crew.outcome === 'proposal')) await approveProposal(app, p.id, 'auto');
+  // Auto-approval trusts a calibrated probability only (min 0 = approve everything).
+  if (auto.on && (auto.min === 0 || (decision.calibrated === true && decision.confidence >= auto.min)) && (!crew || crew.outcome === 'proposal')) await approveProposal(app, p.id, 'auto');
   return { symbol, action: 'proposal', detail: p.id };
 }
 

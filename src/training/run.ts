@@ -1,16 +1,20 @@
 import crypto from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { crewReview } from '../crew/review.js';
-import type { AgentState, StrategyName } from '../agents/types.js';
+import type { AgentEdge, AgentFit, AgentState, StrategyName } from '../agents/types.js';
 import { newAgentState } from '../agents/types.js';
+import { tradedStrategy } from '../agents/fitted.js';
+import { newCalibration, observe } from '../evaluation/calibration.js';
+import { candidatesFor, fitAgent } from './select.js';
+import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
-import { periodsPerYear, returnsOf, type SeriesMetrics } from '../metrics/series.js';
+import { calendarOf, periodsPerYear, returnsOf, type SeriesMetrics } from '../metrics/series.js';
 import { bootstrapSharpeCI } from '../metrics/uncertainty.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { lastCandleTs } from '../store/candles.js';
 import type { DB } from '../store/db.js';
-import { prepareAgent, rememberCycle } from '../agents/learn.js';
+import { prepareAgent } from '../agents/learn.js';
 import { strategyByName } from '../agents/registry.js';
 import { computeFeatures, type Features } from '../indicators/features.js';
 import { runPortfolio, type AgentRun, type EngineSettings, type EntryReview } from '../kernel/backtest.js';
@@ -44,6 +48,12 @@ export interface TrainingParams {
   alertDrawdown: number;
   /** Cycles in a row an agent may lose before an alert. */
   alertLosingCycles: number;
+  /**
+   * Walk-forward fitting (src/training/select.ts): every `refitCycles` cycles each agent picks the
+   * configuration to trade next among `strategies` x exit rules, on the `fitCandles` candles before
+   * the cycle only, or stands aside. Null (or absent in older runs): the agents trade `strategy`.
+   */
+  walkForward?: { fitCandles: number; refitCycles: number; strategies: StrategyName[]; confidence: number } | null;
 }
 
 export interface CycleSummary {
@@ -66,6 +76,19 @@ export interface TrainingResult {
   /** `sharpeCI`: 95% bootstrap interval of the portfolio Sharpe (null below 30 returns); `samples`: returns it rests on. */
   final: { portfolio: Omit<PortfolioMetrics, 'agents'> & { sharpeCI: [number, number] | null; samples: number }; agents: Record<string, SeriesMetrics> };
   trades: TradeJson[];
+  /** Per agent: its out-of-sample record against its baselines, and whether it earned the right to propose. */
+  verdicts: Record<string, Omit<AgentEdge, 'runId'>>;
+  /** Per agent: each refit's choice ("strategy/s<stop>/t<target>") or null (stood aside), with the reason. */
+  fits: Record<string, FitLog[]>;
+}
+
+/** One refit of one agent: what it chose (null: stood aside), why, and the best it saw. */
+export interface FitLog {
+  cycle: number;
+  choice: string | null;
+  reason: string;
+  best: AgentFit['best'];
+  buyHoldSharpe: number;
 }
 
 export interface CycleReport {
@@ -103,6 +126,8 @@ interface Checkpoint {
   losingStreak: Record<string, number>;
   /** Running figures of the portfolio curve, so a cycle's summary costs O(cycle), not O(run). */
   acc: RunningStats;
+  /** Walk-forward: each refit's outcome per agent (small: one entry per refit). */
+  fits?: Record<string, FitLog[]>;
 }
 
 /** The growing part of a run, kept per cycle in training_cycles and rebuilt on resume. */
@@ -241,7 +266,14 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
 
   const store = runWriter(db, runId);
 
-  const ppy = periodsPerYear(metricTf);
+  const wf = params.walkForward ?? null;
+  const fitCandles = wf ? wf.fitCandles : 0;
+  const candidates = wf ? candidatesFor(wf.strategies) : [];
+  cp.fits ??= {};
+  // Stock data keeps an exchange calendar (252 days a year), crypto trades every day.
+  const calendar = calendarOf(loadSeries(db, params.symbols[0], params.timeframe, plan[0].from, plan[Math.min(plan.length - 1, 5)].to).ts);
+  const candlePpy = periodsPerYear(params.timeframe, calendar);
+  const ppy = periodsPerYear(metricTf, calendar);
   // The crew votes on entries as it does live (rule analysts: deterministic, offline).
   const review = params.crew ? crewReview(params.crew, { timeframe: params.timeframe, tfMs, settings: params.settings }) : undefined;
   let portfolio: PortfolioMetrics | null = null;
@@ -265,7 +297,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       segment = {
         index: segIndex,
         agents: params.symbols.map((symbol) => {
-          const series = loadSeries(db, symbol, params.timeframe, first.from - WARMUP_CANDLES * tfMs, last.to + tfMs);
+          const series = loadSeries(db, symbol, params.timeframe, first.from - (WARMUP_CANDLES + fitCandles) * tfMs, last.to + tfMs);
           return { symbol, series, features: computeFeatures(series) };
         }),
       };
@@ -275,6 +307,17 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     const equityBefore = equityOf(cp.portfolio);
     const agentBefore = { ...cp.agentCash };
     for (const [s, pos] of Object.entries(cp.portfolio.positions)) agentBefore[s] += unrealised(pos, cp.portfolio.marks[s] ?? pos.entryPrice);
+    // 0. Walk-forward: on refit cycles each agent fits what it trades next on the candles before
+    //    the cycle only (or stands aside); between refits it keeps its choice.
+    if (wf && k % wf.refitCycles === 0) {
+      for (const a of segment.agents) {
+        const to = lowerBound(a.series.ts, c.from);
+        const from = Math.max(WARMUP_CANDLES, lowerBound(a.series.ts, c.from - wf.fitCandles * tfMs));
+        const fit = fitAgent({ series: a.series, features: a.features, from: Math.min(from, to), to, settings: params.settings, candidates, allowShort: params.settings.risk.allow_short, periodsPerYear: candlePpy, startingEquity: perAgent, confidence: wf.confidence });
+        cp.states[a.symbol].fit = { ...fit, asOf: c.from };
+        (cp.fits![a.symbol] ??= []).push({ cycle: c.index, choice: fit.choice?.id ?? null, reason: fit.reason, best: fit.best, buyHoldSharpe: fit.buyHoldSharpe });
+      }
+    }
     // 1. Trade the cycle on the one account with what was learned so far: no learning, no exploring.
     const runs: AgentRun[] = [];
     for (const a of segment.agents) {
@@ -284,7 +327,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       const seed = (params.seed ^ hashString(`${a.symbol}|${c.index}`)) >>> 0;
       runs.push({
         symbol: a.symbol,
-        strategy: strategyByName(params.strategy),
+        strategy: wf ? tradedStrategy(cp.states[a.symbol], params.strategy, false).strategy : strategyByName(params.strategy),
         state: cp.states[a.symbol],
         features: a.features,
         ctx: { learn: false, rng: createRng(seed), allowShort: params.settings.risk.allow_short },
@@ -312,14 +355,9 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
         state: cp.states[run.symbol],
       });
       const ts = res.agentTrades[run.symbol] ?? [];
-      if (ts.length > 0) {
-        const wins = ts.filter((t) => t.wasSuccessful).length;
-        const regimes = new Map<string, number>();
-        for (const t of ts) regimes.set(t.marketRegime, (regimes.get(t.marketRegime) ?? 0) + 1);
-        const regime = [...regimes].sort((x, y) => y[1] - x[1])[0][0];
-        const pnl = ts.reduce((x, t) => x + t.pnl, 0);
-        rememberCycle(cp.states[run.symbol], { cycleId: c.index, strategy: params.strategy, regime, trades: ts.length, winRate: wins / ts.length, pnl, note: `${ts.length} trades, ${wins} won, PnL ${pnl.toFixed(2)} in ${regime.toLowerCase()}` });
-      }
+      // Confidence learns from closed trades only, so every later entry's probability is out of sample.
+      const cal = (cp.states[run.symbol].calibration ??= newCalibration());
+      for (const t of ts) observe(cal, t.setupScore, t.wasSuccessful);
     }
     // Sampled points of the cycle (portfolio and each agent), candles of this cycle only.
     const cyclePoints: EquityPoint[] = [];
@@ -400,11 +438,43 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   // The Sharpe's uncertainty, on the same returns and annualisation as the Sharpe itself.
   const returns = returnsOf(hist.portfolioPoints.map((p) => p.equity));
   const ci = bootstrapSharpeCI(returns, ppy, { seed: params.seed });
+  // 3. Each agent's out-of-sample record against its baselines: may it propose live?
+  const verdicts: Record<string, AgentEdge> = {};
+  const span = { from: plan[0].from, to: plan[plan.length - 1].to };
+  for (const s of params.symbols) {
+    const series = loadSeries(db, s, params.timeframe, span.from - WARMUP_CANDLES * tfMs, span.to);
+    const fits = cp.fits[s] ?? [];
+    const used = new Map<string, number>();
+    for (const f of fits) if (f.choice) used.set(f.choice, (used.get(f.choice) ?? 0) + 1);
+    const top = [...used].sort((a, b) => b[1] - a[1])[0];
+    const exits = top ? candidates.find((c) => c.id === top[0])?.exits : strategyByName(params.strategy).exits;
+    verdicts[s] = agentVerdict({
+      runId,
+      series,
+      features: computeFeatures(series),
+      from: lowerBound(series.ts, span.from),
+      settings: params.settings,
+      startingEquity: perAgent,
+      points: hist.points[s],
+      trades: trades[s],
+      pointsPerYear: ppy,
+      candlesPerYear: candlePpy,
+      exits,
+      periodsTraded: wf ? fits.filter((f) => f.choice).length : 1,
+      periodsTotal: wf ? fits.length : 1,
+      seed: params.seed,
+    });
+    cp.states[s].edge = verdicts[s];
+  }
+  store.saveCheckpoint(JSON.stringify(cp), cp.nextCycle);
   const result: TrainingResult = {
     runId,
     cycles: hist.cycles,
     final: { portfolio: { ...portfolioOnly, sharpeCI: ci ? [ci.lo, ci.hi] : null, samples: returns.length }, agents: perAgentMetrics },
     trades: all.map(tradeJson),
+    // The run id is the result's own (same seed, same JSON but for it).
+    verdicts: Object.fromEntries(Object.entries(verdicts).map(([s, { runId: _, ...v }]) => [s, v])),
+    fits: cp.fits,
   };
   markRunDone(db, runId, Date.now(), JSON.stringify(result));
   return result;

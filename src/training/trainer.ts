@@ -5,10 +5,12 @@ import type { OutgoingMessage } from '../chat/types.js';
 import type { StrategyName } from '../agents/types.js';
 import { engineSettings } from '../kernel/settings.js';
 import { getKv } from '../store/kv.js';
+import { timeframeMs } from '../market/timeframe.js';
+import { FIT_STRATEGIES } from './select.js';
 import { interruptedRun, latestRun, markRunFailed, runConfigJson, runProgress, saveAgentStates } from '../store/training.js';
 import { cycleChart } from '../render/chart-files.js';
 import { renderTemplate, str } from '../render/template.js';
-import { alertMessage, cycleSummaryMessage, progressBar, simpleMessage } from '../render/views.js';
+import { agentName, alertMessage, cycleSummaryMessage, edgeLine, progressBar, simpleMessage } from '../render/views.js';
 import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingParams, type TrainingResult } from './run.js';
 
 /** Where a run's messages go: the chat that asked, or every push chat for scheduled runs. */
@@ -70,6 +72,29 @@ export function paramsFromConfig(cfg: Config, req: RunRequest & { strategy?: Str
     maxMemoryMb: cfg.training.max_memory_usage_mb,
     alertDrawdown: r.max_drawdown / 2,
     alertLosingCycles: 3,
+    walkForward: walkForwardFor(cfg, strategy, req.timeframe ?? cfg.timeframe, req.cycleHours, req.strategy === undefined || req.strategy === 'crew'),
+  };
+}
+
+/** Candles a fit looks back at most (a 1-minute fit over 90 days would be 130k candles per try). */
+export const MAX_FIT_CANDLES = 20_000;
+/** Candles a fit looks back at least. */
+export const MIN_FIT_WINDOW = 500;
+
+/**
+ * The walk-forward settings of a run: on for the rule strategies when training.walk_forward is.
+ * The live default (no strategy named) chooses among every rule strategy; a named rule strategy
+ * fits only its own exit rules; RL and the ensemble learn by themselves and are not fitted.
+ */
+function walkForwardFor(cfg: Config, strategy: StrategyName, timeframe: string, cycleHours: number, anyRule: boolean): TrainingParams['walkForward'] {
+  if (!cfg.training.walk_forward || !FIT_STRATEGIES.includes(strategy)) return null;
+  const tfMs = timeframeMs(timeframe);
+  return {
+    // Daily candles: 90 days is 62 candles, too few to tell anything; look back 500 candles at least.
+    fitCandles: Math.min(MAX_FIT_CANDLES, Math.max(MIN_FIT_WINDOW, Math.round((cfg.training.fit_days * 86_400_000) / tfMs))),
+    refitCycles: Math.max(1, Math.round((cfg.training.refit_days * 24) / cycleHours)),
+    strategies: anyRule ? FIT_STRATEGIES : [strategy],
+    confidence: cfg.training.fit_confidence,
   };
 }
 
@@ -110,6 +135,9 @@ export function createTrainer(app: App): Trainer {
         const states = finalStates(app.db, runId);
         saveAgentStates(app.db, Object.entries(states).map(([symbol, s]) => ({ agent: `${symbol}:${s.strategy}`, state: s })), () => app.now());
         for (const [symbol, s] of Object.entries(states)) if (app.cfg.symbols.includes(symbol)) app.agents.set(symbol, s);
+        // Which agents earned the right to propose, with the figures it rests on.
+        const lines = Object.entries(states).map(([symbol, s]) => `• ${agentName(symbol)}: ${edgeLine(app.fmt, s.edge, app.cfg.training.require_edge, true)}`);
+        reporter.send(simpleMessage('🎓', [str(app.cfg.language, 'train_verdicts', { runId }), ...lines].join('\n')));
       } catch (e) {
         if (e instanceof TrainingStopped) {
           if (progressId !== null) reporter.edit(progressId, progressMessage(app, run, str(app.cfg.language, 'train_state_stopped', { cycle: e.cycle }), trades, pnl));

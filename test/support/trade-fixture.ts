@@ -27,6 +27,8 @@ export function tradeFixture(over: Partial<DetailedTradeMetric>): DetailedTradeM
     balanceAfter: 1000,
     confidence: 0.5,
     confidenceLevel: 'MEDIUM',
+    setupScore: 0.5,
+    calibrated: false,
     strategyName: 'trend_following',
     confluenceScore: 0.5,
     riskReward: 2,

@@ -1,0 +1,138 @@
+import { candidateStrategy } from '../agents/fitted.js';
+import { newAgentState, type FitChoice, type StrategyName } from '../agents/types.js';
+import type { Features } from '../indicators/features.js';
+import { runEngine, type EngineSettings } from '../kernel/backtest.js';
+import type { Series } from '../market/types.js';
+import { returnsOf } from '../metrics/series.js';
+import { deflatedSharpe, skewKurtosis } from '../metrics/uncertainty.js';
+import { createRng } from '../util/rng.js';
+
+/**
+ * Walk-forward fitting: which configuration an agent trades next, chosen on the past only.
+ *
+ * Before each refit period the agent tries every candidate (strategy x exit rules) on the window
+ * of candles just before it and keeps the best by Sharpe, but only when that best survives being
+ * the best of many: its deflated Sharpe (the probability its true Sharpe is above what the best of
+ * `trials` worthless configurations would show by luck) must reach FIT_CONFIDENCE, and it must beat
+ * buying and holding over the same window. Otherwise the agent stands aside for the period: no
+ * new entries. The caller trades the chosen configuration on candles the fit never saw.
+ */
+
+/** One configuration an agent can trade: a rule strategy and its exit rules. */
+export type Candidate = FitChoice;
+
+/** The rule strategies (stateless: a fit needs no learning pass). RL and the ensemble are trained, not fitted. */
+export const FIT_STRATEGIES: StrategyName[] = ['trend_following', 'mean_reversion', 'breakout', 'trend_participation'];
+/** Stop distance in ATRs x target distance in ATRs (100: no near target, the stop rides the trend). */
+const STOP_GRID = [2, 3, 5];
+const TARGET_GRID = [3, 6, 100];
+
+/** Every configuration the fit tries for these strategies: strategy x stop x target. */
+export function candidatesFor(strategies: StrategyName[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const strategy of strategies) {
+    for (const stop of STOP_GRID) {
+      for (const target of TARGET_GRID) {
+        // A target of 100 ATR is "no target": then no time stop either, the trend decides.
+        const exits: Candidate['exits'] = target >= 100 ? { atrStopMult: stop, atrTargetMult: target, maxHoldCandles: Number.MAX_SAFE_INTEGER } : { atrStopMult: stop, atrTargetMult: target };
+        out.push({ id: `${strategy}/s${stop}/t${target}`, strategy, exits });
+      }
+    }
+  }
+  return out;
+}
+
+/** The probability (deflated Sharpe) a fitted winner needs before the agent trades it. */
+export const FIT_CONFIDENCE = 0.5;
+/** Fewer trades than this in the fit window and a winner is not a winner. */
+export const MIN_FIT_TRADES = 8;
+
+export type FitReason = 'fit' | 'no_history' | 'few_trades' | 'luck' | 'below_buy_hold';
+
+export interface Fit {
+  /** What to trade until the next refit; null = stand aside (no new entries). */
+  choice: Candidate | null;
+  reason: FitReason;
+  /** Configurations tried (the deflation counts them). */
+  trials: number;
+  /** Candles of the fit window. */
+  candles: number;
+  /** The best candidate in the window, whether or not it earned the trade. */
+  best: { id: string; sharpe: number; trades: number; deflated: number } | null;
+  /** Buy-and-hold's Sharpe on the same window (annualised like `best.sharpe`). */
+  buyHoldSharpe: number;
+}
+
+/** Per-period Sharpe (not annualised) of a return series; 0 when flat. */
+function periodSharpe(r: number[]): number {
+  const n = r.length;
+  if (n < 2) return 0;
+  let s = 0;
+  for (const x of r) s += x;
+  const m = s / n;
+  let ss = 0;
+  for (const x of r) ss += (x - m) * (x - m);
+  const sd = Math.sqrt(ss / (n - 1));
+  return sd > 1e-12 ? m / sd : 0;
+}
+
+/** Fewest candles a fit window must have (about two weeks of hours; otherwise stand aside). */
+export const MIN_FIT_CANDLES = 300;
+
+/**
+ * Fits one agent on bars [from, to) of its series (features computed over the series, so bars
+ * before `from` only warm indicators up). Pure and deterministic: same inputs, same choice.
+ */
+export function fitAgent(x: {
+  series: Series;
+  features: Features;
+  from: number;
+  to: number;
+  settings: EngineSettings;
+  candidates: Candidate[];
+  allowShort: boolean;
+  periodsPerYear: number;
+  startingEquity: number;
+  /** Deflated-Sharpe probability the winner needs (default FIT_CONFIDENCE). */
+  confidence?: number;
+}): Fit {
+  const candles = x.to - x.from;
+  const annual = Math.sqrt(x.periodsPerYear);
+  const closes = x.series.close;
+  const bh: number[] = [];
+  for (let i = x.from + 1; i < x.to; i++) bh.push(closes[i] / closes[i - 1] - 1);
+  const buyHoldSharpe = periodSharpe(bh) * annual;
+  const base = { trials: x.candidates.length, candles, buyHoldSharpe };
+  if (candles < MIN_FIT_CANDLES) return { ...base, choice: null, reason: 'no_history', best: null };
+  const scored: Array<{ c: Candidate; sr: number; r: number[]; trades: number }> = [];
+  for (const c of x.candidates) {
+    const run = runEngine({
+      series: x.series,
+      features: x.features,
+      strategy: candidateStrategy(c),
+      state: newAgentState(x.series.symbol, c.strategy),
+      settings: x.settings,
+      ctx: { learn: false, rng: createRng(1), allowShort: x.allowShort },
+      startingEquity: x.startingEquity,
+      from: x.from,
+      to: x.to,
+      idPrefix: 'fit',
+    });
+    const r = returnsOf(run.equity);
+    scored.push({ c, sr: periodSharpe(r), r, trades: run.trades.length });
+  }
+  // The spread of Sharpes across the trials sizes the luck of the best one (the paper's sigma_SR).
+  const srs = scored.map((s) => s.sr);
+  const mean = srs.reduce((a, b) => a + b, 0) / srs.length;
+  const sd = Math.sqrt(srs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, srs.length - 1));
+  // Ties (same Sharpe) go to the earlier candidate: the order of the grid, fixed.
+  let top = scored[0];
+  for (const s of scored) if (s.trades >= MIN_FIT_TRADES && (top.trades < MIN_FIT_TRADES || s.sr > top.sr)) top = s;
+  const m = skewKurtosis(top.r);
+  const deflated = deflatedSharpe(top.sr, top.r.length, x.candidates.length, m.skew, m.kurtosis, sd > 0 ? sd : undefined);
+  const best = { id: top.c.id, sharpe: top.sr * annual, trades: top.trades, deflated: Number.isFinite(deflated) ? deflated : 0 };
+  if (top.trades < MIN_FIT_TRADES) return { ...base, choice: null, reason: 'few_trades', best };
+  if (!(best.deflated >= (x.confidence ?? FIT_CONFIDENCE))) return { ...base, choice: null, reason: 'luck', best };
+  if (!(best.sharpe > buyHoldSharpe)) return { ...base, choice: null, reason: 'below_buy_hold', best };
+  return { ...base, choice: top.c, reason: 'fit', best };
+}
