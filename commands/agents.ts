@@ -16,7 +16,7 @@ export const agents: Command = {
   options: [],
   run(ctx) {
     maxArgs(ctx, 0);
-    ctx.reply(agentsMessage(ctx.app.fmt, { time: ctx.app.now(), agents: agentStandings(ctx.app).map((a) => ({ ...a, edge: agentStateFor(ctx.app, a.symbol).edge })), requireEdge: ctx.app.cfg.training.require_edge }));
+    ctx.reply(agentsMessage(ctx.app.fmt, { time: ctx.app.now(), agents: agentStandings(ctx.app).map((a) => ({ ...a, edge: agentStateFor(ctx.app, a.symbol).edge, fit: agentStateFor(ctx.app, a.symbol).fit })), requireEdge: ctx.app.cfg.training.require_edge }));
   },
 };
 

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { COMMANDS } from '../commands/index.js';
-import type { AgentEdge } from '../src/agents/types.js';
+import { tradedStrategy } from '../src/agents/fitted.js';
+import { newAgentState, type AgentEdge } from '../src/agents/types.js';
 import { createApp } from '../src/app/create.js';
 import { createConsoleAdapter } from '../src/chat/console.js';
 import { createRouter } from '../src/chat/router.js';
@@ -79,6 +80,26 @@ test('a fit reads only its window: rewriting every later candle changes nothing;
   assert.equal(short.reason, 'no_history');
 });
 
+test('what an agent trades: the fitted configuration, or standing aside when the fit found nothing or the record shows no edge', () => {
+  const st = newAgentState('BTC/USD', 'trend_following');
+  const edge = (over: Partial<AgentEdge>): AgentEdge => ({
+    edge: false, code: 'verdict_random', params: {}, runId: 'r', from: 0, to: 1, trades: 40, sharpe: 0, ci: null, samples: 100, buyHoldSharpe: 0, randomMedian: 0, percentile: 0.5, totalReturn: 0, periodsTraded: 1, periodsTotal: 2, calibration: null, ...over,
+  });
+  assert.equal(tradedStrategy(st, 'trend_following', true).aside, null, 'no record: the configured rule');
+  st.fit = { choice: { id: 'breakout/s3/t6', strategy: 'breakout', exits: { atrStopMult: 3, atrTargetMult: 6 } }, reason: 'fit', asOf: 0, trials: 36, best: null, buyHoldSharpe: 0 };
+  const fitted = tradedStrategy(st, 'trend_following', true);
+  assert.equal(fitted.aside, null);
+  assert.equal(fitted.strategy.name, 'breakout');
+  assert.deepEqual(fitted.strategy.exits, { atrStopMult: 3, atrTargetMult: 6 });
+  st.edge = edge({});
+  assert.equal(tradedStrategy(st, 'trend_following', true).aside, 'no_edge');
+  assert.equal(tradedStrategy(st, 'trend_following', false).aside, null, 'require_edge off: it proposes');
+  st.edge = edge({ trades: 12, code: 'verdict_not_enough' });
+  assert.equal(tradedStrategy(st, 'trend_following', true).aside, null, 'too few trades is not a no');
+  st.fit = { ...st.fit, choice: null, reason: 'luck' };
+  assert.equal(tradedStrategy(st, 'trend_following', true).aside, 'fit');
+});
+
 interface TrainJ {
   cycles: Array<{ from: string; to: string }>;
   trades: Array<{ entryTime: string; exitTime: string; tradeId: string; pnl: number; strategyName: string }>;
@@ -139,7 +160,7 @@ test('walk-forward training: refits on schedule from the past only, enters only 
   assert.notDeepEqual(changed.fits['BTC/USD'].slice(7), fits.slice(7), 'later refits did see the new candles');
 });
 
-test('live: an agent whose training shows no edge proposes nothing and /agents says so; with an edge it proposes', async () => {
+test('live: an agent whose training shows no edge proposes nothing and /agents says so; with too few trades to tell it proposes', async () => {
   const cfg = loadConfig({ env: { TRADECREW_DATA_DIR: tempDataDir() } });
   let text = '';
   const output = new Writable({
@@ -173,14 +194,14 @@ test('live: an agent whose training shows no edge proposes nothing and /agents s
     const deadline = Date.now() + 10_000;
     while (!/no edge: standing aside/.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.match(text, /standing aside[\s\S]*May they propose\?[\s\S]*no edge: standing aside · no edge: random entries with the same exits do as well \(41% of them beaten, 95% needed\)/);
-    // The same agents with an edge propose again.
-    for (const s of cfg.symbols) agentStateFor(app, s).edge = { ...verdict, edge: true, code: 'verdict_edge', params: { sharpe: '1.50', bh: '0.90', pct: '97%' } };
+    // Too few trades to tell is not a "no": the same agents propose again.
+    for (const s of cfg.symbols) agentStateFor(app, s).edge = { ...verdict, trades: 17, code: 'verdict_not_enough', params: { trades: 17, min: 30 } };
     let proposed = false;
     for (let k = 0; k < 300 && !proposed; k++) {
       proposed = (await scanAll(app)).some((o) => o.action === 'proposal');
       if (!proposed) await refreshCandles(app);
     }
-    assert.ok(proposed, 'an agent with an edge proposes');
+    assert.ok(proposed, 'an agent with a record too short to judge proposes');
   } finally {
     await app.outbox.drain(2_000);
     await app.outbox.stop();

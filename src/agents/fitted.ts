@@ -1,5 +1,5 @@
 import { STRATEGIES, strategyByName } from './registry.js';
-import { HOLD, OPEN_LONG, OPEN_SHORT, type AgentState, type FitChoice, type Strategy } from './types.js';
+import { HOLD, OPEN_LONG, OPEN_SHORT, type AgentEdge, type AgentState, type FitChoice, type Strategy } from './types.js';
 
 /**
  * What an agent trades, decided the same way in training and live: the configuration its latest
@@ -25,6 +25,14 @@ export function standAside(s: Strategy): Strategy {
   };
 }
 
+/**
+ * The record shows there is no edge: enough trades for a verdict, and the verdict is no. Too few
+ * trades to tell is not a "no": the agent proposes, and its evidence line says it is thin.
+ */
+export function showsNoEdge(e: AgentEdge): boolean {
+  return !e.edge && e.code !== 'verdict_not_enough';
+}
+
 /** Why an agent opens nothing: its last fit found nothing worth trading, or its record shows no edge. */
 export type AsideReason = 'fit' | 'no_edge';
 
@@ -34,7 +42,7 @@ export type AsideReason = 'fit' | 'no_edge';
  */
 export function tradedStrategy(state: AgentState, fallback: string, requireEdge: boolean): { strategy: Strategy; base: Strategy; aside: AsideReason | null } {
   const base = state.fit?.choice ? candidateStrategy(state.fit.choice) : strategyByName(fallback);
-  if (requireEdge && state.edge && !state.edge.edge) return { strategy: standAside(base), base, aside: 'no_edge' };
+  if (requireEdge && state.edge && showsNoEdge(state.edge)) return { strategy: standAside(base), base, aside: 'no_edge' };
   if (state.fit && !state.fit.choice) return { strategy: standAside(base), base, aside: 'fit' };
   return { strategy: base, base, aside: null };
 }

@@ -7,8 +7,8 @@ import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { candlesFromSeries } from '../market/types.js';
 import { candleCount, saveCandles } from '../store/candles.js';
 import { dbFile, openDb, type DB } from '../store/db.js';
-import { interruptedRun } from '../store/training.js';
-import { createRun, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
+import { interruptedRun, saveAgentStates } from '../store/training.js';
+import { createRun, finalStates, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
 import { progressBar } from '../render/views.js';
 import { str } from '../render/template.js';
@@ -151,6 +151,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       });
       if (!result) return 130;
       if (tty) process.stderr.write('\n');
+      // The live crew of this data folder continues from what was learned (as /train does).
+      const states = finalStates(db, runId);
+      saveAgentStates(db, Object.entries(states).map(([symbol, s]) => ({ agent: `${symbol}:${s.strategy}`, state: s })), Date.now);
       if (f.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         const p = result.final.portfolio;

@@ -1,3 +1,4 @@
+import { showsNoEdge } from '../agents/fitted.js';
 import type { Decision } from '../agents/decision.js';
 import type { Button, OutgoingMessage } from '../chat/types.js';
 import type { PortfolioMetrics } from '../metrics/portfolio.js';
@@ -252,6 +253,9 @@ export interface AgentRowView {
   activity: Activity;
 }
 
+/** A calendar day as 2018-07-20: records span years, the year matters. */
+const isoDay = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+
 /** Sharpe with its interval, "n/a" for an interval not given (too few returns). */
 function sharpeWithCI(fmt: Fmt, sharpe: number, ci: [number, number] | null): string {
   return `${fmt.num(sharpe, 2)} ${ci ? `[${fmt.num(ci[0], 2)}, ${fmt.num(ci[1], 2)}]` : '[n/a]'}`;
@@ -265,7 +269,7 @@ export function edgeLine(fmt: Fmt, e: AgentEdge | undefined, requireEdge: boolea
   const L = fmt.lang;
   if (!e) return str(L, 'edge_none');
   const verdict = str(L, e.code, e.params);
-  const head = e.edge ? str(L, 'edge_yes', { verdict }) : requireEdge ? str(L, 'edge_no', { verdict }) : str(L, 'edge_no_ignored', { verdict });
+  const head = e.edge ? str(L, 'edge_yes', { verdict }) : !showsNoEdge(e) ? str(L, 'edge_unproven', { verdict }) : requireEdge ? str(L, 'edge_no', { verdict }) : str(L, 'edge_no_ignored', { verdict });
   if (!full) return head;
   return `${head}\n${str(L, 'edge_figures', {
     trades: e.trades,
@@ -277,8 +281,8 @@ export function edgeLine(fmt: Fmt, e: AgentEdge | undefined, requireEdge: boolea
     pct: fmt.pct(e.percentile, 0),
     traded: e.periodsTraded,
     periods: e.periodsTotal,
-    from: fmt.day(e.from),
-    to: fmt.day(e.to),
+    from: isoDay(e.from),
+    to: isoDay(e.to),
     runId: e.runId,
   })}`;
 }
@@ -288,8 +292,8 @@ export function fitLine(fmt: Fmt, f: AgentFit | undefined, strategy: string): st
   const L = fmt.lang;
   if (!f) return str(L, 'fit_none', { strategy });
   const best = f.best ? str(L, 'fit_best', { trials: f.trials, id: f.best.id, sharpe: fmt.num(f.best.sharpe, 2), trades: f.best.trades, deflated: fmt.pct(f.best.deflated, 0), bh: fmt.num(f.buyHoldSharpe, 2) }) : str(L, 'fit_no_best', { trials: f.trials });
-  if (f.choice) return str(L, 'fit_choice', { id: f.choice.id, asOf: fmt.day(f.asOf), best });
-  return str(L, 'fit_aside', { asOf: fmt.day(f.asOf), why: str(L, `fit_reason_${f.reason}`), best });
+  if (f.choice) return str(L, 'fit_choice', { id: f.choice.id, asOf: isoDay(f.asOf), best });
+  return str(L, 'fit_aside', { asOf: isoDay(f.asOf), why: str(L, `fit_reason_${f.reason}`), best });
 }
 
 /** Confidence: calibrated or not, its Brier skill on the training record, and the reliability table. */
@@ -305,7 +309,7 @@ export function calibrationLines(fmt: Fmt, s: Pick<AgentState, 'edge' | 'calibra
   return lines.join('\n');
 }
 
-export function agentsMessage(fmt: Fmt, v: { time: number; agents: Array<AgentRowView & { edge?: AgentEdge }>; requireEdge: boolean }): OutgoingMessage {
+export function agentsMessage(fmt: Fmt, v: { time: number; agents: Array<AgentRowView & { edge?: AgentEdge; fit?: AgentFit }>; requireEdge: boolean }): OutgoingMessage {
   const L = fmt.lang;
   const rows = [str(L, 'agents_header').split('|')];
   let trades = 0;
@@ -323,7 +327,7 @@ export function agentsMessage(fmt: Fmt, v: { time: number; agents: Array<AgentRo
       time: fmt.dateTime(v.time),
       table: textTable(rows, [false, false, true, true, true, true, false]),
       legend: str(L, 'agents_legend'),
-      edges: v.agents.map((a) => `• ${agentName(a.symbol)}: ${edgeLine(fmt, a.edge, v.requireEdge, false)}`).join('\n'),
+      edges: v.agents.map((a) => `• ${agentName(a.symbol)}: ${edgeLine(fmt, a.edge, v.requireEdge, false)}${a.fit && !a.fit.choice ? ` · ${str(L, 'fit_aside_short', { why: str(L, `fit_reason_${a.fit.reason}`) })}` : ''}`).join('\n'),
       trades,
       winRate: fmt.pct(trades ? wins / trades : 0, 0),
       pnl: fmt.signed(pnl),
