@@ -8,7 +8,7 @@ import { createRouter } from './chat/router.js';
 import { createTelegramAdapter } from './chat/telegram.js';
 import type { ChatAdapter } from './chat/types.js';
 import { ConfigError, loadConfig, secretsOf } from './config/load.js';
-import { createLogger, type Logger } from './util/logger.js';
+import { createLogger, flushLog, type Logger } from './util/logger.js';
 import { makeScrubber } from './util/redact.js';
 import type { Config } from './config/schema.js';
 import { backfill } from './market/refresh.js';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await app.outbox.stop();
     for (const a of adapters) await a.stop().catch(() => undefined);
     app.db.close();
-    log.flush?.();
+    await flushLog(log);
     process.exit(code);
   };
   stopWith = shutdown;

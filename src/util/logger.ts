@@ -19,7 +19,16 @@ export function createLogger(opts: { dataDir: string; level: string; scrub: (s: 
     if (Array.isArray(v)) return v.map((x) => scrubDeep(x, depth + 1));
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrubDeep(x, depth + 1)]));
   };
-  return pino(
+  const destination = pino.destination({ dest: file, sync: false, mkdir: true });
+  // A full disk or a vanished log folder makes the writer emit 'error'; unhandled, that would kill
+  // the bot. It keeps trading and answering; the condition is said once on stderr.
+  let complained = false;
+  destination.on('error', (e: Error) => {
+    if (complained) return;
+    complained = true;
+    process.stderr.write(`tradecrew: cannot write the log ${file}: ${opts.scrub(e.message)} (the bot goes on without it)\n`);
+  });
+  const log = pino(
     {
       level: opts.level,
       redact: { paths: ['token', 'apiKey', 'secret', '*.token', '*.apiKey', '*.secret', '*.bot_token', '*.api_key'], censor: '***' },
@@ -29,8 +38,29 @@ export function createLogger(opts: { dataDir: string; level: string; scrub: (s: 
         },
       },
     },
-    pino.destination({ dest: file, sync: false, mkdir: true }),
+    destination,
   );
+  destinations.set(log, destination);
+  return log;
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+const destinations = new WeakMap<Logger, Destination>();
+
+/**
+ * Flushes the log file, waiting for it to open first: a bot that answers piped input and exits at
+ * once would otherwise flush a file that is not open yet ("sonic boom is not ready yet", exit 1).
+ * Never throws: a log that cannot be written must not decide how the process ends.
+ */
+export async function flushLog(log: Logger): Promise<void> {
+  const d = destinations.get(log);
+  if (!d) return;
+  try {
+    if ((d as unknown as { fd: number }).fd < 0) await new Promise<void>((r) => d.once('ready', () => r()));
+    await new Promise<void>((r) => d.flush(() => r()));
+  } catch {
+    /* nothing more to do for a log that cannot be written */
+  }
 }
 
 /** A logger that writes nowhere, for tests and pure code paths. */
