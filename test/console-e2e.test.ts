@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { REPO, spawnBot, tempDataDir } from './support/spawn-bot.js';
 
@@ -60,6 +60,25 @@ test('printf "/status\\n/train 7\\n" | npm start finishes the training it starte
   for (const s of ['💰 OVERALL:', '⚖️ RISK:', '🔄 OPERATIONS:', '🎯 QUALITY:', '📊 PER AGENT:']) assert.ok(out.includes(s), s);
   const chart = /cycle-[\w]+-7\.png/.exec(out);
   assert.ok(chart && fs.existsSync(path.join(dir, 'charts', chart[0])), 'cycle chart written');
+});
+
+test('piped input on an existing data folder exits 0 every time; a log file that cannot be opened does not stop the bot', () => {
+  const run = (dir: string) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO, input: '/status\n', env: { ...process.env, TRADECREW_DATA_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+  const dir = tempDataDir();
+  // The first start creates the data folder; the later ones find it (and its log) in place, which
+  // is where the log used to be flushed before its file was open.
+  for (let k = 0; k < 4; k++) {
+    const r = run(dir);
+    assert.equal(r.status, 0, `run ${k + 1}: exit ${r.status}: ${r.stderr}`);
+    assert.match(r.stdout, /STATUS/);
+  }
+  // The log path is a folder: the writer fails to open it.
+  const broken = tempDataDir();
+  fs.mkdirSync(path.join(broken, 'logs', 'tradecrew.log'), { recursive: true });
+  const r = run(broken);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /STATUS/, 'it still answers');
+  assert.match(r.stderr, /cannot write the log .*tradecrew\.log: EISDIR.*goes on without it/);
 });
 
 test('a bad config value stops the bot with one line naming the key', () => {

@@ -27,6 +27,10 @@ export function createLogger(opts: { dataDir: string; level: string; scrub: (s: 
     if (complained) return;
     complained = true;
     process.stderr.write(`tradecrew: cannot write the log ${file}: ${opts.scrub(e.message)} (the bot goes on without it)\n`);
+    // From now on the writer is a sink: pino's exit hook flushes it synchronously, and a writer
+    // that never opened would throw there and turn a clean exit into exit 1.
+    Object.assign(destination, { write: () => true, flushSync: () => undefined, flush: (cb?: () => void) => cb?.(), end: () => undefined });
+    destination.emit('ready');
   });
   const log = pino(
     {
