@@ -65,7 +65,7 @@ const TRADE_FIELDS: Record<string, 'string' | 'number' | 'boolean'> = {
   tradeId: 'string', agentSymbol: 'string', timestamp: 'string', cycleId: 'number', action: 'string', direction: 'string',
   entryPrice: 'number', exitPrice: 'number', quantity: 'number', leverage: 'number', entryTime: 'string', exitTime: 'string',
   durationCandles: 'number', durationHours: 'number', pnl: 'number', pnlPct: 'number', balanceUsed: 'number', balanceAfter: 'number',
-  confidence: 'number', confidenceLevel: 'string', strategyName: 'string', confluenceScore: 'number', riskReward: 'number',
+  confidence: 'number', confidenceLevel: 'string', setupScore: 'number', calibrated: 'boolean', strategyName: 'string', confluenceScore: 'number', riskReward: 'number',
   marketRegime: 'string', volatilityLevel: 'number', volumeConfirmation: 'boolean', wasSuccessful: 'boolean', followedPlan: 'boolean',
   exitReason: 'string', slippage: 'number', fee: 'number', qualityScore: 'number', stop: 'number', target: 'number', timeframe: 'string',
 };

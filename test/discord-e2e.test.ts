@@ -115,7 +115,7 @@ test('a slash command answers in the channel; a wrong argument gets the usage; r
   assert.match(await slash(BOB, 'trades', 'abc'), /n must be a whole number[\s\S]*Usage: \/trades \[n\]/);
   const iid = dc.slashCommand(cmdChannel, BOB, 'agent', 'ETH');
   const reply = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === iid && m.content), 15_000);
-  assert.match(seen(reply.content), /AGENT ETHUSDT[\s\S]*Learned memory/);
+  assert.match(seen(reply.content), /AGENT ETHUSDT[\s\S]*Training record/);
   assert.ok(reply.attachments >= 1 && reply.multipart, 'the agent chart is attached');
   assert.match(await slash(DVIEWER, 'balance'), /BALANCE/);
   assert.match(await slash(DVIEWER, 'close', 'all'), /needs the trader role/);
