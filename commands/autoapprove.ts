@@ -17,7 +17,7 @@ export const autoapprove: Command = {
     const a = ctx.args[0]?.toLowerCase();
     const { fmt } = ctx.app;
     if (a === undefined) {
-      ctx.reply(simpleMessage('', t(ctx.app, 'autoapprove_show', { state: t(ctx.app, cur.on ? 'on' : 'off'), min: fmt.pct(cur.min, 0) })));
+      ctx.reply(simpleMessage('', t(ctx.app, 'autoapprove_show', { state: t(ctx.app, cur.on ? 'on' : 'off'), min: fmt.pct(cur.min, Number.isInteger(Math.round(cur.min * 1e6) / 1e4) ? 0 : 1) })));
       return;
     }
     let next = cur;
@@ -26,11 +26,13 @@ export const autoapprove: Command = {
     else {
       const m = /^(\d+(?:\.\d+)?)(%)?$/.exec(a);
       if (!m) throw usage(ctx.app, 'err_autoapprove', { value: ctx.args[0] });
+      // 0.85 and 85% and 85 all mean 85%; a bare 1.5 could be 1.5% or a slip for 0.15: ask.
+      if (!m[2] && Number(m[1]) > 1 && !Number.isInteger(Number(m[1]))) throw usage(ctx.app, 'err_autoapprove_ambiguous', { value: m[1] });
       const v = m[2] || Number(m[1]) > 1 ? Number(m[1]) / 100 : Number(m[1]);
       if (!(v > 0 && v <= 1)) throw usage(ctx.app, 'err_autoapprove_range');
       next = { on: true, min: v };
     }
     setKv(ctx.app.db, 'autoapprove', next);
-    ctx.reply(simpleMessage('', t(ctx.app, 'autoapprove_set', { state: t(ctx.app, next.on ? 'on' : 'off'), min: fmt.pct(next.min, 0) })));
+    ctx.reply(simpleMessage('', t(ctx.app, 'autoapprove_set', { state: t(ctx.app, next.on ? 'on' : 'off'), min: fmt.pct(next.min, Number.isInteger(Math.round(next.min * 1e6) / 1e4) ? 0 : 1) })));
   },
 };

@@ -77,7 +77,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     help: /\/close — /,
     status: /STATUS/,
     agents: /AGENTS · 3[\s\S]*BTCUSDT[\s\S]*ETHUSDT[\s\S]*SOLUSDT/,
-    agent: /Training record[\s\S]*uncalibrated/,
+    agent: /AGENT BTCUSDT[\s\S]*Training record[\s\S]*uncalibrated/,
     positions: /OPEN POSITIONS \(1\)/,
     trades: /LAST \d+ TRADES/,
     pnl: /PnL · LAST 3 DAYS/,
@@ -138,6 +138,7 @@ test('wrong arguments get the reason and the right usage; nothing changes', asyn
     ['/backtest BTC/USDT nonsense', /unknown strategy "nonsense"/],
     ['/approve', /give the proposal id/],
     ['/autoapprove maybe', /not on, off or a confidence/],
+    ['/autoapprove 1.5', /"1.5" is ambiguous: write 1.5% or a fraction such as 0.85/],
     ['/help nothing', /no command \/nothing/],
     ['/train 7 DOGE/USDT', /unknown symbol DOGE\/USDT/],
   ];

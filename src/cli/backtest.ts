@@ -4,7 +4,7 @@ import { cloneAgentState, type AgentState, type Strategy, type StrategyName } fr
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { computeFeatures, type Features } from '../indicators/features.js';
-import { readCandlesCsv, symbolFromFileName } from '../market/csv.js';
+import { candlesProblem, readCandlesCsv, symbolFromFileName } from '../market/csv.js';
 import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Series } from '../market/types.js';
 import { calendarOf, maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, sharpe, type Calendar } from '../metrics/series.js';
@@ -87,12 +87,6 @@ export function backtestArgs(command: string, argv: string[]): BacktestArgs | nu
 }
 
 
-function fmtSpan(ms: number): string {
-  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms} ms`;
-}
 
 /**
  * Reads a candle file as a series. Besides the CSV rules (readCandlesCsv), the candles must be one
@@ -100,14 +94,10 @@ function fmtSpan(ms: number): string {
  * run as 1d would report numbers 24x off without any error. Gaps (weekends, outages) are allowed.
  */
 export function loadSeries(file: string, symbol: string, timeframe: string): Series {
-  const s = seriesFromCandles(symbol, timeframe, readCandlesCsv(file));
-  const tf = timeframeMs(timeframe);
-  let minGap = Infinity;
-  for (let i = 1; i < s.ts.length; i++) minGap = Math.min(minGap, s.ts[i] - s.ts[i - 1]);
-  if (Number.isFinite(minGap) && minGap !== tf) {
-    throw new InputError(`${file}: candles are ${fmtSpan(minGap)} apart but the timeframe is ${timeframe} (pass --timeframe ${fmtSpan(minGap)})`);
-  }
-  return s;
+  const candles = readCandlesCsv(file);
+  const problem = candlesProblem(candles, timeframe, timeframeMs(timeframe), Date.now());
+  if (problem) throw new InputError(`${file}: ${problem}`);
+  return seriesFromCandles(symbol, timeframe, candles);
 }
 
 /** A backtest ready to run: evaluation data, the agent as prepared on the training data. */

@@ -1,7 +1,7 @@
 import { isStrategyName, STRATEGIES } from '../agents/registry.js';
 import type { StrategyName } from '../agents/types.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { readCandlesCsv, symbolFromFileName } from '../market/csv.js';
+import { candlesProblem, readCandlesCsv, symbolFromFileName } from '../market/csv.js';
 import { generateDemoSeries } from '../market/demo.js';
 import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { candlesFromSeries } from '../market/types.js';
@@ -67,7 +67,10 @@ function importData(db: DB, specs: string[]): { symbols: string[]; timeframe: st
     if (timeframe && tf !== timeframe) throw new InputError(`${file}: timeframe ${tf} differs from ${timeframe}; one run trains on one timeframe`);
     timeframe = tf;
     if (symbols.includes(symbol)) throw new InputError(`${file}: ${symbol} is given twice`);
-    saveCandles(db, symbol, tf, readCandlesCsv(file));
+    const candles = readCandlesCsv(file);
+    const problem = candlesProblem(candles, tf, timeframeMs(tf), Date.now());
+    if (problem) throw new InputError(`${file}: ${problem}`);
+    saveCandles(db, symbol, tf, candles);
     symbols.push(symbol);
   }
   return { symbols, timeframe: timeframe! };
@@ -195,6 +198,9 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (!/^[A-Z0-9.\-]+\/[A-Z0-9.\-]+$/.test(symbol)) throw new InputError(`--symbol must look like BASE/QUOTE (got "${symbol}")`);
   if (!timeframe || !isTimeframe(timeframe)) throw new InputError(`cannot tell the timeframe of ${f.data}; give --timeframe (e.g. 1h)`);
   const candles = readCandlesCsv(f.data);
+  // The same checks as backtest: spacing that matches the timeframe, nothing from the future.
+  const problem = candlesProblem(candles, timeframe, timeframeMs(timeframe), Date.now());
+  if (problem) throw new InputError(`${f.data}: ${problem}`);
   const cfg = configOrInputError();
   const db = openDb(dbFile(cfg.data_dir));
   try {

@@ -35,7 +35,8 @@ function coerce(raw: string, like: unknown, key: string, envName: string): unkno
   if (Array.isArray(like)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (typeof like === 'number') {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`config error: ${key} must be a number (got "${raw}" from ${envName})`);
+    // Decimal only: Number() also reads "0x10" as 16 and "0b1" as 1, which nobody means in a config.
+    if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(raw) || !Number.isFinite(n)) throw new ConfigError(`config error: ${key} must be a number (got "${raw}" from ${envName})`);
     return n;
   }
   if (typeof like === 'boolean') {
@@ -124,6 +125,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const cfg = parsed.data;
   if (cfg.mode === 'live' && (!cfg.exchange.id || !cfg.exchange.api_key || !cfg.exchange.secret)) {
     throw new ConfigError('config error: mode live needs exchange.id, exchange.api_key and exchange.secret (EXCHANGE, EXCHANGE_API_KEY, EXCHANGE_SECRET); use mode: paper to trade on paper');
+  }
+  // A news file that is not there is said now, with its key, not as a crew error at the first vote.
+  if (cfg.crew.enabled && cfg.crew.news_file && !fs.existsSync(path.resolve(PROJECT_ROOT, cfg.crew.news_file))) {
+    throw new ConfigError(`config error: crew.news_file ${path.resolve(PROJECT_ROOT, cfg.crew.news_file)} does not exist (leave it empty for no news); env override: ${envNameOf('crew.news_file')}`);
   }
   cfg.data_dir = path.resolve(PROJECT_ROOT, cfg.data_dir);
   return cfg;

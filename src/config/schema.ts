@@ -6,6 +6,8 @@ const fraction = (max = 1) => z.number().min(0).max(max);
 const symbol = z.string().regex(/^[A-Z0-9.\-]+\/[A-Z0-9.\-]+$/, 'must look like BASE/QUOTE, e.g. BTC/USDT');
 const ids = z.array(z.string().regex(/^\d+$/, 'must be numeric user ids'));
 const timeframe = z.string().refine(isTimeframe, 'must be a timeframe like 1m, 5m, 1h, 4h, 1d');
+/** A node-cron expression, or empty for "off" (checked at start, not when the job first runs). */
+const cronOrEmpty = z.string().refine((s) => s === '' || cron.validate(s), 'must be a node-cron expression such as "0 3 * * *", or empty');
 const hhmm = z.string().regex(/^$|^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h) or empty');
 export const STRATEGY_NAMES = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation'] as const;
 
@@ -24,7 +26,7 @@ export const configSchema = z
     }, 'must be an IANA timezone such as UTC or Europe/Madrid'),
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
     data_dir: z.string().min(1),
-    symbols: z.array(symbol).min(1),
+    symbols: z.array(symbol).min(1).refine((xs) => new Set(xs).size === xs.length, 'must not name a symbol twice'),
     timeframe,
     starting_balance: z.number().positive(),
     strategy: z.enum(STRATEGY_NAMES),
@@ -48,8 +50,8 @@ export const configSchema = z
       history_days: z.number().int().min(10).max(3650),
     }),
     scan: z.object({
-      schedule: z.string(),
-      watch_schedule: z.string().refine((s) => s === '' || cron.validate(s), 'must be a node-cron expression such as "*/15 * * * * *", or empty'),
+      schedule: cronOrEmpty,
+      watch_schedule: cronOrEmpty,
     }),
     approval: z.object({
       ttl_seconds: z.number().int().min(0),
@@ -85,7 +87,7 @@ export const configSchema = z
       recovery_enabled: z.boolean(),
       summary_every: z.number().int().min(1),
       seed: z.number().int(),
-      schedule: z.string(),
+      schedule: cronOrEmpty,
       walk_forward: z.boolean(),
       fit_days: z.number().int().min(7).max(3650),
       refit_days: z.number().int().min(1).max(3650),

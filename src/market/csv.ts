@@ -64,3 +64,26 @@ export function symbolFromFileName(file: string): { symbol: string; timeframe?: 
   const symbol = pair.includes('-') ? pair.replace('-', '/').toUpperCase() : `${pair.toUpperCase()}/USD`;
   return { symbol, timeframe: tf };
 }
+
+/** A span of milliseconds as a timeframe would write it (3600000 -> 1h). */
+export function spanText(ms: number): string {
+  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms} ms`;
+}
+
+/**
+ * What is wrong with candles read for `timeframe`, or null. The closest two must be one timeframe
+ * apart (daily candles read as 1h would make every annualised figure and time stop 24x off; gaps
+ * such as weekends are fine), and none may open after `now` (a candle dated 2099 in the cache
+ * would make the live agent wait for that date).
+ */
+export function candlesProblem(candles: ReadonlyArray<{ ts: number }>, timeframe: string, tfMs: number, now: number): string | null {
+  let minGap = Infinity;
+  for (let i = 1; i < candles.length; i++) minGap = Math.min(minGap, candles[i].ts - candles[i - 1].ts);
+  if (Number.isFinite(minGap) && minGap !== tfMs) return `candles are ${spanText(minGap)} apart but the timeframe is ${timeframe} (pass --timeframe ${spanText(minGap)})`;
+  const last = candles.length ? candles[candles.length - 1].ts : -Infinity;
+  if (last > now) return `a candle opens at ${new Date(last).toISOString()}, in the future: fix the file's dates`;
+  return null;
+}

@@ -7,8 +7,9 @@ export function timeframeMs(tf: string): number {
   return Number(m[1]) * UNIT_MS[m[2]];
 }
 
+/** A timeframe of at least one unit: `0m` would make every candle zero milliseconds long. */
 export function isTimeframe(tf: string): boolean {
-  return /^(\d+)([mhdw])$/.test(tf);
+  return /^([1-9]\d*)([mhdw])$/.test(tf);
 }
 
 /** Candles in one year of this timeframe, for annualising ratios. */
