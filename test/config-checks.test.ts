@@ -56,3 +56,17 @@ test('import-csv refuses daily candles imported as 1h and candles from the futur
   assert.match(r.stderr, /a candle opens at 2099-01-01T23:00:00\.000Z, in the future/);
   assert.doesNotMatch(r.stdout, /imported/);
 });
+
+test('the scrubber removes configured secrets and token-shaped strings nobody configured, and leaves ordinary figures alone', async () => {
+  const { makeScrubber } = await import('../src/util/redact.js');
+  const scrub = makeScrubber(['my-exchange-secret-42']);
+  const cases: Array<[string, string]> = [
+    ['order failed: signature for my-exchange-secret-42 invalid', 'order failed: signature for *** invalid'],
+    ['Incorrect API key provided: sk-proj-abcDEF123456789. See', 'Incorrect API key provided: ***. See'],
+    ['GET https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/getMe failed', 'GET https://api.telegram.org/bot***/getMe failed'],
+    ['header Authorization: Bearer abc.DEF-123_xyz', 'header Authorization: ***'],
+    ['{"api_key": "k3y-value-here"}', '{"api_key": "***"}'],
+    ['BTC/USDT LONG 0.0389 @ 64321.50, ts 1700000000000, run rmx2e92rb5508', 'BTC/USDT LONG 0.0389 @ 64321.50, ts 1700000000000, run rmx2e92rb5508'],
+  ];
+  for (const [input, want] of cases) assert.equal(scrub(input), want, input);
+});

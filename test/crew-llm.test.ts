@@ -114,6 +114,21 @@ describe('LLM analysts against a local OpenAI-compatible server (real openai cli
     db.close();
   });
 
+  test('a server answering 401 with the key echoed (as some proxies do): the analyst abstains and the key appears nowhere', async () => {
+    db = openDb(':memory:');
+    s.requests.length = 0;
+    // The echo is long enough that the client's message is cut in the middle of the key.
+    const echo = `Incorrect API key provided: ${KEY}. You can find your API key at https://example.invalid/account/api-keys. ${'x'.repeat(60)} (key ${KEY})`;
+    s.setHandler(() => ({ status: 401, errorMessage: echo }));
+    const crew = crewAt(db, s, { TRADECREW_CREW__DEBATE_ROUNDS: '0' });
+    const v = await deliberate(snapshot(), crew.analysts, crew.settings());
+    const text = JSON.stringify(v);
+    assert.ok(v.votes.every((x) => !('recommendation' in x.analysis)), 'every LLM analyst abstains');
+    assert.match(text, /server error 401/);
+    assert.ok(!text.includes(KEY) && !text.includes(KEY.slice(0, 12)), `the key leaked: ${text.slice(0, 400)}`);
+    db.close();
+  });
+
   test('timeout: an analyst whose model does not answer in time abstains, and the verdict says so', async () => {
     db = openDb(':memory:');
     s.requests.length = 0;

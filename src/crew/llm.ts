@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
+import { makeScrubber } from '../util/redact.js';
 import { z } from 'zod';
 import type { DB } from '../store/db.js';
 import { llmUsageOn, recordLlmCall } from '../store/llm-usage.js';
@@ -71,6 +72,7 @@ export function createLlm(db: DB, s: LlmSettings, now: () => number = Date.now):
     return { day, ...llmUsageOn(db, day), budget: s.dailyTokenBudget };
   };
   const count = (tokens: number, failed: boolean) => recordLlmCall(db, dayOf(now()), tokens, failed);
+  const scrub = makeScrubber([s.apiKey]);
 
   async function call(messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]): Promise<string> {
     const u = usage();
@@ -88,8 +90,9 @@ export function createLlm(db: DB, s: LlmSettings, now: () => number = Date.now):
     } catch (e) {
       count(0, true);
       if (e instanceof APIConnectionTimeoutError) throw new LlmError(`no answer within ${Math.round(s.timeoutMs / 100) / 10} s`, 'timeout');
-      if (e instanceof APIError) throw new LlmError(`server error ${e.status ?? ''} ${(e.message ?? '').slice(0, 120)}`.trim(), 'http');
-      throw new LlmError(`request failed: ${(e as Error)?.message ?? e}`.slice(0, 200), 'http');
+      // Scrubbed before it is cut: a server may echo the key, and a cut key is no longer the key.
+      if (e instanceof APIError) throw new LlmError(`server error ${e.status ?? ''} ${scrub(e.message ?? '').slice(0, 120)}`.trim(), 'http');
+      throw new LlmError(`request failed: ${scrub(String((e as Error)?.message ?? e))}`.slice(0, 200), 'http');
     }
   }
 

@@ -19,6 +19,8 @@ export interface StandinReply {
   content?: string;
   delayMs?: number;
   status?: number;
+  /** The error message of a non-200 answer (some proxies echo the caller's key in it). */
+  errorMessage?: string;
   totalTokens?: number;
 }
 
@@ -58,7 +60,7 @@ export async function startOpenAiStandin(handler: StandinHandler = () => ({ cont
       const send = () => {
         if (res.destroyed) return;
         if (r.status && r.status !== 200) {
-          res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'stand-in error', type: 'server_error' } }));
+          res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: r.errorMessage ?? 'stand-in error', type: r.status === 401 ? 'invalid_request_error' : 'server_error' } }));
           return;
         }
         const tokens = r.totalTokens ?? 50;
