@@ -79,7 +79,7 @@ test('a user schedule runs in the configured timezone', async () => {
   assert.deepEqual(fired.map(iso), ['00:30:00', '01:30:00']);
 });
 
-test('scans never overlap: a slow scan makes the next one skip, and the overrun is reported once', async () => {
+test('scans never overlap: a slow scan makes the next one skip, and overruns are reported at most once an hour', async () => {
   const app = fakeApp({ TRADECREW_TIMEFRAME: '1m' });
   let active = 0;
   let maxActive = 0;
@@ -105,13 +105,18 @@ test('scans never overlap: a slow scan makes the next one skip, and the overrun 
   // Still slow: the same episode, nothing more is said.
   await advance(2 * 60_000); // 00:06:30
   assert.equal(app.pushed.length, 1);
-  // Scans keep time again for a while, then one overruns: a new episode, reported again.
+  // Scans keep time again for a while, then overrun again: within the hour of the alert that is
+  // only logged (scans that overrun every other time used to alert every other time).
   slow = false;
   await advance(4 * 60_000); // 00:10:30
   assert.equal(app.pushed.length, 1);
   slow = true;
-  await advance(3 * 60_000);
+  await advance(3 * 60_000); // 00:13:30
+  assert.equal(app.pushed.length, 1, 'a new overrun within the hour is only logged');
+  // An hour after the first alert, an overrun still going on is reported again, once.
+  await advance(55 * 60_000); // 01:08:30
   assert.equal(app.pushed.length, 2);
+  assert.match(app.pushed[1], /scan overrun/);
   assert.equal(maxActive, 1);
   await advance(3 * 60_000);
 });

@@ -29,6 +29,9 @@ export interface SchedulerOptions {
  * "5 0 * * * *" (second 5 of minute 0 of every hour). The few seconds give the exchange time to
  * publish the closed candle. Meant to be evaluated in UTC, where candle boundaries lie.
  */
+/** At most one 'scan overrun' alert an hour; every skipped tick is still logged. */
+const OVERRUN_ALERT_EVERY_MS = 3_600_000;
+
 export function cronAfterClose(tf: string): string {
   const ms = timeframeMs(tf);
   const min = ms / 60_000;
@@ -62,7 +65,8 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
   let kind: 'scan' | 'watch' | null = null;
   let startedAt = 0;
   let skipped = 0;
-  let overrunReported = false;
+  // Last overrun alert: scans that overrun every other time would otherwise alert every other time.
+  let overrunReportedAt = -Infinity;
   let stopped = false;
 
   const run = (k: 'scan' | 'watch', work: () => Promise<void>): Promise<void> => {
@@ -77,8 +81,6 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
         running = null;
         kind = null;
         if (k === 'scan') {
-          // A scan that finished with nobody waiting ends an overrun episode.
-          if (skipped === 0) overrunReported = false;
           skipped = 0;
           opts.onTick?.();
         }
@@ -95,14 +97,14 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
       skipped++;
       const secs = Math.round((Date.now() - startedAt) / 1000);
       app.log.warn({ runningForSeconds: secs }, 'scan overran its interval; skipping a tick');
-      if (!overrunReported) {
-        overrunReported = true;
+      if (Date.now() - overrunReportedAt >= OVERRUN_ALERT_EVERY_MS) {
+        overrunReportedAt = Date.now();
         app.push(
           'alert',
           alertMessage(app.fmt, {
             severity: 'WARNING',
             title: 'scan overrun',
-            body: `A market scan has been running for ${secs} s, past the time the next one was due; that next scan was skipped (scans never overlap). Repeats are not reported until scans keep time again.`,
+            body: `A market scan has been running for ${secs} s, past the time the next one was due; that next scan was skipped (scans never overlap). Repeats within the hour are only logged.`,
           }),
         );
       }
