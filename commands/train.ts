@@ -1,7 +1,8 @@
 import type { Command, CommandContext } from '../src/chat/command.js';
 import { str } from '../src/render/template.js';
 import { simpleMessage } from '../src/render/views.js';
-import { candleCount } from '../src/store/candles.js';
+import { candleCount, firstCandleTs, lastCandleTs } from '../src/store/candles.js';
+import { WARMUP_CANDLES } from '../src/training/run.js';
 import { timeframeMs } from '../src/market/timeframe.js';
 import type { Reporter } from '../src/training/trainer.js';
 import { intArg, t, usage } from './args.js';
@@ -22,7 +23,12 @@ export const train: Command = {
     const sub = ctx.args[0]?.toLowerCase();
     const cur = app.trainer.current();
     if (sub === 'status') {
-      if (cur) ctx.reply(simpleMessage('', str(L, 'train_busy', { runId: cur.runId, done: cur.done, total: cur.total })));
+      if (cur) {
+        // The run itself, not a pointer back to this command.
+        const elapsed = app.now() - cur.startedAt;
+        const eta = cur.done > 0 && (cur.done / cur.total >= 0.05 || elapsed >= 10_000) ? app.fmt.duration((elapsed / cur.done) * (cur.total - cur.done)) : '…';
+        ctx.reply(simpleMessage('', str(L, 'train_status_running', { runId: cur.runId, done: cur.done, total: cur.total, pct: app.fmt.pct(cur.total ? cur.done / cur.total : 0, 0), elapsed: app.fmt.duration(elapsed), eta })));
+      }
       else {
         const l = app.trainer.latest();
         if (!l) ctx.reply(simpleMessage('', str(L, 'train_none')));
@@ -46,7 +52,7 @@ export const train: Command = {
       return;
     }
     if (ctx.args.length > 3) throw usage(app, 'err_too_many');
-    const days = intArg(app, ctx.args[0], 'days', 1, 3650) ?? app.cfg.training.days_back;
+    let days = intArg(app, ctx.args[0], 'days', 1, 3650) ?? app.cfg.training.days_back;
     let symbols = app.cfg.symbols;
     if (ctx.args[1]) {
       symbols = ctx.args[1].split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
@@ -55,6 +61,16 @@ export const train: Command = {
     }
     const cycleHours = intArg(app, ctx.args[2], 'cycle_hours', 1, 24 * 365) ?? app.cfg.training.cycle_size_hours;
     const tfMs = timeframeMs(app.cfg.timeframe);
+    // Training covers the history there is (after the indicators' warm-up), and says so: 365
+    // days asked of a 120-day history used to run 245 empty cycles and still say "365 days".
+    const asked = days;
+    const spans = symbols.map((s) => {
+      const first = firstCandleTs(app.db, s, app.cfg.timeframe);
+      const last = lastCandleTs(app.db, s, app.cfg.timeframe);
+      return first === null || last === null ? 0 : Math.floor((last - first - WARMUP_CANDLES * tfMs) / 86_400_000);
+    });
+    const available = Math.min(...spans);
+    if (available >= 1 && days > available) days = available;
     const need = Math.ceil((days * 86_400_000) / tfMs);
     const have = Math.min(...symbols.map((s) => candleCount(app.db, s, app.cfg.timeframe)));
     if (have < Math.min(need, 50)) {
@@ -62,7 +78,8 @@ export const train: Command = {
       return;
     }
     const { runId, cycles } = app.trainer.start({ days, symbols, cycleHours }, reporterFor(ctx));
-    ctx.reply(simpleMessage('', str(L, 'train_started', { days, symbols: symbols.join(', '), cycles, hours: cycleHours, runId })));
+    const clipped = days < asked ? str(L, 'train_clipped', { asked, days }) : '';
+    ctx.reply(simpleMessage('', str(L, 'train_started', { days, symbols: symbols.join(', '), cycles, hours: cycleHours, runId }) + clipped));
   },
 };
 

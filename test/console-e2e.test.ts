@@ -81,6 +81,23 @@ test('piped input on an existing data folder exits 0 every time; a log file that
   assert.match(r.stderr, /cannot write the log .*tradecrew\.log: EISDIR.*goes on without it/);
 });
 
+test('/train 150 on the 120-day demo history trains what there is, says so, and sends a handful of messages, not a flood', () => {
+  const out = execFileSync('npm', ['start', '--silent'], { cwd: REPO, input: '/train 150\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir() }, encoding: 'utf8', timeout: 180_000 });
+  const started = /Training started: (\d+) days .* \(you asked for 150; the history holds (\d+) after the indicators' warm-up\)/.exec(out);
+  assert.ok(started, out.slice(0, 1500));
+  assert.equal(started[1], started[2]);
+  assert.ok(Number(started[1]) < 120 && Number(started[1]) > 100, `${started[1]} days`);
+  // The console prints every message (and every edit of the progress message) under a separator.
+  const messages = out.split(/── message #\d+ ──/).slice(1);
+  const training = messages.filter((m) => /TRAINING|Training|CYCLE SUMMARY|lost \d+ cycles in a row|may the agents propose/.test(m));
+  // Bound: the reply, the progress message, at most one losing-streak alert per agent (3), the
+  // final summary and the verdicts = 7. It was ~45 (15 summaries with photos, ~30 repeated alerts).
+  assert.ok(training.length <= 7, `${training.length} training messages:\n${training.map((m) => m.trim().split('\n')[0]).join('\n')}`);
+  assert.equal(training.filter((m) => /CYCLE SUMMARY/.test(m)).length, 1, 'only the final summary: the run is shorter than the summary gap');
+  for (const sym of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) assert.ok(training.filter((m) => m.includes(`${sym} lost`)).length <= 1, `${sym}: one alert`);
+  assert.match(out, /may the agents propose\?[\s\S]*BTCUSDT:/);
+});
+
 test('a bad config value stops the bot with one line naming the key', () => {
   const dir = tempDataDir();
   let err = '';

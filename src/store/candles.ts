@@ -32,6 +32,11 @@ export function lastCandleTs(db: DB, symbol: string, timeframe: string): number 
   return r.ts;
 }
 
+export function firstCandleTs(db: DB, symbol: string, timeframe: string): number | null {
+  const r = db.prepare(`SELECT MIN(ts) AS ts FROM candles WHERE symbol=? AND timeframe=?`).get(symbol, timeframe) as { ts: number | null };
+  return r.ts;
+}
+
 export function candleCount(db: DB, symbol: string, timeframe: string): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM candles WHERE symbol=? AND timeframe=?`).get(symbol, timeframe) as { n: number }).n;
 }

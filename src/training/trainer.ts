@@ -41,6 +41,11 @@ export interface Trainer {
 }
 
 const PROGRESS_EVERY_MS = 3000;
+/**
+ * Intermediate cycle summaries (each a photo) at most this often: a 150-day run that takes 4 s
+ * sent 15 of them, which on Telegram is a wall of photos and 429s. The final one always comes.
+ */
+export const SUMMARY_MIN_GAP_MS = 60_000;
 
 export function paramsFor(app: App, req: RunRequest): TrainingParams {
   return paramsFromConfig(app.cfg, req, getKv<Partial<Config['risk']>>(app.db, 'risk.overrides', {}));
@@ -106,7 +111,10 @@ export function createTrainer(app: App): Trainer {
     const run = running;
     const progressId = reporter.send(progressMessage(app, run, str(app.cfg.language, 'train_state_starting'), 0, 0));
     let lastEdit = 0;
+    let lastSummary = Date.now();
     let trades = 0;
+    // Each alert once per run (an agent that keeps losing is said once, not every cycle).
+    const alerted = new Set<string>();
     let pnl = 0;
     const onCycle = async (r: CycleReport) => {
       run.done = r.cycle;
@@ -117,7 +125,9 @@ export function createTrainer(app: App): Trainer {
         lastEdit = t;
         reporter.edit(progressId, progressMessage(app, run, str(app.cfg.language, r.final ? 'train_state_done' : 'train_state_running'), trades, pnl));
       }
-      if (r.portfolio) {
+      // Summaries: every summary_every cycles, but not more often than SUMMARY_MIN_GAP_MS.
+      if (r.portfolio && (r.final || t - lastSummary >= SUMMARY_MIN_GAP_MS)) {
+        lastSummary = t;
         const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl });
         const span = `${new Date(JSON.parse(runConfigJson(app.db, r.runId)).plan[0].from).toISOString().slice(0, 10)} → ${r.summary.to.slice(0, 10)}`;
         reporter.send(cycleSummaryMessage(app.fmt, { runId: r.runId, cycle: r.cycle, done: r.cycle, total: r.total, completedAt: app.now(), span, final: r.final, portfolio: r.portfolio, agents: r.portfolio.agents }, image));
@@ -128,7 +138,11 @@ export function createTrainer(app: App): Trainer {
         await runTraining(app.db, runId, {
           onCycle,
           summaryEvery: app.cfg.training.summary_every,
-          onAlert: (a) => void reporter.send(alertMessage(app.fmt, a)),
+          onAlert: (a) => {
+            if (alerted.has(a.title)) return;
+            alerted.add(a.title);
+            reporter.send(alertMessage(app.fmt, { ...a, body: `${a.body} ${str(app.cfg.language, 'train_alert_once')}` }));
+          },
           shouldStop: () => run.stop,
         });
         // The live crew continues from what was learned.
@@ -194,7 +208,8 @@ export function createTrainer(app: App): Trainer {
 function progressMessage(app: App, run: { runId: string; done: number; total: number; startedAt: number }, state: string, trades: number, pnl: number): OutgoingMessage {
   const frac = run.total ? run.done / run.total : 0;
   const elapsed = app.now() - run.startedAt;
-  const eta = run.done > 0 && run.done < run.total ? app.fmt.duration((elapsed / run.done) * (run.total - run.done)) : run.done >= run.total ? '0s' : '…';
+  // Too early for an ETA worth reading: "0s" at 1% was a guess dressed as a figure.
+  const eta = run.done >= run.total ? '0s' : run.done > 0 && (frac >= 0.05 || elapsed >= 10_000) ? app.fmt.duration((elapsed / run.done) * (run.total - run.done)) : '…';
   return {
     rich: renderTemplate(app.cfg.language, 'training_progress', {
       runId: run.runId,
