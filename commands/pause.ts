@@ -1,6 +1,6 @@
 import type { Command } from '../src/chat/command.js';
 import { simpleMessage } from '../src/render/views.js';
-import { setKv } from '../src/store/kv.js';
+import { getKv, setKv } from '../src/store/kv.js';
 import { rearmKillSwitch } from '../src/trading/live.js';
 import { maxArgs, t } from './args.js';
 
@@ -12,6 +12,10 @@ export const pause: Command = {
   options: [],
   run(ctx) {
     maxArgs(ctx, 0);
+    if (getKv(ctx.app.db, 'paused', false)) {
+      ctx.reply(simpleMessage('', t(ctx.app, 'pause_already')));
+      return;
+    }
     setKv(ctx.app.db, 'paused', true);
     ctx.reply(simpleMessage('', t(ctx.app, 'pause_done')));
   },

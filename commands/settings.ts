@@ -93,7 +93,7 @@ export const set: Command = {
     maxArgs(ctx, 2);
     const { app } = ctx;
     const k = ctx.args[0]?.toLowerCase();
-    if (!k) throw usage(app, 'err_set_key', { value: '', keys: CHAT_SETTABLE.join(', ') });
+    if (!k) throw usage(app, 'err_set_none', { keys: CHAT_SETTABLE.join(', ') });
     if (!(CHAT_SETTABLE as readonly string[]).includes(k)) throw usage(app, 'err_set_key', { value: ctx.args[0], keys: CHAT_SETTABLE.join(', ') });
     const key = k as SettableKey;
     if (ctx.args[1] === undefined) throw usage(app, 'err_set_value', { key });

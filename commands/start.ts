@@ -16,6 +16,8 @@ export const start: Command = {
         symbols: cfg.symbols.join(', '),
         user: ctx.user.name,
         role: str(cfg.language, ctx.role === 'trader' ? 'role_trader' : 'role_viewer'),
+        // A viewer cannot train: suggest what a viewer can do.
+        tip: str(cfg.language, ctx.role === 'trader' ? 'start_tip_trader' : 'start_tip_viewer'),
       }),
     });
   },

@@ -107,7 +107,7 @@ function kinds(fmt: Fmt): Record<string, OutgoingMessage> {
 /** A word of each kind's Spanish text, and the number 1234.5678 as each locale writes it. */
 const SPANISH: Record<string, RegExp> = {
   proposal: /PROPUESTA DE OPERACIÓN/, fill: /ORDEN EJECUTADA/, trade_completed: /OPERACIÓN COMPLETADA/, cycle_summary: /RESUMEN DEL CICLO/, alert: /WARNING/, agents: /AGENTES/,
-  agent: /AGENTE BTCUSDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/, positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 1 OPERACIONES/, pnl: /Realizado/, daily_table: /DIARIO/, weekly_table: /SEMANAL/, balance: /SALDO/,
+  agent: /AGENTE BTCUSDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/, positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMA OPERACIÓN\n/, pnl: /Realizado/, daily_table: /DIARIO/, weekly_table: /SEMANAL/, balance: /SALDO/,
   chart: /últimas 120 velas/, close_confirm: /¿CERRAR 1 POSICIÓN/, settings: /AJUSTES/, backtest: /Probado con 400 velas no vistas/, daily_summary: /RESUMEN DIARIO/,
 };
 

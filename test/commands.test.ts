@@ -128,7 +128,7 @@ test('wrong arguments get the reason and the right usage; nothing changes', asyn
     ['/agent', /give a symbol/],
     ['/chart BTC/USDT 5m', /only 1h candles are cached/],
     ['/close', /give a trade id/],
-    ['/set', /cannot be set from chat/],
+    ['/set', /give a setting and a value, e.g. \/set risk_per_trade 1%; settable: /],
     ['/set leverage 5', /"leverage" cannot be set from chat/],
     ['/set risk_per_trade 0.5', /risk_per_trade must be between 0 and 0.2/],
     ['/set max_open_positions 1.5', /max_open_positions must be a whole number/],
@@ -168,6 +168,11 @@ test('a viewer may read but every trader command is refused, audited, and change
     assert.equal(row.detail, 'needs trader');
   }
   assert.deepEqual(app.db.prepare(`SELECT COUNT(*) AS n FROM trades WHERE status='open'`).get(), openBefore);
+  // A viewer's /start suggests what a viewer can do, not /train.
+  const startV = joined(await ask(VIEWER, '/start'));
+  assert.match(startV, /\/agents — which agents may propose/);
+  assert.doesNotMatch(startV, /\/train/);
+  assert.match(joined(await ask(TRADER, '/start')), /\/train 7 — a quick training run/);
   // The viewer's /help lists only what a viewer may use.
   const help = joined(await ask(VIEWER, '/help'));
   assert.match(help, /\/positions/);
@@ -274,6 +279,14 @@ test('a /trades list longer than 4096 characters arrives split at line boundarie
   assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first, across the parts');
   // Each part ends and starts on whole lines: no line is cut.
   for (const m of replies) for (const line of visible(m.text!).split('\n')) if (line.includes('Tbulk')) assert.match(line, /^✅|^❌/);
+});
+
+test('a second /pause says it was already paused; counted titles use the singular for one', async () => {
+  assert.match(joined(await ask(TRADER, '/pause')), /Paused: no new trades/);
+  assert.match(joined(await ask(TRADER, '/pause')), /Already paused since earlier/);
+  assert.match(joined(await ask(TRADER, '/resume')), /Resumed/);
+  assert.match(joined(await ask(TRADER, '/pnl 1')), /PnL · LAST DAY\b/);
+  assert.match(joined(await ask(TRADER, '/weekly 1')), /WEEKLY · LAST WEEK\b/);
 });
 
 test('/resume re-arms a tripped kill switch: the peak counts from today, once', async () => {

@@ -1,6 +1,6 @@
 import type { Fmt } from '../render/format.js';
 import { richToPlain, type Rich } from '../render/rich.js';
-import { renderTemplate } from '../render/template.js';
+import { plural, renderTemplate } from '../render/template.js';
 import type { DecisionRow, RoundRow } from '../store/crew.js';
 import { votesOf } from '../store/crew.js';
 import { isVote, type Analysis, type AnalystName } from './types.js';
@@ -39,7 +39,7 @@ export function crewVotesRich(lang: string, fmt: Fmt, d: DecisionRow, maxChars =
   const votes = votesOf(d);
   const render = (reasonMax: number) =>
     renderTemplate(lang, 'crew_votes', {
-      rounds: d.rounds,
+      rounds: plural(lang, 'debate_rounds', d.rounds),
       consensus: d.consensus_reached ? d.consensus : undefined,
       top: d.consensus_reached ? undefined : (topOf(d) ?? '—'),
       agreement: fmt.pct(d.agreement, 0),
@@ -91,7 +91,7 @@ export function whyRich(lang: string, fmt: Fmt, d: DecisionRow, rounds: RoundRow
     consensus: d.consensus ?? word(lang, 'none'),
     agreement: fmt.pct(d.agreement, 0),
     threshold: fmt.pct(d.threshold, 0),
-    rounds: d.rounds,
+    rounds: plural(lang, 'debate_rounds', d.rounds),
     detail: lines.join('\n'),
     votes: finals.join('\n'),
     notice: d.notice ?? undefined,

@@ -85,6 +85,21 @@ export function renderTemplate(lang: string, name: string, vars: Vars): Rich {
   return renderTemplateText(load(lang, name), vars);
 }
 
+/**
+ * A counted phrase: `key_one`, `key_other` (and any other category Intl.PluralRules gives the
+ * language, e.g. `key_few`) from strings.txt, chosen for `n`; `{{n}}` is the count. The language's
+ * own plural rules come from the platform (CLDR through Intl), not from a hand-written table.
+ */
+export function plural(lang: string, key: string, n: number, vars: Vars = {}): string {
+  const category = new Intl.PluralRules(lang === 'es' ? 'es-ES' : 'en-US').select(n);
+  const v = { n, ...vars };
+  try {
+    return str(lang, `${key}_${category}`, v);
+  } catch {
+    return str(lang, `${key}_other`, v);
+  }
+}
+
 /** Short strings (button labels, notices, errors) from templates/<lang>/strings.txt: `key = text`. */
 const stringsCache = new Map<string, Map<string, string>>();
 export function str(lang: string, key: string, vars: Vars = {}): string {

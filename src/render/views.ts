@@ -7,7 +7,7 @@ import type { AgentEdge, AgentFit, AgentState } from '../agents/types.js';
 import { MIN_CALIBRATION_TRADES } from '../evaluation/calibration.js';
 import type { DetailedTradeMetric, Regime } from '../metrics/types.js';
 import type { Fmt } from './format.js';
-import { renderTemplate, str } from './template.js';
+import { plural, renderTemplate, str } from './template.js';
 
 /**
  * View-models: domain objects in, template values out. All wording lives in templates/<lang>;
@@ -485,6 +485,7 @@ export function tradesMessage(fmt: Fmt, trades: TradeLineView[]): OutgoingMessag
   return {
     rich: renderTemplate(fmt.lang, 'trades', {
       count: trades.length,
+      title: plural(fmt.lang, 'last_trades', trades.length),
       list: trades.length ? trades.map((t) => tradeLine(fmt, t)).join('\n') : str(fmt.lang, 'no_trades'),
       pnl: fmt.signed(pnl),
       winRate: fmt.pct(trades.length ? wins / trades.length : 0, 0),
@@ -515,6 +516,7 @@ export function pnlMessage(
   return {
     rich: renderTemplate(fmt.lang, 'pnl', {
       days: v.days,
+      span: plural(fmt.lang, 'last_days', v.days),
       pnlEmoji: v.pnl >= 0 ? '📈' : '📉',
       pnl: fmt.signed(v.pnl),
       trades: v.trades,
@@ -536,7 +538,7 @@ export function periodsMessage(fmt: Fmt, kind: 'day' | 'week', rows: PeriodView[
   const wins = rows.reduce((a, r) => a + r.wins, 0);
   return {
     rich: renderTemplate(fmt.lang, 'periods', {
-      title: str(fmt.lang, kind === 'day' ? 'periods_daily' : 'periods_weekly', { n: rows.length }),
+      title: plural(fmt.lang, kind === 'day' ? 'periods_daily' : 'periods_weekly', rows.length),
       table: periodTable(fmt, rows, kind === 'day' ? 'period_header' : 'period_header_week'),
       pnl: fmt.signed(rows.reduce((a, r) => a + r.pnl, 0)),
       trades,
