@@ -107,7 +107,7 @@ function kinds(fmt: Fmt): Record<string, OutgoingMessage> {
 /** A word of each kind's Spanish text, and the number 1234.5678 as each locale writes it. */
 const SPANISH: Record<string, RegExp> = {
   proposal: /PROPUESTA DE OPERACIÓN/, fill: /ORDEN EJECUTADA/, trade_completed: /OPERACIÓN COMPLETADA/, cycle_summary: /RESUMEN DEL CICLO/, alert: /WARNING/, agents: /AGENTES/,
-  agent: /AGENTE BTCUSDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/, positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMA OPERACIÓN\n/, pnl: /Realizado/, daily_table: /DIARIO/, weekly_table: /SEMANAL/, balance: /SALDO/,
+  agent: /AGENTE BTC\/USDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/, positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMA OPERACIÓN\n/, pnl: /Realizado/, daily_table: /DIARIO/, weekly_table: /SEMANAL/, balance: /SALDO/,
   chart: /últimas 120 velas/, close_confirm: /¿CERRAR 1 POSICIÓN/, settings: /AJUSTES/, backtest: /Probado con 400 velas no vistas/, daily_summary: /RESUMEN DIARIO/,
 };
 
@@ -207,7 +207,7 @@ test('a bot configured with language: es answers every command in Spanish', asyn
     const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
     const english = /\b(Usage|none|Trades|Waiting|Balance|Equity|not yet|no run yet|failed)\b/;
     const spanish: Record<string, RegExp> = {
-      start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTCUSDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/,
+      start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTC\/USDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/,
       positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, balance: /SALDO[\s\S]*Efectivo/,
       chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ|aún no ha decidido nada/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,

@@ -76,8 +76,8 @@ test('every command answers its valid arguments with its own reply (no usage, no
     start: /tradecrew/,
     help: /\/close — /,
     status: /STATUS/,
-    agents: /AGENTS · 3[\s\S]*BTCUSDT[\s\S]*ETHUSDT[\s\S]*SOLUSDT/,
-    agent: /AGENT BTCUSDT[\s\S]*Training record[\s\S]*uncalibrated/,
+    agents: /AGENTS · 3[\s\S]*BTC\/USDT[\s\S]*ETH\/USDT[\s\S]*SOL\/USDT/,
+    agent: /AGENT BTC\/USDT[\s\S]*Training record[\s\S]*uncalibrated/,
     positions: /OPEN POSITIONS \(1\)/,
     trades: /LAST \d+ TRADES/,
     pnl: /PnL · LAST 3 DAYS/,
@@ -238,7 +238,7 @@ test('/close asks for confirmation; cancel closes nothing; confirm pressed 6 tim
   assert.deepEqual(ask2.edits.at(-1)!.reply_markup?.inline_keyboard ?? [], [], 'buttons removed');
   const completed = tg.sent.filter((m) => textOf(m).includes('TRADE COMPLETED'));
   assert.equal(completed.length - completedBefore, 1, 'one trade-completed message');
-  assert.match(visible(textOf(completed.at(-1)!)), /Exit: MANUAL/);
+  assert.match(visible(textOf(completed.at(-1)!)), /Exit reason: MANUAL/);
 });
 
 test('/close can also be confirmed by typing its code (the console has no buttons)', async () => {

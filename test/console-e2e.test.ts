@@ -30,7 +30,7 @@ test('console demo: proposal -> /approve -> fill -> close -> trade completed rep
     bot.send(`/approve ${id}`);
     await bot.waitFor(/already executed/, 10_000, at);
     const report = await bot.waitFor(/TRADE COMPLETED[\s\S]*?QUALITY:[\s\S]*?Fee: \$[\d.,]+\n🖼️ {2}chart: (\S+\.png)/, 30_000, at);
-    for (const section of ['💹 TRADE:', '⏱️ DURATION:', '💰 RESULTS:', '🎯 ANALYSIS:', '📊 CONTEXT:', '🔧 QUALITY:', '• Direction:', '• New balance:', '• Exit: ']) {
+    for (const section of ['💹 TRADE:', '⏱️ DURATION:', '💰 RESULTS:', '🎯 ANALYSIS:', '📊 CONTEXT:', '🔧 QUALITY:', '• Direction:', '• New balance:', '• Exit: ', '• Exit reason: ']) {
       assert.ok(report[0].includes(section), `report has "${section}"`);
     }
     assert.ok(fs.existsSync(report[1]));
@@ -57,7 +57,7 @@ test('printf "/status\\n/train 7\\n" | npm start finishes the training it starte
   assert.match(out, /Mode: paper · Market: demo/);
   assert.match(out, /Training started: 7 days/);
   assert.match(out, /CYCLE SUMMARY #0007 · FINAL/);
-  for (const s of ['💰 OVERALL:', '⚖️ RISK:', '🔄 OPERATIONS:', '🎯 QUALITY:', '📊 PER AGENT:']) assert.ok(out.includes(s), s);
+  for (const s of ['💰 PERFORMANCE GLOBAL:', '⚖️ RISK:', '🔄 OPERATIONS:', '🎯 QUALITY:', '📊 PER AGENT:']) assert.ok(out.includes(s), s);
   const chart = /cycle-[\w]+-7\.png/.exec(out);
   assert.ok(chart && fs.existsSync(path.join(dir, 'charts', chart[0])), 'cycle chart written');
 });
@@ -95,7 +95,7 @@ test('/train 150 on the 120-day demo history trains what there is, says so, and 
   assert.ok(training.length <= 7, `${training.length} training messages:\n${training.map((m) => m.trim().split('\n')[0]).join('\n')}`);
   assert.equal(training.filter((m) => /CYCLE SUMMARY/.test(m)).length, 1, 'only the final summary: the run is shorter than the summary gap');
   for (const sym of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) assert.ok(training.filter((m) => m.includes(`${sym} lost`)).length <= 1, `${sym}: one alert`);
-  assert.match(out, /may the agents propose\?[\s\S]*BTCUSDT:/);
+  assert.match(out, /may the agents propose\?[\s\S]*BTC\/USDT:/);
 });
 
 test('a bad config value stops the bot with one line naming the key', () => {

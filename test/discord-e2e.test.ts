@@ -115,7 +115,7 @@ test('a slash command answers in the channel; a wrong argument gets the usage; r
   assert.match(await slash(BOB, 'trades', 'abc'), /n must be a whole number[\s\S]*Usage: \/trades \[n\]/);
   const iid = dc.slashCommand(cmdChannel, BOB, 'agent', 'ETH');
   const reply = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === iid && m.content), 15_000);
-  assert.match(seen(reply.content), /AGENT ETHUSDT[\s\S]*Training record/);
+  assert.match(seen(reply.content), /AGENT ETH\/USDT[\s\S]*Training record/);
   assert.ok(reply.attachments >= 1 && reply.multipart, 'the agent chart is attached');
   assert.match(await slash(DVIEWER, 'balance'), /BALANCE/);
   assert.match(await slash(DVIEWER, 'close', 'all'), /needs the trader role/);
@@ -202,7 +202,7 @@ test('the daily summary is pushed to every push chat with its equity chart', asy
   const d = await dc.waitFor(() => dc.messages.slice(dBefore).find((m) => m.channelId === pushChannel && seen(m.content).includes('DAILY SUMMARY')), 10_000);
   assert.ok(d.attachments >= 1, 'equity chart attached on Discord');
   // The position opened by the approval above, and every agent's standing.
-  assert.match(seen(d.content), /Open positions \(1\)[\s\S]*Agents:[\s\S]*BTCUSDT[\s\S]*ETHUSDT[\s\S]*SOLUSDT/);
+  assert.match(seen(d.content), /Open positions \(1\)[\s\S]*Agents:[\s\S]*BTC\/USDT[\s\S]*ETH\/USDT[\s\S]*SOL\/USDT/);
   const t = tg.sent.slice(tBefore);
   assert.ok((t[0].photoBytes ?? 0) > 5_000 && tgText(t[0]).includes('DAILY SUMMARY'), 'photo first on Telegram');
   assert.match(t.map(tgText).join('\n'), /Open positions \(1\)/);

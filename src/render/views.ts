@@ -21,7 +21,8 @@ export const dirEmoji = (direction: string) => (direction === 'LONG' ? '🟢📈
 export const baseOf = (symbol: string) => symbol.split('/')[0];
 export const quoteOf = (symbol: string) => symbol.split('/')[1] ?? 'USD';
 /** BTC/USDT -> BTCUSDT, the seed's agent naming. */
-export const agentName = (symbol: string) => symbol.replace('/', '');
+/** One name form for an agent everywhere (reports, tables, proposals): its market, BTC/USDT. */
+export const agentName = (symbol: string) => symbol;
 
 export interface ProposalView {
   id: string;
@@ -82,8 +83,9 @@ export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePat
     dirEmoji: dirEmoji(t.direction),
     trophy: win ? (t.qualityScore >= 80 ? '🏆' : '👍') : '🩹',
     agent: agentName(t.agentSymbol),
-    cycle: String(t.cycleId).padStart(4, '0'),
-    time: fmt.time(t.exitTime),
+    // Live and paper trades belong to no training cycle: say so instead of "#0000".
+    cycle: t.cycleId > 0 ? `#${String(t.cycleId).padStart(4, '0')}` : str(fmt.lang, 'cycle_live'),
+    time: fmt.dateTime(t.exitTime),
     direction: t.direction,
     leverage: fmt.num(t.leverage, 0),
     entry: fmt.price(t.entryPrice),
