@@ -14,7 +14,8 @@ export const autoapprove: Command = {
   run(ctx) {
     maxArgs(ctx, 1);
     const cur = autoApprove(ctx.app);
-    const a = ctx.args[0]?.toLowerCase();
+    // A decimal comma is a decimal point (0,85 in Spanish), as /set already accepts.
+    const a = ctx.args[0]?.toLowerCase().replace(',', '.');
     const { fmt } = ctx.app;
     if (a === undefined) {
       ctx.reply(simpleMessage('', t(ctx.app, 'autoapprove_show', { state: t(ctx.app, cur.on ? 'on' : 'off'), min: fmt.pct(cur.min, Number.isInteger(Math.round(cur.min * 1e6) / 1e4) ? 0 : 1) })));

@@ -96,6 +96,12 @@ test('/train 150 on the 120-day demo history trains what there is, says so, and 
   assert.equal(training.filter((m) => /CYCLE SUMMARY/.test(m)).length, 1, 'only the final summary: the run is shorter than the summary gap');
   for (const sym of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) assert.ok(training.filter((m) => m.includes(`${sym} lost`)).length <= 1, `${sym}: one alert`);
   assert.match(out, /may the agents propose\?[\s\S]*BTC\/USDT:/);
+  // The same run in Spanish: the alerts too, with Spanish number format.
+  const es = execFileSync('npm', ['start', '--silent'], { cwd: REPO, input: '/train 150\n/autoapprove 0,5\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir(), TRADECREW_LANGUAGE: 'es' }, encoding: 'utf8', timeout: 180_000 });
+  assert.match(es, /perdió 3 ciclos seguidos/);
+  assert.match(es, /Último ciclo #\d+: [+-][\d.]*\d,\d\d; capital [\d.]*\d,\d\d\. \(Se avisa una vez por entrenamiento\.\)/);
+  assert.doesNotMatch(es, /lost \d+ cycles|Last cycle|equity \d/);
+  assert.match(es, /aprobación automática.*(SÍ|ON).*50 ?%/i);
 });
 
 test('a bad config value stops the bot with one line naming the key', () => {

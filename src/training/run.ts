@@ -103,10 +103,21 @@ export interface CycleReport {
   final: boolean;
 }
 
+/**
+ * A performance alert as data: the kernel of training knows no language. `kind` names the
+ * strings (train_alert_<kind>_title / _body); `key` identifies it (one alert per key per run).
+ */
+export interface TrainingAlert {
+  severity: 'WARNING' | 'CRITICAL';
+  kind: 'losing_streak' | 'drawdown';
+  key: string;
+  params: { symbol?: string; cycles?: number; cycle: number; pnl?: number; equity?: number; drawdown?: number; threshold?: number };
+}
+
 export interface TrainingHooks {
   /** After every cycle (the caller decides which to show: summary_every, final). */
   onCycle?(r: CycleReport): Promise<void> | void;
-  onAlert?(a: { severity: 'WARNING' | 'CRITICAL'; title: string; body: string }): Promise<void> | void;
+  onAlert?(a: TrainingAlert): Promise<void> | void;
   /** Cycles whose report carries full portfolio metrics (besides the final one). */
   summaryEvery?: number;
   /** Asked between cycles; true = checkpoint and stop. */
@@ -371,7 +382,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       for (const s of params.symbols) if (res.agentEquity[s]) agentPoints[s].push({ ts: res.ts[n], equity: res.agentEquity[s][n] });
     }
     let cycleTrades = 0;
-    const alerts: Array<{ severity: 'WARNING' | 'CRITICAL'; title: string; body: string }> = [];
+    const alerts: TrainingAlert[] = [];
     db.transaction(() => {
       for (const s of params.symbols) {
         const ts = res.agentTrades[s] ?? [];
@@ -383,7 +394,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
         const pnl = after - agentBefore[s];
         cp.losingStreak[s] = pnl < 0 ? cp.losingStreak[s] + 1 : 0;
         if (cp.losingStreak[s] === params.alertLosingCycles) {
-          alerts.push({ severity: 'WARNING', title: `${s} lost ${params.alertLosingCycles} cycles in a row`, body: `Last cycle #${c.index}: ${pnl.toFixed(2)}; equity ${after.toFixed(2)}.` });
+          alerts.push({ severity: 'WARNING', kind: 'losing_streak', key: `losing_streak:${s}`, params: { symbol: s, cycles: params.alertLosingCycles, cycle: c.index, pnl, equity: after } });
         }
       }
       for (const p of cyclePoints) pushEquity(cp.acc, p.equity);
@@ -407,7 +418,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       store.putCycle(c.index, JSON.stringify(row));
       cp.nextCycle = k + 1;
       if (summary.maxDrawdown >= params.alertDrawdown && !hist.cycles.slice(0, -1).some((x) => x.maxDrawdown >= params.alertDrawdown)) {
-        alerts.push({ severity: 'CRITICAL', title: `portfolio drawdown ${(summary.maxDrawdown * 100).toFixed(1)}%`, body: `Past the alert threshold of ${(params.alertDrawdown * 100).toFixed(1)}% in cycle #${c.index}.` });
+        alerts.push({ severity: 'CRITICAL', kind: 'drawdown', key: 'drawdown', params: { cycle: c.index, drawdown: summary.maxDrawdown, threshold: params.alertDrawdown } });
       }
       if (cp.nextCycle % params.checkpointInterval === 0 || cp.nextCycle === plan.length) store.saveCheckpoint(JSON.stringify(cp), cp.nextCycle);
       else store.setCyclesDone(cp.nextCycle);

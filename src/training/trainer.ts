@@ -11,7 +11,7 @@ import { interruptedRun, latestRun, markRunFailed, runConfigJson, runProgress, s
 import { cycleChart } from '../render/chart-files.js';
 import { renderTemplate, str } from '../render/template.js';
 import { agentName, alertMessage, cycleSummaryMessage, edgeLine, progressBar, simpleMessage } from '../render/views.js';
-import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingParams, type TrainingResult } from './run.js';
+import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingAlert, type TrainingParams, type TrainingResult } from './run.js';
 
 /** Where a run's messages go: the chat that asked, or every push chat for scheduled runs. */
 export interface Reporter {
@@ -139,9 +139,9 @@ export function createTrainer(app: App): Trainer {
           onCycle,
           summaryEvery: app.cfg.training.summary_every,
           onAlert: (a) => {
-            if (alerted.has(a.title)) return;
-            alerted.add(a.title);
-            reporter.send(alertMessage(app.fmt, { ...a, body: `${a.body} ${str(app.cfg.language, 'train_alert_once')}` }));
+            if (alerted.has(a.key)) return;
+            alerted.add(a.key);
+            reporter.send(alertMessage(app.fmt, trainingAlertText(app, a)));
           },
           shouldStop: () => run.stop,
         });
@@ -203,6 +203,14 @@ export function createTrainer(app: App): Trainer {
       return r ? { id: r.id, status: r.status, done: r.cycles_done, total: r.cycles_total, result: r.result_json ? JSON.parse(r.result_json) : null } : null;
     },
   };
+}
+
+/** A training alert in the chat's language and number format. */
+function trainingAlertText(app: App, a: TrainingAlert): { severity: 'WARNING' | 'CRITICAL'; title: string; body: string } {
+  const L = app.cfg.language;
+  const f = app.fmt;
+  const p = { symbol: a.params.symbol ?? '', cycles: a.params.cycles ?? 0, cycle: a.params.cycle, pnl: f.signed(a.params.pnl ?? 0), equity: f.num(a.params.equity ?? 0, 2), drawdown: f.pct(a.params.drawdown ?? 0, 1), threshold: f.pct(a.params.threshold ?? 0, 1) };
+  return { severity: a.severity, title: str(L, `train_alert_${a.kind}_title`, p), body: `${str(L, `train_alert_${a.kind}_body`, p)} ${str(L, 'train_alert_once')}` };
 }
 
 function progressMessage(app: App, run: { runId: string; done: number; total: number; startedAt: number }, state: string, trades: number, pnl: number): OutgoingMessage {
