@@ -1,5 +1,5 @@
 import type { Command } from '../src/chat/command.js';
-import { exposure } from '../src/reports/stats.js';
+import { exposure, marketNow } from '../src/reports/stats.js';
 import { positionsMessage } from '../src/render/views.js';
 import { openTrades } from '../src/trading/account.js';
 import { lastPrices } from '../src/trading/live.js';
@@ -18,7 +18,7 @@ export const positions: Command = {
     const ex = exposure(app);
     ctx.reply(
       positionsMessage(app.fmt, {
-        time: app.now(),
+        time: marketNow(app),
         positions: openTrades(app.db).map((t) => ({ ...t, price: prices[t.symbol] })),
         exposure: ex.fraction,
         limit: ex.limit,

@@ -7,6 +7,7 @@ import { getBalance, openTrades } from '../src/trading/account.js';
 import { autoApprove, currentEquity, lastPrices } from '../src/trading/live.js';
 import { pendingProposals } from '../src/trading/proposals.js';
 import { maxArgs, t } from './args.js';
+import { marketNow, todaySoFar } from '../src/reports/stats.js';
 
 /** The trainer's state in the chat's language. */
 function trainingLine(app: App, L: string): string {
@@ -31,7 +32,8 @@ export const status: Command = {
     const open = openTrades(db);
     const pending = pendingProposals(app);
     const equity = currentEquity(app);
-    const day = getKv(db, 'account.day', { day: -1, equity });
+    // One 'today' for /status, /daily and /pnl (the old account.day figure was no longer kept).
+    const today = todaySoFar(app);
     const auto = autoApprove(app);
     const openList = open
       .map((t) => {
@@ -46,14 +48,15 @@ export const status: Command = {
       .join('\n');
     ctx.reply({
       rich: renderTemplate(L, 'status', {
-        time: fmt.dateTime(app.now()),
+        // The demo market runs its own fast clock: every view shows that one, and says so.
+        time: fmt.dateTime(marketNow(app)) + (app.demo ? ` ${str(L, 'market_clock')}` : ''),
         mode: cfg.mode,
         market: app.demo ? t(app, 'market_demo_status', { seed: cfg.demo.seed, seconds: cfg.demo.candle_every_seconds }) : cfg.exchange.id,
         timeframe: cfg.timeframe,
         symbols: cfg.symbols.join(', '),
         balance: fmt.money(getBalance(db, cfg.starting_balance)),
         equity: fmt.money(equity),
-        todayPnl: `${fmt.signed(equity - day.equity)} (${fmt.signedPct(day.equity ? equity / day.equity - 1 : 0)})`,
+        todayPnl: `${fmt.signed(today.pnl)} (${fmt.signedPct(today.startEquity ? today.pnl / today.startEquity : 0)})`,
         paused: getKv(db, 'paused', false) ? str(L, 'paused') : str(L, 'running'),
         autoApprove: auto.on ? str(L, 'auto_on', { min: fmt.pct(auto.min, 0) }) : str(L, 'off'),
         openCount: open.length,

@@ -289,6 +289,16 @@ test('a second /pause says it was already paused; counted titles use the singula
   assert.match(joined(await ask(TRADER, '/weekly 1')), /WEEKLY · LAST WEEK\b/);
 });
 
+test('one "today": /status and /daily show the same PnL for the day', async () => {
+  const status = joined(await ask(TRADER, '/status'));
+  const daily = joined(await ask(TRADER, '/daily'));
+  const s = /Today's PnL: ([+-]?[\d,.]+)/.exec(status);
+  const d = /💰 PnL: \S+ ([+-]?[\d,.]+)/.exec(daily);
+  assert.ok(s && d, `${status.slice(0, 400)}\n---\n${daily.slice(0, 400)}`);
+  assert.equal(s[1], d[1]);
+  assert.match(status, /\(demo market clock\)/, 'the demo says whose clock it shows');
+});
+
 test('/resume re-arms a tripped kill switch: the peak counts from today, once', async () => {
   const { currentPortfolio, riskState } = await import('../src/trading/live.js');
   const { saveAccountFigures } = await import('../src/store/portfolio.js');

@@ -27,6 +27,7 @@ export async function dailySummaryMessage(app: App, dayStartTs: number): Promise
   const dayEnd = fmt.dayStart(dayStartTs + DAY_MS + DAY_MS / 2);
   const rows = closedIn(app, dayStartTs, dayEnd);
   const s = tradeStats(rows);
+  // The same start of day as /status (todaySoFar): equity realised by midnight.
   const startEquity = app.cfg.starting_balance + realisedPnlBefore(app.db, dayStartTs);
   const isToday = now >= dayStartTs && now < dayEnd;
   // A past day ends at its realised equity; today at the marked-to-market equity.
@@ -42,7 +43,8 @@ export async function dailySummaryMessage(app: App, dayStartTs: number): Promise
     {
       dayStart: dayStartTs,
       trades: rows,
-      pnl: s.pnl,
+      // Today's PnL is marked to market, as in /status; a past day's is what it realised.
+      pnl: isToday ? equity - startEquity : s.pnl,
       startEquity,
       equity,
       best: s.best,

@@ -29,6 +29,18 @@ export function marketNow(app: App): number {
   return ts === null ? now : Math.max(now, ts + timeframeMs(app.cfg.timeframe));
 }
 
+/**
+ * Today, one definition for every view (/status, /daily, /pnl): the day of `marketNow` in the
+ * configured timezone; it starts at the equity realised by then (starting balance + PnL of the
+ * trades closed before midnight) and ends at the marked-to-market equity now.
+ */
+export function todaySoFar(app: App): { start: number; startEquity: number; equity: number; pnl: number } {
+  const start = app.fmt.dayStart(marketNow(app));
+  const startEquity = app.cfg.starting_balance + realisedPnlBefore(app.db, start);
+  const equity = currentEquity(app);
+  return { start, startEquity, equity, pnl: equity - startEquity };
+}
+
 export type { ClosedTradeRow };
 
 /** Closed trades with exit time in [from, to), oldest first. */
