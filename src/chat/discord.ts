@@ -28,10 +28,19 @@
  *   callbacks) keep the library's own waiting.
  * - 5xx: @discordjs/rest retries up to 3 times at once before giving up; after that we throw a
  *   plain Error and the outbox retries with its backoff.
+ * - Sending: a message's chunks are its parts (`text:0`, `text:1`, ...; the chart rides on the
+ *   first). Each is reported to the outbox's SendProgress once Discord accepted it, and the ones
+ *   already accepted are skipped, so a retry sends only the rest. Channel posts carry a nonce
+ *   derived from the outbox row and part with `enforce_nonce`: if an earlier attempt was delivered
+ *   but its answer lost (reset, timeout), Discord returns that message instead of posting it again
+ *   (for a few minutes, which covers the outbox's capped retries). So an ambiguous failure is safe
+ *   to retry here and is reported as a plain Error. Each REST request times out after
+ *   `requestTimeoutMs` (15 s, the library's default, made explicit and configurable).
  * - Mentions are disabled on everything we send: market or user text must never ping anyone.
  * - The token only lives inside the discord.js client; error texts are built by us and
  *   scrubbed of it as a last line of defence.
  */
+import { createHash } from 'node:crypto';
 import {
   ActionRowBuilder,
   AttachmentBuilder,
@@ -63,6 +72,7 @@ import {
   type CommandSpec,
   type InboundHandlers,
   type OutgoingMessage,
+  type SendProgress,
 } from './types.js';
 
 export interface DiscordLogger {
@@ -84,6 +94,8 @@ export interface DiscordOptions {
   replyWindowMs?: number;
   /** How long start() waits for the gateway to become ready (default 30 s). */
   readyTimeoutMs?: number;
+  /** How long one REST request may take before it is abandoned (default 15 s). */
+  requestTimeoutMs?: number;
 }
 
 /** Discord's limits. */
@@ -93,6 +105,16 @@ const MAX_ROWS = 5;
 const MAX_CUSTOM_ID = 100;
 const MAX_LABEL = 80;
 const MAX_DESCRIPTION = 100;
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/** Discord's limit on a message nonce. */
+const NONCE_LIMIT = 25;
+
+/** The nonce of one part of one outbox message: stable across retries, at most 25 chars. */
+export function partNonce(key: string, part: number): string {
+  const n = `${key}:${part}`;
+  return n.length <= NONCE_LIMIT ? n : createHash('sha256').update(n).digest('base64url').slice(0, NONCE_LIMIT);
+}
 
 const silentLogger: DiscordLogger = { info() {}, warn() {}, error() {} };
 
@@ -245,7 +267,7 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
   const makeClient = () =>
     new Client({
       intents: [GatewayIntentBits.Guilds],
-      rest: { ...(opts.apiRoot ? { api: opts.apiRoot } : {}), rejectOnRateLimit },
+      rest: { ...(opts.apiRoot ? { api: opts.apiRoot } : {}), rejectOnRateLimit, timeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
       allowedMentions: { parse: [] },
     });
 
@@ -373,7 +395,7 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
       await c?.destroy();
     },
 
-    async send(chatId, msg) {
+    async send(chatId, msg, progress?: SendProgress) {
       const chunks = discordChunks(msg);
       const rows = msg.buttons?.length ? buttonRows(msg.buttons) : [];
       const ch = await fetchSendable(chatId);
@@ -381,6 +403,12 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
       for (let k = 0; k < chunks.length; k++) {
         const first = k === 0;
         const last = k === chunks.length - 1;
+        const part = `text:${k}`;
+        if (progress?.done.has(part)) {
+          // Accepted by an earlier attempt: not again (and a deferral waits for the next message).
+          if (last) carrierId = progress.done.get(part) ?? '';
+          continue;
+        }
         const files = first && msg.imagePath ? [new AttachmentBuilder(msg.imagePath)] : [];
         const components = last ? rows : [];
         // Discord refuses a message with nothing in it.
@@ -399,11 +427,12 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
         }
         if (id === undefined) {
           try {
-            id = (await ch.send(payload)).id;
+            id = (await ch.send(progress ? { ...payload, nonce: partNonce(progress.key, k), enforceNonce: true } : payload)).id;
           } catch (err) {
             throw fail(err, `send to ${chatId}`);
           }
         }
+        progress?.accepted(part, id);
         if (last) carrierId = id;
       }
       return carrierId;

@@ -5,12 +5,25 @@
  * transient, PermanentSendError) and the app's outbox decides. The bot token is scrubbed from
  * every error and log line, because grammy's errors may carry request URLs that contain it.
  *
+ * Sending: every send or edit request has its own timeout (`requestTimeoutSec`, 20 s by default,
+ * far below grammy's 500 s), and a message's parts (photo, text chunks) are sent one by one, each
+ * reported to the outbox's SendProgress as soon as Telegram accepted it, skipping the ones already
+ * accepted. A failed request is classified by how far it got (seen on the socket, see probes below):
+ * not fully sent or answered with an error -> nothing was delivered (plain Error, retried);
+ * answered 2xx but the answer was lost -> delivered (recorded, id unknown, not sent again); fully
+ * sent and never answered (reset, timeout) -> maybe delivered: UncertainSendError, which the
+ * outbox retries a bounded number of times only, since Telegram has no idempotency key; and such a
+ * part is sent again only after a getMe shows that Telegram answers again.
+ *
  * Receiving is the exception to "never retries": polling must never stop for good while the
  * process runs. A 409 (another instance polls the same token, e.g. while a redeploy overlaps),
  * a 401 (token refused) or any other getUpdates failure is logged once per episode and retried
  * with capped exponential backoff; recovery is logged too. Only stop() ends polling.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { Bot, GrammyError, HttpError, InputFile, type Transformer } from 'grammy';
 import type { ApiError, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { escapeHtml, lineToTelegramHtml, richToPlain, splitLines, type Rich } from '../render/rich.js';
@@ -22,6 +35,8 @@ import {
   type ChatUser,
   type CommandSpec,
   type InboundHandlers,
+  type SendProgress,
+  UncertainSendError,
 } from './types.js';
 
 export interface TelegramOptions {
@@ -30,6 +45,11 @@ export interface TelegramOptions {
   pushChatId?: string;
   /** grammy long-poll timeout seconds, default 30; tests use 1 */
   pollTimeoutSec?: number;
+  /**
+   * Seconds a send or edit request may take before it is abandoned (default 20). Every other call
+   * (getUpdates included) is bounded by grammy's client timeout, set to the long-poll timeout plus this.
+   */
+  requestTimeoutSec?: number;
   /** Backoff of failed getUpdates (ms); the defaults are for production, tests shorten them. */
   pollRetry?: Partial<PollRetry>;
   logger?: {
@@ -49,6 +69,35 @@ const COMMAND_DESCRIPTION_LIMIT = 256;
 const MAX_COMMANDS = 100;
 /** How long stop() waits for handlers that are still running before giving up on them. */
 const STOP_GRACE_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_SEC = 20;
+
+/**
+ * How far one request got, seen on its socket: fully written (`written`), answered (`status`).
+ * A send runs inside `probes.run(probe, ...)`; the agent below finds the probe of the request it
+ * is given and watches that request. Requests made outside a probe (polling...) are not watched.
+ */
+interface Probe {
+  written: boolean;
+  status?: number;
+}
+const probes = new AsyncLocalStorage<Probe>();
+
+/** grammy's keep-alive agent for `apiRoot`, watching the requests of a probe. */
+function probingAgent(apiRoot: string): http.Agent {
+  const agent = apiRoot.startsWith('http:') ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true });
+  // addRequest is how a ClientRequest reaches its agent (what proxy agents hook too).
+  const hook = agent as unknown as { addRequest(req: http.ClientRequest, ...rest: unknown[]): unknown };
+  const addRequest = hook.addRequest.bind(agent);
+  hook.addRequest = (req, ...rest) => {
+    const probe = probes.getStore();
+    if (probe) {
+      req.once('finish', () => (probe.written = true));
+      req.once('response', (res: http.IncomingMessage) => (probe.status = res.statusCode));
+    }
+    return addRequest(req, ...rest);
+  };
+  return agent;
+}
 
 export interface PollRetry {
   /** first wait after a failed getUpdates (409 and anything but a refused token), doubling... */
@@ -197,7 +246,15 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
   };
   const errText = (e: unknown): string => scrub(e instanceof Error ? e.message : String(e));
 
-  const bot = new Bot(token, { client: { ...(opts.apiRoot ? { apiRoot: opts.apiRoot } : {}) } });
+  const requestTimeoutSec = opts.requestTimeoutSec ?? DEFAULT_REQUEST_TIMEOUT_SEC;
+  const bot = new Bot(token, {
+    client: {
+      ...(opts.apiRoot ? { apiRoot: opts.apiRoot } : {}),
+      // A backstop for every call: grammy's default is 500 s. A long poll is held up to its own timeout.
+      timeoutSeconds: (opts.pollTimeoutSec ?? 30) + requestTimeoutSec,
+      baseFetchConfig: { agent: probingAgent(opts.apiRoot ?? 'https://api.telegram.org') },
+    },
+  });
   const retry: PollRetry = { ...DEFAULT_POLL_RETRY, ...opts.pollRetry };
   /** One start()..stop(): `stopped` and `abort` end every wait of that run; `done` is its loop. */
   interface Run {
@@ -227,14 +284,6 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       return new Error(scrub(`telegram ${what}: ${e.message}${inner}`));
     }
     return new Error(scrub(`telegram ${what}: ${errText(e)}`));
-  }
-
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw mapError(e, what);
-    }
   }
 
   const isGrammy = (e: unknown, fragment: string) => e instanceof GrammyError && e.description.toLowerCase().includes(fragment);
@@ -407,21 +456,81 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     }
   }
 
-  /** Sends HTML chunks as messages; buttons on the last one; returns the last id. */
-  async function sendChunks(chatId: string, chunks: string[], buttons: Button[][] | undefined): Promise<string> {
+  /** Runs one send/edit request under its own timeout, watched by a probe. */
+  async function request<T>(fn: (signal: GrammySignal) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown; probe: Probe; timedOut: boolean }> {
+    const probe: Probe = { written: false };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), requestTimeoutSec * 1000);
+    try {
+      return { ok: true, value: await probes.run(probe, () => fn(grammySignal(abort))) };
+    } catch (error) {
+      return { ok: false, error, probe, timedOut: abort.signal.aborted };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends one part of a message (skipped when `progress` has it already) and reports it accepted;
+   * returns its message id ('' when delivered but the id is unknown).
+   */
+  async function sendPart(what: string, part: string, progress: SendProgress | undefined, fn: (signal: GrammySignal) => Promise<{ message_id: number }>): Promise<string> {
+    if (progress?.done.has(part)) return progress.done.get(part) ?? '';
+    if (progress?.unanswered === part) {
+      // Its last request got no answer and may have been delivered: send it again only if
+      // Telegram answers at all now; during an outage or a storm of resets nothing is re-sent.
+      const ping = await request((signal) => bot.api.getMe(signal));
+      if (!ping.ok) throw new Error(`${mapError(ping.error, 'getMe').message} (Telegram does not answer; ${part} is not sent again until it does)`);
+    }
+    const r = await request(fn);
+    if (r.ok) {
+      const id = String(r.value.message_id);
+      progress?.accepted(part, id);
+      return id;
+    }
+    if (r.error instanceof GrammyError) throw mapError(r.error, what);
+    const { status, written } = r.probe;
+    if (status !== undefined && status >= 200 && status < 300) {
+      // Telegram answered 200 (so it delivered the part) and the answer was lost on the way.
+      log.warn({ part, err: mapError(r.error, what).message }, 'telegram accepted a part but its answer was lost; not sending it again');
+      progress?.accepted(part, null);
+      return '';
+    }
+    const err = mapError(r.error, what);
+    if (status === undefined && written) {
+      const why = r.timedOut ? `no answer within ${requestTimeoutSec} s` : 'the connection ended without an answer';
+      throw new UncertainSendError(`${err.message} (${why}; it may have been delivered)`, part);
+    }
+    throw err; // not (fully) sent, or refused with an error page: nothing delivered
+  }
+
+  /** Sends HTML chunks as messages (parts text:0, text:1...); buttons on the last one; returns the last id. */
+  async function sendChunks(chatId: string, chunks: string[], buttons: Button[][] | undefined, progress: SendProgress | undefined): Promise<string> {
     let lastId = '';
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1;
-      const m = await call('sendMessage', () =>
-        bot.api.sendMessage(chatId, chunks[i], {
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          ...(last && buttons?.length ? { reply_markup: keyboard(buttons) } : {}),
-        }),
+      lastId = await sendPart('sendMessage', `text:${i}`, progress, (signal) =>
+        bot.api.sendMessage(
+          chatId,
+          chunks[i],
+          {
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(last && buttons?.length ? { reply_markup: keyboard(buttons) } : {}),
+          },
+          signal,
+        ),
       );
-      lastId = String(m.message_id);
     }
     return lastId;
+  }
+
+  /** An edit request under the request timeout; an edit is idempotent, so any failure is retryable as is. */
+  async function editRequest<T>(fn: (signal: GrammySignal) => Promise<T>): Promise<T> {
+    const r = await request(fn);
+    if (r.ok) return r.value;
+    if (r.timedOut) throw new Error(`${errText(r.error)} (no answer within ${requestTimeoutSec} s)`);
+    throw r.error;
   }
 
   return {
@@ -480,30 +589,35 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       }
     },
 
-    async send(chatId, msg) {
+    async send(chatId, msg, progress) {
       const lines = richToHtmlLines(msg.rich, TEXT_LIMIT);
       const text = lines.join('\n');
-      if (msg.imagePath && !(await isReadableFile(msg.imagePath))) {
+      if (msg.imagePath && !progress?.done.has('photo') && !(await isReadableFile(msg.imagePath))) {
         // A missing chart would fail the same way on every retry.
         throw new PermanentSendError('telegram sendPhoto: image file not found');
       }
       if (!msg.imagePath) {
         if (!richToPlain(msg.rich).trim()) throw new PermanentSendError('telegram sendMessage: empty message');
-        return sendChunks(chatId, splitLines(lines, TEXT_LIMIT), msg.buttons);
+        return sendChunks(chatId, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
       }
       const fits = text.length <= CAPTION_LIMIT;
       // When the text is too long for a caption, the photo gets its first line as a title and
       // the whole text follows as message(s); the buttons ride on the last message either way.
       const caption = fits ? text : fitLines(lines.slice(0, 1), CAPTION_LIMIT);
       const withButtons = fits && msg.buttons?.length;
-      const photo = await call('sendPhoto', () =>
-        bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), {
-          ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}),
-          ...(withButtons ? { reply_markup: keyboard(msg.buttons) } : {}),
-        }),
+      const photoId = await sendPart('sendPhoto', 'photo', progress, (signal) =>
+        bot.api.sendPhoto(
+          chatId,
+          new InputFile(msg.imagePath!),
+          {
+            ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}),
+            ...(withButtons ? { reply_markup: keyboard(msg.buttons) } : {}),
+          },
+          signal,
+        ),
       );
-      if (fits) return String(photo.message_id);
-      return sendChunks(chatId, splitLines(lines, TEXT_LIMIT), msg.buttons);
+      if (fits) return photoId;
+      return sendChunks(chatId, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
     },
 
     async edit(chatId, messageId, msg) {
@@ -512,19 +626,21 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       const reply_markup = keyboard(msg.buttons); // empty keyboard removes the buttons
       try {
         try {
-          await bot.api.editMessageText(chatId, id, fitLines(lines, TEXT_LIMIT), {
-            parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true },
-            reply_markup,
-          });
+          await editRequest((signal) =>
+            bot.api.editMessageText(
+              chatId,
+              id,
+              fitLines(lines, TEXT_LIMIT),
+              { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_markup },
+              signal,
+            ),
+          );
         } catch (e) {
           if (!isGrammy(e, 'no text in the message')) throw e;
           // A photo: its text lives in the caption (an edit cannot change the picture itself).
-          await bot.api.editMessageCaption(chatId, id, {
-            caption: fitLines(lines, CAPTION_LIMIT),
-            parse_mode: 'HTML',
-            reply_markup,
-          });
+          await editRequest((signal) =>
+            bot.api.editMessageCaption(chatId, id, { caption: fitLines(lines, CAPTION_LIMIT), parse_mode: 'HTML', reply_markup }, signal),
+          );
         }
       } catch (e) {
         if (isGrammy(e, 'message is not modified')) return; // already looks like this: done

@@ -61,6 +61,43 @@ export class RetryLaterError extends Error {
   }
 }
 
+/**
+ * Thrown when a request was fully sent but no answer came back (connection reset, timeout): the
+ * platform may or may not have delivered that part. Telegram has no idempotency key, so a retry
+ * may duplicate it; the outbox re-sends such a part a bounded number of times, then presumes it
+ * was delivered and goes on (see src/chat/outbox.ts). `part` is the key of the part in question.
+ */
+export class UncertainSendError extends Error {
+  constructor(
+    message: string,
+    public readonly part: string,
+  ) {
+    super(message);
+    this.name = 'UncertainSendError';
+  }
+}
+
+/**
+ * What is already delivered of one logical message (photo, caption, text chunks...), kept by the
+ * outbox in SQLite. An adapter skips every part found in `done`, and calls `accepted` as soon as
+ * the platform has accepted a part, before it sends the next one: `accepted` commits it durably,
+ * so a retry (or a restart) sends only what was not yet accepted.
+ */
+export interface SendProgress {
+  /** Part key ('photo', 'text:0', ...) -> the platform's message id (null: delivered, id unknown). */
+  readonly done: ReadonlyMap<string, string | null>;
+  accepted(part: string, platformMessageId: string | null): void;
+  /** Stable for this logical message across retries and restarts: for idempotency keys (Discord nonce). */
+  readonly key: string;
+  /**
+   * The part whose last request got no answer (UncertainSendError), if any. Before sending it
+   * again an adapter without idempotency keys first checks that the platform answers at all (and
+   * throws a plain Error when it does not), so an outage or a storm of resets never makes it
+   * re-send: only a resend made while the platform answers counts against the bound.
+   */
+  readonly unanswered?: string;
+}
+
 /** Thrown when a message can never be delivered as it is (bad chat id, message too old to edit...). */
 export class PermanentSendError extends Error {
   constructor(message: string) {
@@ -97,8 +134,12 @@ export interface ChatAdapter {
   readonly pushChatId: string | undefined;
   start(handlers: InboundHandlers, commands: CommandSpec[]): Promise<void>;
   stop(): Promise<void>;
-  /** Sends and returns the platform's message id. Long text is split by the adapter. */
-  send(chatId: string, msg: OutgoingMessage): Promise<string>;
+  /**
+   * Sends and returns the platform's message id (of the part carrying the buttons; '' when it is
+   * not known). Long text is split by the adapter. With `progress`, parts already delivered are
+   * skipped and each newly accepted part is reported before the next one is sent.
+   */
+  send(chatId: string, msg: OutgoingMessage, progress?: SendProgress): Promise<string>;
   /** Replaces text and buttons of a message sent earlier. */
   edit(chatId: string, messageId: string, msg: OutgoingMessage): Promise<void>;
 }

@@ -159,4 +159,24 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE crew_track_trades (trade_id TEXT PRIMARY KEY, decision_id INTEGER NOT NULL, pnl REAL NOT NULL, ts INTEGER NOT NULL);
   CREATE TABLE llm_usage (day TEXT PRIMARY KEY, tokens INTEGER NOT NULL, calls INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0);
   `,
+  `
+  -- Outbox parts and de-duplication (issue #13, items 5-6):
+  --  outbox_parts: each part of one logical message (photo, text chunks) the platform accepted, with
+  --    its message id, committed before the next part is sent (a retry sends only the rest);
+  --  outbox.dedupe_key: identical alerts to one chat within a window are queued once;
+  --  outbox.uncertain_part / uncertain_count: how often the part being sent failed ambiguously
+  --    (request sent, no answer); bounded, see src/chat/outbox.ts.
+  CREATE TABLE IF NOT EXISTS outbox_parts (
+    outbox_id INTEGER NOT NULL,
+    part TEXT NOT NULL,
+    platform_message_id TEXT,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (outbox_id, part)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS outbox_chat_queue ON outbox(status, adapter, chat_id, id);
+  ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
+  ALTER TABLE outbox ADD COLUMN uncertain_part TEXT;
+  ALTER TABLE outbox ADD COLUMN uncertain_count INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX IF NOT EXISTS outbox_dedupe ON outbox(adapter, chat_id, dedupe_key, created_at);
+  `,
 ];

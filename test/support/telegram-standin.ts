@@ -11,6 +11,13 @@
  * request" (this is what two overlapping instances see during a redeploy). A wrong token is
  * answered 401 "Unauthorized". Tests can inject these (`failGetUpdates`) or run a simulated
  * second instance polling the same token (`startCompetingInstance`).
+ *
+ * Faults for the outbox (`inject`): per method and/or per chat, a call can be held before it is
+ * handled (and is handled even if the client gave up meanwhile, as Telegram does), answered 429
+ * with retry_after (or any reply), or have its connection destroyed without an answer, either
+ * before it is handled (nothing stored) or after (the message IS stored). `setChatRateLimit`
+ * answers 429 to sends that come too soon after the previous one accepted in that chat, and
+ * `setRefusing` makes the port refuse connections (an outage without any HTTP answer).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +45,35 @@ export interface StandinCall {
   /** Date.now() when the request arrived */
   at: number;
   status?: number;
+  /** What an injected fault did to it: 'held', 'reset-before', 'reset-after', 'replied', 'rate-limited' */
+  fault?: string[];
+}
+
+/** A fault injected into matching calls (see `inject`). */
+export interface Fault {
+  /** Only calls of this method (default: any method but getUpdates). */
+  method?: string;
+  /** Only calls to this chat. */
+  chatId?: number;
+  /** Let this many matching calls through untouched first (default 0): `skip: 1` hits the second. */
+  skip?: number;
+  /** How many matching calls it applies to (default 1; Infinity: until cleared). */
+  times?: number;
+  /** Hold the call this long first; it is still handled when the client has gone meanwhile. */
+  delayMs?: number;
+  /** Answer 429 Too Many Requests with this retry_after (seconds) instead of handling the call. */
+  retryAfter?: number;
+  /** Answer this instead of handling the call. */
+  reply?: Reply;
+  /** Destroy the connection without an answer: 'before' handling it (nothing stored) or 'after' (stored). */
+  reset?: 'before' | 'after';
+}
+export interface FaultHandle {
+  /** Calls it applied to so far. */
+  readonly hits: number;
+  /** Calls it will still apply to. */
+  readonly remaining: number;
+  clear(): void;
 }
 
 /** Telegram's answer to a getUpdates that another getUpdates of the same token terminated. */
@@ -133,6 +169,53 @@ export async function startTelegramStandin(opts: { token: string }) {
   let nextUpdateId = 1;
   let nextMessageId = 1;
   let down = false;
+  let refusing = false;
+  const faults: Array<{ f: Fault; hits: number; remaining: number; skip: number }> = [];
+  /** Minimum ms between two accepted sends per chat (the rate limit), and when the last one was. */
+  const rateLimits = new Map<number, number>();
+  const lastAccepted = new Map<number, number>();
+  /** Held calls: releaseHolds() (or close()) lets them go on at once. */
+  const holds = new Set<() => void>();
+  const hold = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        holds.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      holds.add(done);
+    });
+  const SEND_METHODS = new Set(['sendMessage', 'sendPhoto']);
+  /** The first fault matching this call, consumed once. */
+  const takeFault = (method: string, body: any): Fault | undefined => {
+    const chat = body.chat_id === undefined ? undefined : Number(body.chat_id);
+    const hit = faults.find(
+      (x) => x.remaining > 0 && (x.f.method ? x.f.method === method : method !== 'getUpdates') && (x.f.chatId === undefined || x.f.chatId === chat),
+    );
+    if (!hit) return undefined;
+    if (hit.skip > 0) {
+      hit.skip--;
+      return undefined;
+    }
+    hit.remaining--;
+    hit.hits++;
+    return hit.f;
+  };
+  const tooManyRequests = (retryAfter: number): Reply => ({
+    status: 429,
+    body: { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } },
+  });
+  /** A send that comes too soon after the previous accepted one in a rate-limited chat gets a 429. */
+  const rateLimited = (method: string, body: any): Reply | undefined => {
+    if (!SEND_METHODS.has(method)) return undefined;
+    const chat = Number(body.chat_id);
+    const gap = rateLimits.get(chat);
+    const last = lastAccepted.get(chat);
+    if (gap === undefined || last === undefined) return undefined;
+    const wait = last + gap - Date.now();
+    return wait > 0 ? tooManyRequests(Math.ceil(wait / 1000)) : undefined;
+  };
   const now = () => Math.floor(Date.now() / 1000);
   const chatOf = (id: number) => ({ id, type: id > 0 ? 'private' : 'supergroup' });
   const wake = () => {
@@ -286,7 +369,36 @@ export async function startTelegramStandin(opts: { token: string }) {
       calls.push(call);
       const queued = failures.get(method);
       if (queued?.length) return reply(queued.shift()!);
-      reply(await handle(method, body, files, res));
+      const fault = takeFault(method, body);
+      const mark = (what: string) => (call!.fault ??= []).push(what);
+      if (fault?.delayMs) {
+        mark('held');
+        await hold(fault.delayMs);
+      }
+      if (fault?.reset === 'before') {
+        mark('reset-before');
+        return req.socket.destroy();
+      }
+      if (fault?.retryAfter !== undefined) {
+        mark('replied');
+        return reply(tooManyRequests(fault.retryAfter));
+      }
+      if (fault?.reply) {
+        mark('replied');
+        return reply(fault.reply);
+      }
+      const limited = rateLimited(method, body);
+      if (limited) {
+        mark('rate-limited');
+        return reply(limited);
+      }
+      const answer = await handle(method, body, files, res);
+      if (answer.status === 200 && SEND_METHODS.has(method)) lastAccepted.set(Number(body.chat_id), Date.now());
+      if (fault?.reset === 'after') {
+        mark('reset-after');
+        return req.socket.destroy();
+      }
+      reply(answer);
     } catch (e) {
       reply(bad(`stand-in could not read the request: ${(e as Error).message}`));
     }
@@ -373,6 +485,58 @@ export async function startTelegramStandin(opts: { token: string }) {
     setDown(d: boolean): void {
       down = d;
     },
+    /**
+     * Injects a fault into the next matching calls (see Fault). Faults are matched in the order
+     * they were injected; the first one that matches a call applies to it.
+     */
+    inject(f: Fault): FaultHandle {
+      const entry = { f, hits: 0, remaining: f.times ?? 1, skip: f.skip ?? 0 };
+      faults.push(entry);
+      return {
+        get hits() {
+          return entry.hits;
+        },
+        get remaining() {
+          return entry.remaining;
+        },
+        clear() {
+          entry.remaining = 0;
+        },
+      };
+    },
+    /** Removes every injected fault and rate limit (held calls stay held; see releaseHolds). */
+    clearFaults(): void {
+      faults.length = 0;
+      rateLimits.clear();
+    },
+    /** Lets every held call go on now (it is then handled as usual). */
+    releaseHolds(): void {
+      for (const done of [...holds]) done();
+    },
+    /** Sends to `chatId` less than `minIntervalMs` after the previous accepted one get 429 retry_after (undefined: no limit). */
+    setChatRateLimit(chatId: number, minIntervalMs: number | undefined): void {
+      if (minIntervalMs === undefined) rateLimits.delete(chatId);
+      else rateLimits.set(chatId, minIntervalMs);
+    },
+    /** While true, the port refuses connections (open ones are cut): no HTTP answer at all. */
+    async setRefusing(on: boolean): Promise<void> {
+      if (on === refusing) return;
+      refusing = on;
+      if (on) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      } else {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      }
+    },
     async waitFor(pred: () => boolean, timeoutMs = 3000): Promise<void> {
       const until = Date.now() + timeoutMs;
       while (!pred()) {
@@ -383,6 +547,8 @@ export async function startTelegramStandin(opts: { token: string }) {
     async close(): Promise<void> {
       competitor?.stop();
       wake(); // answer held getUpdates so their connections can end
+      for (const done of [...holds]) done();
+      if (refusing) return; // already closed
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
