@@ -7,7 +7,7 @@ import { getBalance, openTrades } from '../src/trading/account.js';
 import { autoApprove, currentEquity, lastPrices } from '../src/trading/live.js';
 import { pendingProposals } from '../src/trading/proposals.js';
 import { maxArgs, t } from './args.js';
-import { marketNow, todaySoFar } from '../src/reports/stats.js';
+import { marketNow, onMarketClock, todaySoFar } from '../src/reports/stats.js';
 
 /** The trainer's state in the chat's language. */
 function trainingLine(app: App, L: string): string {
@@ -42,7 +42,7 @@ export const status: Command = {
         return str(L, 'status_open_line', { id: t.id, direction: t.direction, symbol: t.symbol, qty: fmt.qty(t.quantity), entry: fmt.price(t.entry_price), price: p === undefined ? '–' : fmt.price(p), upnl: fmt.signed(upnl) });
       })
       .join('\n');
-    const pendingList = pending.map((p) => str(L, 'status_pending_line', { id: p.id, direction: p.direction, symbol: p.symbol, entry: fmt.price(p.entry), status: p.status, expires: fmt.dateTime(p.expires_at) })).join('\n');
+    const pendingList = pending.map((p) => str(L, 'status_pending_line', { id: p.id, direction: p.direction, symbol: p.symbol, entry: fmt.price(p.entry), status: p.status, expires: fmt.dateTime(onMarketClock(app, p.expires_at)) })).join('\n');
     const refusals = recentRefusals(db, 3)
       .map((r) => str(L, 'refusal_line', { time: fmt.shortDate(r.ts), symbol: r.symbol, reason: r.reason }))
       .join('\n');
@@ -63,7 +63,7 @@ export const status: Command = {
         openList: openList || str(L, 'no_positions'),
         pendingCount: pending.length,
         pendingList: pendingList || str(L, 'no_pending'),
-        lastScan: app.scans.last ? fmt.dateTime(app.scans.last) : str(L, 'not_yet'),
+        lastScan: app.scans.last ? fmt.dateTime(onMarketClock(app, app.scans.last)) : str(L, 'not_yet'),
         nextScan: app.scans.next ? fmt.dateTime(app.scans.next) : str(L, 'not_scheduled'),
         training: trainingLine(app, L),
         refusals: refusals || str(L, 'none'),

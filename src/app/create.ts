@@ -48,7 +48,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const now = opts.now ?? Date.now;
   const scrub = makeScrubber(secretsOf(cfg));
   const log = opts.log ?? createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub });
-  const db = openDb(dbFile(cfg.data_dir));
+  const db = openDb(dbFile(cfg.data_dir), { check: true });
   let buttonKey = getKv<string | null>(db, 'button.key', null);
   if (!buttonKey) {
     buttonKey = crypto.randomBytes(24).toString('base64url');

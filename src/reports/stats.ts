@@ -41,6 +41,17 @@ export function todaySoFar(app: App): { start: number; startEquity: number; equi
   return { start, startEquity, equity, pnl: equity - startEquity };
 }
 
+/**
+ * A wall-clock instant (a scan, an expiry) on the clock the views show: the demo market's clock
+ * runs timeframe / candle_every_seconds times faster than the wall's, so a view that mixes the two
+ * says a position is 44 s old in one place and 30 h in another.
+ */
+export function onMarketClock(app: App, wallTs: number): number {
+  if (!app.demo) return wallTs;
+  const speed = timeframeMs(app.cfg.timeframe) / (app.cfg.demo.candle_every_seconds * 1000);
+  return marketNow(app) - (app.now() - wallTs) * speed;
+}
+
 export type { ClosedTradeRow };
 
 /** Closed trades with exit time in [from, to), oldest first. */

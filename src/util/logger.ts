@@ -20,6 +20,17 @@ export function createLogger(opts: { dataDir: string; level: string; scrub: (s: 
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrubDeep(x, depth + 1)]));
   };
   const destination = pino.destination({ dest: file, sync: false, mkdir: true });
+  // pino flushes synchronously when the process exits; a file not open yet (a start that fails at
+  // once) made that throw "sonic boom is not ready yet" over the real error. Lines not yet
+  // written by then are lost either way.
+  const flushSync = destination.flushSync.bind(destination);
+  destination.flushSync = () => {
+    try {
+      flushSync();
+    } catch {
+      /* not open yet, or unwritable: nothing more to do at exit */
+    }
+  };
   // A full disk or a vanished log folder makes the writer emit 'error'; unhandled, that would kill
   // the bot. It keeps trading and answering; the condition is said once on stderr.
   let complained = false;
