@@ -23,6 +23,12 @@ export type TradingEvent =
   | { type: 'order_cancelled'; proposal: ProposalRow }
   /** A trade closed, with the candles its chart shows. */
   | { type: 'trade_closed'; trade: DetailedTradeMetric; candles: Candle[] }
+  /**
+   * An exit filled in part (the exchange expired or cancelled the rest): `trade` is the part that
+   * closed (its quantity and PnL only); the rest stays open as trade `remainder`, with its stop,
+   * and is closed again at the next watch or scan.
+   */
+  | { type: 'exit_partial'; trade: DetailedTradeMetric; requested: number; remainder: { id: string; quantity: number; stop: number; target: number } }
   /** The exchange refused an exit; the position stays open and is tried again at every scan. */
   | { type: 'exit_rejected'; symbol: string; tradeId: string; reason: ExitReason; message: string }
   /** The exchange check at start found differences. */

@@ -145,6 +145,28 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
         }
         case 'trade_closed':
           return push('trade_completed', tradeCompletedMessage(d.fmt, e.trade, images.get(e)));
+        case 'exit_partial': {
+          const m = e.trade;
+          const base = m.agentSymbol.split('/')[0];
+          return push(
+            'trade_partial',
+            simpleMessage(
+              '⚠️',
+              str(L, 'exit_partial', {
+                symbol: m.agentSymbol,
+                tradeId: m.tradeId,
+                reason: m.exitReason,
+                filled: `${d.fmt.qty(m.quantity)} ${base}`,
+                requested: `${d.fmt.qty(e.requested)} ${base}`,
+                price: d.fmt.price(m.exitPrice),
+                pnl: d.fmt.signedMoney(m.pnl),
+                rest: `${d.fmt.qty(e.remainder.quantity)} ${base}`,
+                restId: e.remainder.id,
+                stop: d.fmt.price(e.remainder.stop),
+              }),
+            ),
+          );
+        }
         case 'exit_rejected':
           return push(
             'order_rejected',

@@ -1,8 +1,11 @@
 import type { DB } from './db.js';
+import { claimWork, dropClaim, entryClaim, type Claim } from './orders.js';
 
 /**
  * Proposals in SQLite. Every change of status is a conditional UPDATE (`... AND status=<from>`),
- * so of two racing presses, scans or restarts exactly one wins; callers read `changes`.
+ * so of two racing presses, scans or restarts exactly one wins; callers read `changes`. An approved
+ * proposal's order is sent only by the holder of its execution claim (claimExecution), so a press
+ * and a scan that both see it `approved` never both send.
  */
 export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
 
@@ -60,10 +63,22 @@ export function expirePending(db: DB, id: string, at: number): boolean {
   return db.prepare(`UPDATE proposals SET status='expired', decided_at=? WHERE id=? AND status='pending'`).run(at, id).changes === 1;
 }
 
-/** An approved proposal's order ended: executed, failed (with the reason) or expired unfilled. */
+/** An approved proposal's order ended: executed, failed (with the reason) or expired unfilled. Its claim goes with it. */
 export function finishApproved(db: DB, id: string, to: 'executed' | 'failed' | 'expired', note?: string): boolean {
-  return (note === undefined
-    ? db.prepare(`UPDATE proposals SET status=? WHERE id=? AND status='approved'`).run(to, id)
-    : db.prepare(`UPDATE proposals SET status=?, note=? WHERE id=? AND status='approved'`).run(to, note, id)
-  ).changes === 1;
+  const done =
+    (note === undefined
+      ? db.prepare(`UPDATE proposals SET status=? WHERE id=? AND status='approved'`).run(to, id)
+      : db.prepare(`UPDATE proposals SET status=?, note=? WHERE id=? AND status='approved'`).run(to, note, id)
+    ).changes === 1;
+  if (done) dropClaim(db, entryClaim(id));
+  return done;
+}
+
+/**
+ * The right to send an approved proposal's order, won by one caller (see claimWork in
+ * store/orders.ts): null when the proposal is not approved any more, or another caller of this
+ * app is executing it right now. A claim left by a process that died is taken over.
+ */
+export function claimExecution(db: DB, id: string, owner: string, at: number): Claim | null {
+  return claimWork(db, entryClaim(id), owner, at, () => (db.prepare(`SELECT status FROM proposals WHERE id=?`).get(id) as { status: string } | undefined)?.status === 'approved');
 }

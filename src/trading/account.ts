@@ -1,7 +1,14 @@
 import type { App } from '../app/context.js';
+import { crewTradeClosed } from '../crew/service.js';
+import { closePosition, heldCandles } from '../kernel/position.js';
+import { timeframeMs } from '../market/timeframe.js';
+import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
 import type { DB } from '../store/db.js';
 import { getKv, setKv } from '../store/kv.js';
-import { isCcxtBroker } from './ccxt-broker.js';
+import { recordPartialExit } from '../store/orders.js';
+import { positionOfRow } from '../store/portfolio.js';
+import { getTrade, type TradeRow } from '../store/trades.js';
+import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 
 /**
  * The paper account. Cash balance lives in kv and changes only inside the same transaction as
@@ -98,4 +105,107 @@ export async function refreshLiveBalance(app: App, maxAgeMs = app.cfg.exchange.c
   const b: LiveBalance = { quote, free: assets[quote].free, total: assets[quote].total, assets, at: app.now() };
   saveLiveBalance(app.db, b);
   return b;
+}
+
+/**
+ * How far the ledger may be off for a fill whose fees the exchange did not tell (a lookup after a
+ * crash): the configured fee rate, in the asset a fee on that side is usually taken in.
+ */
+export function feeSlack(app: App, symbol: string, fill: CcxtFill): Record<string, number> {
+  if (fill.feeKnown) return {};
+  const [base, quote] = symbol.split('/');
+  const rate = Math.max(app.cfg.costs.fee, 0.001);
+  return fill.side === 'buy' ? { [base]: fill.amount * rate } : { [quote]: fill.amount * fill.price * rate };
+}
+
+/** The id of the trade that carries on what an exit left open: T1 -> T1-r1 -> T1-r2. */
+export function remainderTradeId(tradeId: string): string {
+  const m = /^(.*)-r(\d+)$/.exec(tradeId);
+  return m ? `${m[1]}-r${Number(m[2]) + 1}` : `${tradeId}-r1`;
+}
+
+/**
+ * A live exit the exchange filled only in part (the rest expired or was cancelled). What filled is
+ * recorded as the trade's close: its quantity, its share of the entry fee, the exit at the fill's
+ * price and fee, the PnL of that part only. What did not fill is still held on the exchange: it
+ * carries on as a new open trade (remainderTradeId) with the same entry, stop, target and watch
+ * position, so the next watch or scan closes it; the chat is told. One transaction, guarded by the
+ * trade's status, with the order row and the ledger. Returns the closed part's metric and the
+ * remainder's id, or null when the trade was no longer open.
+ */
+export async function recordPartialLiveExit(
+  app: App,
+  t: TradeRow,
+  x: { clientOrderId: string; reason: ExitReason; exitCandleTs: number; fill: CcxtFill },
+): Promise<{ metric: DetailedTradeMetric; remainderId: string } | null> {
+  const { fill } = x;
+  const tfMs = timeframeMs(app.cfg.timeframe);
+  const filled = Math.min(fill.amount, t.quantity);
+  const share = filled / t.quantity;
+  const part: TradeRow = { ...t, quantity: filled, entry_fee: t.entry_fee * share, entry_slippage: t.entry_slippage * share };
+  const metric = closePosition(positionOfRow(part, tfMs), {
+    ref: fill.price,
+    reason: x.reason,
+    ts: app.demo ? x.exitCandleTs : app.now(),
+    candles: heldCandles(Math.round(t.entry_candle_ts / tfMs), Math.round(x.exitCandleTs / tfMs), x.reason),
+    costs: { fee: fill.fee / Math.max(1e-12, fill.price * fill.amount), slippage: 0 },
+    balanceBefore: getBalance(app.db, app.cfg.starting_balance) + part.entry_fee,
+    timeframeMs: tfMs,
+    symbol: t.symbol,
+    timeframe: app.cfg.timeframe,
+  });
+  const before = liveBalance(app.db);
+  const fresh = await refreshLiveBalance(app, 0).catch(() => null);
+  const after = fresh?.total ?? (before ? before.total + (fill.deltas[before.quote] ?? 0) : undefined);
+  if (after !== undefined) metric.balanceAfter = after;
+  const remainderId = remainderTradeId(t.id);
+  const done = app.db.transaction((): boolean => {
+    // The trade as it stands now (its stop may have trailed since `t` was read).
+    const cur = getTrade(app.db, t.id);
+    if (!cur || cur.status !== 'open') return false;
+    const rest = cur.quantity - filled;
+    const ok = recordPartialExit(app.db, {
+      trade: cur,
+      clientOrderId: x.clientOrderId,
+      fill,
+      closed: {
+        quantity: filled,
+        entryFee: part.entry_fee,
+        entrySlippage: part.entry_slippage,
+        exitPrice: metric.exitPrice,
+        exitTs: metric.exitTime,
+        reason: metric.exitReason,
+        pnl: metric.pnl,
+        metricJson: JSON.stringify(metric),
+        exitCandleTs: x.exitCandleTs,
+      },
+      remainder: {
+        id: remainderId,
+        proposal_id: null,
+        symbol: cur.symbol,
+        direction: cur.direction,
+        strategy: cur.strategy,
+        quantity: rest,
+        entry_price: cur.entry_price,
+        entry_ts: cur.entry_ts,
+        entry_fee: cur.entry_fee - part.entry_fee,
+        entry_slippage: cur.entry_slippage - part.entry_slippage,
+        stop: cur.stop,
+        target: cur.target,
+        leverage: cur.leverage,
+        entry_candle_ts: cur.entry_candle_ts,
+        checked_ts: cur.checked_ts,
+        decision_json: cur.decision_json,
+      },
+    });
+    if (!ok) return false;
+    applyToLedger(app.db, fill.deltas, feeSlack(app, t.symbol, fill), app.now());
+    app.events.emit({ type: 'exit_partial', trade: metric, requested: fill.requested, remainder: { id: remainderId, quantity: rest, stop: cur.stop, target: cur.target } });
+    return true;
+  })();
+  app.events.flush();
+  if (!done) return null;
+  app.log.warn({ trade: t.id, filled, of: fill.requested, remainder: remainderId, pnl: metric.pnl }, 'exit filled in part; the rest stays open');
+  crewTradeClosed(app, part, metric.pnl);
+  return { metric, remainderId };
 }

@@ -291,6 +291,28 @@ export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): CcxtBro
   return { name: 'ccxt', exchange: ex, placeOrder, findOrder, balances, cancelOrder };
 }
 
+/**
+ * Could `amount` of `symbol` be sent as an order at about `price`: something left after the
+ * market's step, at least its minimum amount and value? (What an exit leaves unfilled below that
+ * is dust that no order can close.)
+ */
+export function tradableAmount(ex: Exchange, symbol: string, amount: number, price: number): boolean {
+  if (!(amount > 0)) return false;
+  const market = ex.markets?.[symbol];
+  if (!market) return true;
+  let a: number;
+  try {
+    a = Number(ex.amountToPrecision(symbol, amount));
+  } catch {
+    return false;
+  }
+  if (!(a > 0)) return false;
+  const minAmount = market.limits?.amount?.min;
+  if (minAmount !== undefined && minAmount !== null && a < minAmount) return false;
+  const minCost = market.limits?.cost?.min;
+  return !(minCost && price > 0 && a * price < minCost);
+}
+
 function feesOf(o: Order): NonNullable<Order['fee']>[] {
   // ccxt fills `fees` (one per currency) from binance's fills; its Order type only declares `fee`.
   const listed = (o as Order & { fees?: Order['fee'][] }).fees;

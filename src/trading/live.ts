@@ -10,9 +10,9 @@ import type { RiskState } from '../risk/gate.js';
 import { recordRefusal } from '../store/audit.js';
 import { lastCandles, loadCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';
-import { addToBalance, applyToLedger, getBalance, liveBalance, openTrades, refreshLiveBalance, type OpenTradeRow } from './account.js';
+import { addToBalance, applyToLedger, getBalance, liveBalance, openTrades, recordPartialLiveExit, refreshLiveBalance, type OpenTradeRow } from './account.js';
 import { OrderRejectedError } from './broker.js';
-import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
+import { isCcxtBroker, tradableAmount, type CcxtFill } from './ccxt-broker.js';
 import { createRng } from '../util/rng.js';
 import { consultCrew, crewFor, crewTradeClosed, liveSnapshot, recordConsult, type CrewConsult } from '../crew/service.js';
 import { closePosition, heldCandles } from '../kernel/position.js';
@@ -23,12 +23,12 @@ import { formingCandleTs } from './clock.js';
 import { evidenceOf } from '../evaluation/evidence.js';
 import { tradeReturnsLike } from '../store/evidence.js';
 import { loadAgentState } from '../store/agents.js';
-import { claimExitOrder, markOrderFilled, markOrderRejected, sendingExitOrders, setExitDecision, voidSendingOrder, type OrderRow } from '../store/orders.js';
+import { claimExitOrder, claimWork, exitClaim, getOrder, markOrderFilled, markOrderRejected, releaseClaim, sendingExitOrders, setExitDecision, voidSendingOrder, type OrderRow } from '../store/orders.js';
 import { closeTradeRow, getTrade, markChecked } from '../store/trades.js';
 import { loadPortfolio, positionOfRow, saveAccountFigures } from '../store/portfolio.js';
 import { appEngineSettings } from '../risk/settings.js';
 import type { Features } from '../indicators/features.js';
-import { approveProposal, createProposal, executeApproved, expireDue, feeSlack, pendingProposals } from './proposals.js';
+import { approveProposal, claimOwner, createProposal, executeApproved, expireDue, feeSlack, pendingProposals } from './proposals.js';
 
 /** Candles the live clock feeds the features: enough for every indicator to settle. */
 export const LIVE_WINDOW = 400;
@@ -111,52 +111,84 @@ type ExitRow = OrderRow;
 
 /**
  * Closes an open trade and queues the "trade completed" report. Paper exits use the engine's cost
- * model at the stop/target level or the last price. Live exits place a market order whose client
- * order id is derived from the trade id, looked up first, so a retry or a restart never sells
- * twice; the decision (reason, price, candle) is stored with the order so that an exit whose
- * answer was lost is finished as it was decided. A rejected exit is reported once and leaves the
- * trade open (the next scan tries again).
+ * model at the stop/target level or the last price. Live exits are claimed once in SQLite first
+ * (a press, the faster watch and a scan may all try: one sends; the others return null), then
+ * place a market order whose client order id is derived from the trade id, looked up first, so a
+ * retry or a restart never sells twice; the decision (reason, price, candle) is stored with the
+ * order so that an exit whose answer was lost is finished as it was decided. A rejected exit is
+ * reported once and leaves the trade open (the next scan tries again). An exit the exchange filled
+ * only in part is recorded for that part, and the rest carries on as an open trade with its stop
+ * (reported; the next watch or scan closes it): null is returned then, as for an exit not done.
+ * `onlyIfSent` (resolvePendingExits): finish an exit whose sending was interrupted, never send one.
  */
-export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; reason: ExitReason; exitCandleTs: number }): Promise<DetailedTradeMetric | null> {
+export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; reason: ExitReason; exitCandleTs: number; onlyIfSent?: boolean }): Promise<DetailedTradeMetric | null> {
   if (!isCcxtBroker(app.broker)) {
     return recordClose(app, t, { ref: x.ref, reason: x.reason, exitCandleTs: x.exitCandleTs, costs: app.cfg.costs });
   }
   const broker = app.broker;
-  const coid = exitOrderId(t.id);
-  const side = t.direction === 'LONG' ? 'sell' : 'buy';
-  let row: ExitRow = claimExitOrder(app.db, { clientOrderId: coid, tradeId: t.id, symbol: t.symbol, side, amount: t.quantity, at: app.now(), reason: x.reason, refPrice: x.ref, candleTs: x.exitCandleTs });
-  let fill: CcxtFill | null;
+  const claim = claimWork(app.db, exitClaim(t.id), claimOwner(app), app.now(), () => getTrade(app.db, t.id)?.status === 'open');
+  if (!claim) return null; // closed already, or being closed right now by another caller of this app
   try {
-    fill = await broker.findOrder(coid, t.symbol);
-    if (!fill) {
-      // Never reached the exchange: this decision is the one the order carries.
-      setExitDecision(app.db, coid, x.reason, x.ref, x.exitCandleTs);
-      row = { ...row, reason: x.reason, ref_price: x.ref, candle_ts: x.exitCandleTs };
-      let amount = t.quantity;
-      if (side === 'sell') {
-        // Sell what the account holds of it at most (a fee taken in coins, dust): never more than ours.
-        const free = (await refreshLiveBalance(app, 0))?.assets[t.symbol.split('/')[0]]?.free;
-        if (free !== undefined && free < amount) amount = free;
+    const side = t.direction === 'LONG' ? 'sell' : 'buy';
+    const coid = exitOrderId(t.id);
+    if (x.onlyIfSent && getOrder(app.db, coid)?.status !== 'sending') return null;
+    let row: ExitRow = claimExitOrder(app.db, { clientOrderId: coid, tradeId: t.id, symbol: t.symbol, side, amount: t.quantity, at: app.now(), reason: x.reason, refPrice: x.ref, candleTs: x.exitCandleTs });
+    let fill: CcxtFill | null;
+    try {
+      fill = await broker.findOrder(coid, t.symbol);
+      if (!fill && x.onlyIfSent) {
+        // Never reached the exchange: nothing to finish; the watch decides again.
+        voidSendingOrder(app.db, coid);
+        return null;
       }
-      fill = await broker.placeOrder({ clientOrderId: coid, symbol: t.symbol, side, amount, type: 'market', price: x.ref });
+      if (!fill) {
+        // Never reached the exchange: this decision is the one the order carries.
+        setExitDecision(app.db, coid, x.reason, x.ref, x.exitCandleTs);
+        row = { ...row, reason: x.reason, ref_price: x.ref, candle_ts: x.exitCandleTs };
+        let amount = t.quantity;
+        if (side === 'sell') {
+          // Sell what the account holds of it at most (a fee taken in coins, dust): never more than ours.
+          const free = (await refreshLiveBalance(app, 0))?.assets[t.symbol.split('/')[0]]?.free;
+          if (free !== undefined && free < amount) amount = free;
+        }
+        fill = await broker.placeOrder({ clientOrderId: coid, symbol: t.symbol, side, amount, type: 'market', price: x.ref });
+      }
+      if (fill.status === 'open') {
+        // Still working on the book (partly filled): an exit does not wait. The rest is cancelled;
+        // what filled is recorded below, and what did not stays open with its stop.
+        const working: CcxtFill = fill;
+        fill = (await broker.cancelOrder(coid, t.symbol)) ?? fill;
+        if (fill.status === 'open') throw new Error(`exit order ${coid} is still open on the exchange after cancelling it`);
+        // The lookup after the cancel tells no fees; the send's answer did, for the same fills.
+        if (!fill.feeKnown && working.feeKnown && fill.amount === working.amount) fill = { ...fill, fee: working.fee, baseFee: working.baseFee, feeKnown: true, deltas: working.deltas };
+      }
+      if (fill.status === 'canceled' && !(fill.amount > 0)) throw new OrderRejectedError(`the exchange cancelled exit order ${coid} before anything filled`, 'other');
+    } catch (e) {
+      if (!(e instanceof OrderRejectedError)) throw e; // outcome unknown: the row stays 'sending', resolved next scan
+      const msg = app.scrub(e.message);
+      markOrderRejected(app.db, coid, msg);
+      const key = `exit.rejected.${t.id}`;
+      if (!getKv(app.db, key, false)) {
+        app.db.transaction(() => {
+          setKv(app.db, key, true);
+          app.events.emit({ type: 'exit_rejected', symbol: t.symbol, tradeId: t.id, reason: x.reason, message: msg });
+        })();
+        app.events.flush();
+      }
+      app.log.error({ trade: t.id, err: msg }, 'exit order rejected');
+      return null;
     }
-    if (fill.status === 'canceled' && !(fill.amount > 0)) throw new OrderRejectedError(`the exchange cancelled exit order ${coid} before anything filled`, 'other');
-  } catch (e) {
-    if (!(e instanceof OrderRejectedError)) throw e; // outcome unknown: the row stays 'sending', resolved next scan
-    const msg = app.scrub(e.message);
-    markOrderRejected(app.db, coid, msg);
-    const key = `exit.rejected.${t.id}`;
-    if (!getKv(app.db, key, false)) {
-      app.db.transaction(() => {
-        setKv(app.db, key, true);
-        app.events.emit({ type: 'exit_rejected', symbol: t.symbol, tradeId: t.id, reason: x.reason, message: msg });
-      })();
-      app.events.flush();
+    // Cancelled or expired with a part filled: unless what is left is dust no order could close,
+    // that part is the close and the rest stays an open trade.
+    if (fill.status === 'canceled' && tradableAmount(broker.exchange, t.symbol, t.quantity - fill.amount, fill.price)) {
+      const reason = (row.reason ?? x.reason) as ExitReason;
+      await recordPartialLiveExit(app, t, { clientOrderId: coid, reason, exitCandleTs: row.candle_ts ?? x.exitCandleTs, fill });
+      return null;
     }
-    app.log.error({ trade: t.id, err: msg }, 'exit order rejected');
-    return null;
+    return await finishLiveClose(app, t, row, fill);
+  } finally {
+    releaseClaim(app.db, claim);
   }
-  return finishLiveClose(app, t, row, fill);
 }
 
 /** Records a live exit fill (found or placed) as the decided exit of the trade. */
@@ -223,26 +255,30 @@ async function recordClose(
 
 /**
  * Live exits whose outcome is not known (the answer was lost, or the process died between "sent"
- * and "recorded"): found on the exchange by client order id -> recorded as decided; not there ->
- * marked void, the trade stays open and the watch decides again. Run on start and before each scan.
+ * and "recorded"): found on the exchange by client order id -> recorded as decided (in part, when
+ * only part of it filled); not there -> marked void, the trade stays open and the watch decides
+ * again. An exit being sent right now by this app is left to its sender. Run on start and before
+ * each scan.
  */
 export async function resolvePendingExits(app: App): Promise<{ recorded: number; voided: number }> {
   const out = { recorded: 0, voided: 0 };
   if (!isCcxtBroker(app.broker)) return out;
+  const tfMs = timeframeMs(app.cfg.timeframe);
   for (const row of sendingExitOrders(app.db)) {
     const t = row.trade_id ? getTrade(app.db, row.trade_id) : undefined;
     if (!t || t.status !== 'open') {
       voidSendingOrder(app.db, row.client_order_id);
       continue;
     }
-    const fill = await app.broker.findOrder(row.client_order_id, row.symbol);
-    if (fill && fill.amount > 0) {
-      await finishLiveClose(app, t, row, fill);
-      out.recorded++;
-    } else {
-      voidSendingOrder(app.db, row.client_order_id);
-      out.voided++;
-    }
+    await closeTrade(app, t, {
+      ref: row.ref_price ?? 0,
+      reason: (row.reason ?? 'MANUAL') as ExitReason,
+      exitCandleTs: row.candle_ts ?? Math.floor(app.now() / tfMs) * tfMs,
+      onlyIfSent: true,
+    });
+    const status = getOrder(app.db, row.client_order_id)?.status;
+    if (status === 'void') out.voided++;
+    else if (status === 'filled' || status === 'partly_filled') out.recorded++;
   }
   if (out.recorded || out.voided) app.log.info(out, 'unfinished exits resolved');
   return out;
@@ -484,6 +520,9 @@ export async function scanAll(app: App): Promise<ScanOutcome[]> {
       app.log.warn({ err: app.scrub(String(e)) }, 'balance refresh failed; using the last known balance');
     }
   }
+  // Approved proposals not executed yet (the exchange did not answer, a limit order rests, a
+  // restart): each is executed by whoever wins its claim, so one whose button press is still
+  // sending its order is left to that press, never sent a second time.
   for (const p of pendingProposals(app).filter((x) => x.status === 'approved')) {
     try {
       await executeApproved(app, p.id);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import * as store from '../store/proposals.js';
 import type { ProposalRow, ProposalStatus } from '../store/proposals.js';
-import { claimEntryOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected } from '../store/orders.js';
+import { claimEntryOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected, releaseClaim, type Claim } from '../store/orders.js';
 import { insertTrade } from '../store/trades.js';
 import type { Decision } from '../agents/decision.js';
 import type { App } from '../app/context.js';
@@ -9,7 +9,7 @@ import type { Candle } from '../market/types.js';
 import { anchorLevels } from '../kernel/position.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { formingCandleTs } from './clock.js';
-import { addToBalance, applyToLedger, getLedger, refreshLiveBalance } from './account.js';
+import { addToBalance, applyToLedger, feeSlack, getLedger, refreshLiveBalance } from './account.js';
 import { OrderRejectedError, type OrderFill } from './broker.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
 import { recordConsult, type CrewConsult } from '../crew/service.js';
@@ -31,6 +31,18 @@ export function pendingProposals(app: App): ProposalRow[] {
 
 export function clientOrderId(proposalId: string): string {
   return `tc-${proposalId}`;
+}
+
+const owners = new WeakMap<App, string>();
+
+/**
+ * Who this running app is, for the claims on money paths (store/orders.ts): a claim with this
+ * owner is in flight here; one with another owner was left by a process that is gone.
+ */
+export function claimOwner(app: App): string {
+  let o = owners.get(app);
+  if (!o) owners.set(app, (o = `${process.pid}-${crypto.randomBytes(6).toString('hex')}`));
+  return o;
 }
 
 /** When a new proposal expires: the configured TTL, or the close of the next candle. */
@@ -112,19 +124,24 @@ function refusalIfNotPending(app: App, id: string, now: number): DecisionOutcome
 
 /**
  * Approve: only one transition out of `pending` can win (a conditional UPDATE inside a
- * transaction), so ten presses on two platforms execute the order once.
+ * transaction), so ten presses on two platforms execute the order once. The winner claims the
+ * execution in the same transaction, so a scan running meanwhile never sends it too.
  */
 export async function approveProposal(app: App, id: string, by: string): Promise<DecisionOutcome> {
   const now = app.now();
-  const outcome = app.db.transaction((): DecisionOutcome | 'won' => {
+  const outcome = app.db.transaction((): DecisionOutcome | Claim | null => {
     const refused = refusalIfNotPending(app, id, now);
     if (refused) return refused;
-    return store.decidePending(app.db, id, 'approved', by, now) ? 'won' : { ok: false, code: 'already', id, status: 'approved' };
+    if (!store.decidePending(app.db, id, 'approved', by, now)) return { ok: false, code: 'already', id, status: 'approved' };
+    // Just approved in this transaction: nobody else can hold the claim yet.
+    return store.claimExecution(app.db, id, claimOwner(app), now);
   })();
-  if (outcome !== 'won') return outcome;
+  if (outcome && 'code' in outcome) return outcome;
   app.log.info({ id, by }, 'proposal approved');
+  // (No claim would mean another caller executes it; never the case right after approving.)
+  if (!outcome) return { ok: true, code: 'approved', id };
   try {
-    await executeApproved(app, id);
+    await executeClaimed(app, id, outcome);
   } catch (e) {
     // Not placed (or not known to be placed) yet: it stays approved and the next scan finishes it,
     // looking the order up by its client id first, so it can never be placed twice.
@@ -163,14 +180,36 @@ export function expireDue(app: App): number {
 }
 
 /**
- * Places the order of an approved proposal and records the fill. The client order id is derived
- * from the proposal id and the broker is asked for it first, so running this again after a crash
- * (between "order sent" and "order recorded") finds the order instead of placing a second one.
+ * Places the order of an approved proposal and records the fill, if this caller wins the
+ * proposal's execution claim (a press, a scan and the start-up recovery may all try; one sends).
+ * Nothing happens when another caller of this app is executing it now, or it is not approved any
+ * more. The client order id is derived from the proposal id and the broker is asked for it first,
+ * so running this again after a crash (between "order sent" and "order recorded") finds the order
+ * instead of placing a second one: a claim left by the dead process is taken over, the order looked
+ * up and adopted, or sent then if the exchange never saw it.
  *
  * Live limit orders may rest on the book: the order is then recorded as open, the proposal stays
  * approved, and every scan looks again (and cancels it once the proposal's time is up).
  */
 export async function executeApproved(app: App, id: string): Promise<void> {
+  const claim = store.claimExecution(app.db, id, claimOwner(app), app.now());
+  if (!claim) return;
+  if (claim.tookOverFrom) app.log.warn({ id, from: claim.tookOverFrom }, 'taking over an execution left unfinished by a previous run; looking the order up first');
+  await executeClaimed(app, id, claim);
+}
+
+/** executeApproved for the holder of the claim; the claim is given up when the proposal stays approved. */
+async function executeClaimed(app: App, id: string, claim: Claim): Promise<void> {
+  try {
+    await sendOrAdopt(app, id);
+  } finally {
+    // Recorded (executed, failed, expired): finishApproved dropped it. Otherwise (resting, or the
+    // exchange did not answer) the next scan claims it again.
+    releaseClaim(app.db, claim);
+  }
+}
+
+async function sendOrAdopt(app: App, id: string): Promise<void> {
   const p = getProposal(app, id);
   if (!p || p.status !== 'approved') return;
   const coid = clientOrderId(p.id);
@@ -304,18 +343,13 @@ function recordEntry(app: App, p: ProposalRow, coid: string, fill: OrderFill | C
   app.events.flush();
 }
 
-/**
- * How far the ledger may be off for a fill whose fees the exchange did not tell (a lookup after a
- * crash): the configured fee rate, in the asset a fee on that side is usually taken in.
- */
-export function feeSlack(app: App, symbol: string, fill: CcxtFill): Record<string, number> {
-  if (fill.feeKnown) return {};
-  const [base, quote] = symbol.split('/');
-  const rate = Math.max(app.cfg.costs.fee, 0.001);
-  return fill.side === 'buy' ? { [base]: fill.amount * rate } : { [quote]: fill.amount * fill.price * rate };
-}
+/** How far the ledger may be off for a fill whose fees the exchange did not tell (see account.ts). */
+export { feeSlack };
 
-/** On start: approved proposals whose fill was never recorded are finished (found or placed once). */
+/**
+ * On start: approved proposals whose fill was never recorded are finished (found or placed once),
+ * including those a dead process held the claim of.
+ */
 export async function recoverApproved(app: App): Promise<number> {
   const ids = store.approvedProposalIds(app.db);
   for (const id of ids) {

@@ -4,6 +4,11 @@
  * fetchTicker, fetchTime, createOrder, fetchOrder, fetchOpenOrders and fetchBalance, with
  * binance's error codes and messages, HMAC-SHA256 request signing, exchange filters, balances,
  * and switches for failures (5xx, lost answers) that tests turn on.
+ *
+ * Like binance, a client order id must be unique only among OPEN orders (NEW, PARTIALLY_FILLED):
+ * once an order with that id filled, expired or was cancelled, the id may be used again and a
+ * second order goes through. Fault injection: latency on every request (setLatency), orders that
+ * fill only in part and then expire or rest on the book (partialFillNext), cancellation (DELETE).
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
@@ -40,7 +45,8 @@ export interface StandinOrder {
   origQty: number;
   executedQty: number;
   cummulativeQuoteQty: number;
-  status: 'NEW' | 'FILLED' | 'CANCELED';
+  /** NEW / PARTIALLY_FILLED are open; the rest are final (EXPIRED: a market order that ran out of liquidity). */
+  status: 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
   timeInForce: string;
   time: number;
   updateTime: number;
@@ -52,6 +58,14 @@ export interface StandinOrder {
 export type FailAction =
   | { status: number; body?: string; method?: string; recorded?: boolean }
   | { hangMs: number; method?: string; recorded?: boolean };
+
+/** How the next matching orders fill: only `ratio` of the quantity, then the rest expires or rests. */
+export interface PartialFill {
+  ratio: number;
+  /** expire = the rest is dropped (status EXPIRED, as binance does with a market order short of liquidity); rest = the order stays open, PARTIALLY_FILLED. */
+  then: 'expire' | 'rest';
+  side?: 'BUY' | 'SELL';
+}
 
 export interface ExchangeStandin {
   baseUrl: string;
@@ -69,6 +83,15 @@ export interface ExchangeStandin {
    * the request IS processed first, which for POST /order is the "order placed, answer lost" case.
    */
   failNext(pathRegex: RegExp, n: number, action: FailAction): void;
+  /**
+   * Every request (or those whose path and method match) takes `ms` to go through: it is
+   * processed half-way, and answered at the end (0 = off). Requests overlap as on the wire.
+   */
+  setLatency(ms: number, filter?: { path?: RegExp; method?: string }): void;
+  /** The next `n` orders that would fill (of `side`, when given) fill only in part (see PartialFill). */
+  partialFillNext(n: number, how: PartialFill): void;
+  /** Fills the rest of an open order at the market price (a resting order meeting liquidity). */
+  fillRest(clientOrderId: string): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +140,8 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
   const orders: StandinOrder[] = [];
   const requests: ExchangeStandin['requests'] = [];
   const rules: Array<{ re: RegExp; left: number; action: FailAction }> = [];
+  const partials: Array<{ left: number; how: PartialFill }> = [];
+  let latency: { ms: number; path?: RegExp; method?: string } = { ms: 0 };
   const timers = new Set<NodeJS.Timeout>();
   let nextOrderId = 1000;
 
@@ -160,23 +185,53 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
     selfTradePreventionMode: 'EXPIRE_MAKER',
   });
 
-  const fill = (o: StandinOrder, s: SymbolSpec, price: number): void => {
-    const cost = o.origQty * price;
+  const latest = (pred: (o: StandinOrder) => boolean): StandinOrder | undefined => {
+    for (let i = orders.length - 1; i >= 0; i--) if (pred(orders[i])) return orders[i];
+    return undefined;
+  };
+  const isOpen = (o: StandinOrder): boolean => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
+
+  /** Fills `qty` more of the order at `price` (commission in the asset received), from locked funds when it rested. */
+  const fillQty = (o: StandinOrder, s: SymbolSpec, price: number, qty: number, fromLocked: boolean): void => {
+    if (!(qty > 0)) return;
+    const cost = qty * price;
     if (o.side === 'BUY') {
-      bal(s.quote).free -= cost;
-      o.commission = o.origQty * COMMISSION;
+      if (fromLocked) {
+        // Funds were locked at the limit price; the fill uses them and frees what it did not need.
+        const lockedFor = qty * o.price;
+        bal(s.quote).locked -= lockedFor;
+        bal(s.quote).free += lockedFor - cost;
+      } else bal(s.quote).free -= cost;
+      const commission = qty * COMMISSION;
+      o.commission += commission;
       o.commissionAsset = s.base;
-      bal(s.base).free += o.origQty - o.commission;
+      bal(s.base).free += qty - commission;
     } else {
-      bal(s.base).free -= o.origQty;
-      o.commission = cost * COMMISSION;
+      if (fromLocked) bal(s.base).locked -= qty;
+      else bal(s.base).free -= qty;
+      const commission = cost * COMMISSION;
+      o.commission += commission;
       o.commissionAsset = s.quote;
-      bal(s.quote).free += cost - o.commission;
+      bal(s.quote).free += cost - commission;
     }
-    o.executedQty = o.origQty;
-    o.cummulativeQuoteQty = cost;
-    o.fillPrice = price;
-    o.status = 'FILLED';
+    o.fillPrice = o.executedQty > 0 ? (o.cummulativeQuoteQty + cost) / (o.executedQty + qty) : price;
+    o.executedQty += qty;
+    o.cummulativeQuoteQty += cost;
+    o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
+    o.updateTime = now();
+  };
+
+  /** Unlocks what an open order still holds back (cancelled or expired). */
+  const release = (o: StandinOrder, s: SymbolSpec): void => {
+    if (!isOpen(o)) return;
+    const rest = o.origQty - o.executedQty;
+    if (o.side === 'BUY') {
+      bal(s.quote).locked -= rest * o.price;
+      bal(s.quote).free += rest * o.price;
+    } else {
+      bal(s.base).locked -= rest;
+      bal(s.base).free += rest;
+    }
   };
 
   const newOrder = (p: Record<string, string>) => {
@@ -187,7 +242,9 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
     if (type !== 'MARKET' && type !== 'LIMIT') throw new ApiError(400, -1116, 'Invalid orderType.');
     const cid = p.newClientOrderId ?? `standin-${nextOrderId}`;
     if (!/^[a-zA-Z0-9-_]{1,36}$/.test(cid)) throw new ApiError(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[a-zA-Z0-9-_]{1,36}$'.");
-    if (orders.some((o) => o.clientOrderId === cid)) throw new ApiError(400, -2010, 'Duplicate order sent.');
+    // binance: "newClientOrderId: a unique id among open orders". A filled, expired or cancelled
+    // order does not hold its id: the same id sent again is a new order.
+    if (orders.some((o) => o.clientOrderId === cid && isOpen(o))) throw new ApiError(400, -2010, 'Duplicate order sent.');
     const market = lastPrice(s.symbol);
     let qty = Number(p.quantity);
     if (type === 'MARKET' && p.quoteOrderQty !== undefined) qty = Math.floor(Number(p.quoteOrderQty) / market / s.stepSize) * s.stepSize;
@@ -224,27 +281,45 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
       commission: 0,
       commissionAsset: s.quote,
     };
-    if (crosses) fill(o, s, market);
-    else {
+    const pi = partials.findIndex((x) => x.left > 0 && (!x.how.side || x.how.side === side));
+    const partial = crosses && pi >= 0 ? partials[pi].how : undefined;
+    if (partial) partials[pi].left--;
+    if (crosses && !partial) fillQty(o, s, market, qty, false);
+    else if (partial) {
+      const part = Math.floor((qty * partial.ratio) / s.stepSize + 1e-9) * s.stepSize;
+      fillQty(o, s, market, Number(part.toFixed(12)), false);
+      if (partial.then === 'expire') o.status = 'EXPIRED';
+      else {
+        // The rest rests at the limit (or, for a market order, at the price it filled at).
+        if (o.type === 'MARKET') o.price = market;
+        const rest = qty - o.executedQty;
+        const lock = side === 'BUY' ? rest * o.price : rest;
+        bal(needAsset).free -= lock;
+        bal(needAsset).locked += lock;
+        if (o.executedQty > 0) o.status = 'PARTIALLY_FILLED';
+      }
+    } else {
       bal(needAsset).free -= need;
       bal(needAsset).locked += need;
     }
     orders.push(o);
-    return {
-      ...orderJson(o),
-      transactTime: t,
-      fills:
-        o.status === 'FILLED'
-          ? [{ price: f8(o.fillPrice!), qty: f8(qty), commission: f8(o.commission), commissionAsset: o.commissionAsset, tradeId: o.orderId }]
-          : [],
-    };
+    const fills = o.executedQty > 0 ? [{ price: f8(o.fillPrice!), qty: f8(o.executedQty), commission: f8(o.commission), commissionAsset: o.commissionAsset, tradeId: o.orderId }] : [];
+    return { ...orderJson(o), transactTime: t, fills };
+  };
+
+  const cancelOrder = (p: Record<string, string>) => {
+    const o = findOrder(p);
+    if (!isOpen(o)) throw new ApiError(400, -2011, 'Unknown order sent.');
+    release(o, symbols[o.symbol]);
+    o.status = 'CANCELED';
+    o.updateTime = now();
+    return { ...orderJson(o), origClientOrderId: o.clientOrderId };
   };
 
   const findOrder = (p: Record<string, string>): StandinOrder => {
     const s = spec(p.symbol);
-    const o = orders.find(
-      (x) => x.symbol === s.symbol && (p.origClientOrderId ? x.clientOrderId === p.origClientOrderId : String(x.orderId) === p.orderId),
-    );
+    // The latest order with that client id (an id can be reused once its first order is done).
+    const o = latest((x) => x.symbol === s.symbol && (p.origClientOrderId ? x.clientOrderId === p.origClientOrderId : String(x.orderId) === p.orderId));
     if (!o) throw new ApiError(400, -2013, 'Order does not exist.');
     return o;
   };
@@ -295,9 +370,11 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
         return newOrder(p);
       case 'GET /api/v3/order':
         return orderJson(findOrder(p));
+      case 'DELETE /api/v3/order':
+        return cancelOrder(p);
       case 'GET /api/v3/openOrders': {
         const sym = p.symbol ? spec(p.symbol).symbol : undefined;
-        return orders.filter((o) => o.status === 'NEW' && (!sym || o.symbol === sym)).map(orderJson);
+        return orders.filter((o) => isOpen(o) && (!sym || o.symbol === sym)).map(orderJson);
       }
       case 'GET /api/v3/account':
         return {
@@ -390,23 +467,34 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
       }
     };
 
-    const rule = rules.find((r) => r.left > 0 && r.re.test(path) && (!r.action.method || r.action.method === method));
-    if (rule) {
-      rule.left--;
-      const a = rule.action;
-      if ('hangMs' in a) {
-        // The answer is lost on the way back; by default the work was done (order recorded).
-        if (a.recorded ?? true) {
-          const r = run();
-          return send(r.status, r.text, a.hangMs);
+    const go = (extraMs: number): void => {
+      const rule = rules.find((r) => r.left > 0 && r.re.test(path) && (!r.action.method || r.action.method === method));
+      if (rule) {
+        rule.left--;
+        const a = rule.action;
+        if ('hangMs' in a) {
+          // The answer is lost on the way back; by default the work was done (order recorded).
+          if (a.recorded ?? true) {
+            const r = run();
+            return send(r.status, r.text, a.hangMs + extraMs);
+          }
+          return send(504, '<html><body><h1>504 Gateway Time-out</h1></body></html>', a.hangMs + extraMs);
         }
-        return send(504, '<html><body><h1>504 Gateway Time-out</h1></body></html>', a.hangMs);
+        if (a.recorded) run();
+        return send(a.status, a.body ?? `<html><body><h1>${a.status} Service Unavailable</h1></body></html>`, extraMs);
       }
-      if (a.recorded) run();
-      return send(a.status, a.body ?? `<html><body><h1>${a.status} Service Unavailable</h1></body></html>`);
-    }
-    const r = run();
-    send(r.status, r.text);
+      const r = run();
+      send(r.status, r.text, extraMs);
+    };
+    const lag = latency.ms > 0 && (!latency.path || latency.path.test(path)) && (!latency.method || latency.method === method) ? latency.ms : 0;
+    if (!lag) return go(0);
+    // On the wire: the exchange sees the request half-way and answers the other half later,
+    // whether or not the client is still waiting (it processes what it received).
+    const t = setTimeout(() => {
+      timers.delete(t);
+      go(lag - lag / 2);
+    }, lag / 2);
+    timers.add(t);
   };
 
   const server = http.createServer((req, res) => {
@@ -437,6 +525,17 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
     requests,
     failNext(re, n, action) {
       rules.push({ re, left: n, action });
+    },
+    setLatency(ms, filter) {
+      latency = { ms, path: filter?.path, method: filter?.method };
+    },
+    partialFillNext(n, how) {
+      partials.push({ left: n, how });
+    },
+    fillRest(clientOrderId) {
+      const o = latest((x) => x.clientOrderId === clientOrderId && isOpen(x));
+      if (!o) throw new Error(`no open order ${clientOrderId}`);
+      fillQty(o, symbols[o.symbol], lastPrice(o.symbol), o.origQty - o.executedQty, true);
     },
     async close() {
       for (const t of timers) clearTimeout(t);
