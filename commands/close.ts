@@ -7,7 +7,8 @@ import type { AdapterName, OutgoingMessage } from '../src/chat/types.js';
 import { closeConfirmMessage, simpleMessage, type PositionView } from '../src/render/views.js';
 import { lastCandles } from '../src/store/candles.js';
 import { getKv, setKv } from '../src/store/kv.js';
-import { openTrades, type OpenTradeRow } from '../src/trading/account.js';
+import { openTrades, remainderTradeId, type OpenTradeRow } from '../src/trading/account.js';
+import { getTrade } from '../src/store/trades.js';
 import { closeTrade, lastPrices } from '../src/trading/live.js';
 import { maxArgs, t, usage } from './args.js';
 
@@ -71,6 +72,19 @@ async function closeOne(app: App, id: string): Promise<{ row: OpenTradeRow; pric
   if (price === undefined || !candle) throw new Error(`no price for ${row.symbol}`);
   const m = await closeTrade(app, row, { ref: price, reason: 'MANUAL', exitCandleTs: Math.max(candle.ts, row.entry_candle_ts) });
   return m ? { row, price: m.exitPrice, pnl: m.pnl } : null;
+}
+
+/**
+ * Why a trade was not closed, in words: closed before (by a stop, another press), filled only in
+ * part (the rest carries on as <id>-r1 and is retried), or still open (the exchange did not fill
+ * the exit: the alert says why, and the next scan tries again).
+ */
+function notClosedLine(app: App, id: string, symbol: string): string {
+  const now = getTrade(app.db, id);
+  const rest = getTrade(app.db, remainderTradeId(id));
+  if (now?.status === 'closed' && rest?.status === 'open') return t(app, 'close_partial_line', { id, symbol, rest: rest.id });
+  if (now?.status === 'open') return t(app, 'close_pending_line', { id, symbol });
+  return t(app, 'close_skipped_line', { id, symbol });
 }
 
 export const close: Command = {
@@ -163,7 +177,7 @@ async function press(p: ButtonPress): Promise<string> {
     const symbol = r.positions.find((x) => x.id === id)?.symbol ?? '';
     try {
       const done = await closeOne(app, id);
-      if (!done) results.push(t(app, 'close_skipped_line', { id, symbol }));
+      if (!done) results.push(notClosedLine(app, id, symbol));
       else {
         closed++;
         results.push(t(app, 'close_result_line', { id, symbol, price: app.fmt.price(done.price), pnl: app.fmt.signed(done.pnl) }));

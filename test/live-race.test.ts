@@ -416,6 +416,42 @@ describe('(c) an exit the exchange fills only in part', () => {
     });
   }
 
+  test('an exit that expires with nothing filled is retried under a fresh client id, and closes', async () => {
+    const { l, t } = await withPosition();
+    const { app, standin } = l;
+    standin.setPrice(SYMBOL, Math.floor(t.stop) - 50);
+    standin.partialFillNext(1, { ratio: 0, then: 'expire', side: 'SELL' });
+    assert.equal(await watchPositions(app), 0, 'nothing closed by an exit that filled nothing');
+    const first = ordersWith(standin, exitOrderId(t.id));
+    assert.equal(first.length, 1);
+    assert.equal(first[0].status, 'EXPIRED');
+    assert.equal(first[0].executedQty, 0);
+    assert.equal(trades(app)[0].status, 'open', 'the trade stays open with its stop');
+    // The next watch sends a new order under a new id (the old one is dead on the exchange) and closes.
+    assert.equal(await watchPositions(app), 1);
+    const second = ordersWith(standin, exitOrderId(t.id, 1));
+    assert.equal(second.length, 1);
+    assert.equal(second[0].status, 'FILLED');
+    assert.equal(trades(app)[0].status, 'closed');
+    assert.deepEqual(app.db.prepare('SELECT status FROM orders WHERE client_order_id=?').get(exitOrderId(t.id, 1)), { status: 'filled' });
+    assert.ok(held(standin, 'BTC') < STEP.BTC, `BTC left: ${held(standin, 'BTC')}`);
+    assert.equal(await watchPositions(app), 0, 'and nothing more');
+  });
+
+  test('/close of a position whose exit fills only in part says so, and names the rest that stays open', async () => {
+    const { l, t } = await withPosition();
+    const { standin } = l;
+    standin.partialFillNext(1, { ratio: 0.4, then: 'expire', side: 'SELL' });
+    l.command(`/close ${t.id}`);
+    const m = /\/close confirm (\w+)/.exec(await (async () => {
+      await l.waitChat(/\/close confirm \w+/);
+      return l.chat();
+    })());
+    l.command(`/close confirm ${m![1]}`);
+    await l.waitChat(new RegExp(`${t.id} BTC/USDT closed only in part: the exchange filled part of the exit; the rest stays open as ${t.id}-r1 with its stop and is retried`));
+    assert.doesNotMatch(l.chat(), /was already closed/);
+  });
+
   test('killed after the exit reached the exchange, which filled 40% of it: the restart records that part and the next watch closes the rest', async () => {
     const { l, t } = await withPosition();
     const { app, standin } = l;

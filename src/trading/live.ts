@@ -102,10 +102,17 @@ export function riskState(app: App, symbol: string, lastTs: number, tfMs: number
   return riskView(currentPortfolio(app, lastTs), symbol, lastTs, Math.round(lastTs / tfMs), getKv(app.db, 'paused', false));
 }
 
-/** Client order id of a trade's exit (binance allows 36 characters). */
-export function exitOrderId(tradeId: string): string {
-  return `tc-x-${tradeId}`.slice(0, 36);
+/**
+ * Client order id of a trade's exit (binance allows 36 characters). `attempt` counts exits the
+ * exchange refused or cancelled with nothing filled: the next try needs a fresh id, or the lookup
+ * by id finds the dead order every time and the position can never be closed.
+ */
+export function exitOrderId(tradeId: string, attempt = 0): string {
+  const suffix = attempt > 0 ? `-${attempt}` : '';
+  return `tc-x-${tradeId}`.slice(0, 36 - suffix.length) + suffix;
 }
+
+const exitAttemptKey = (tradeId: string) => `exit.attempt.${tradeId}`;
 
 type ExitRow = OrderRow;
 
@@ -130,7 +137,7 @@ export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; re
   if (!claim) return null; // closed already, or being closed right now by another caller of this app
   try {
     const side = t.direction === 'LONG' ? 'sell' : 'buy';
-    const coid = exitOrderId(t.id);
+    const coid = exitOrderId(t.id, getKv(app.db, exitAttemptKey(t.id), 0));
     if (x.onlyIfSent && getOrder(app.db, coid)?.status !== 'sending') return null;
     let row: ExitRow = claimExitOrder(app.db, { clientOrderId: coid, tradeId: t.id, symbol: t.symbol, side, amount: t.quantity, at: app.now(), reason: x.reason, refPrice: x.ref, candleTs: x.exitCandleTs });
     let fill: CcxtFill | null;
@@ -166,7 +173,11 @@ export async function closeTrade(app: App, t: OpenTradeRow, x: { ref: number; re
     } catch (e) {
       if (!(e instanceof OrderRejectedError)) throw e; // outcome unknown: the row stays 'sending', resolved next scan
       const msg = app.scrub(e.message);
-      markOrderRejected(app.db, coid, msg);
+      app.db.transaction(() => {
+        markOrderRejected(app.db, coid, msg);
+        // Nothing of it filled: the next try goes out under a fresh client id.
+        setKv(app.db, exitAttemptKey(t.id), getKv(app.db, exitAttemptKey(t.id), 0) + 1);
+      })();
       const key = `exit.rejected.${t.id}`;
       if (!getKv(app.db, key, false)) {
         app.db.transaction(() => {
@@ -236,7 +247,7 @@ async function recordClose(
   const closed = app.db.transaction(() => {
     if (!closeTradeRow(app.db, t.id, { exitPrice: metric.exitPrice, exitTs: metric.exitTime, reason: metric.exitReason, pnl: metric.pnl, metricJson: JSON.stringify(metric), exitCandleTs: x.exitCandleTs })) return false;
     if (fill) {
-      markOrderFilled(app.db, exitOrderId(t.id), fill);
+      markOrderFilled(app.db, fill.clientOrderId, fill);
       applyToLedger(app.db, fill.deltas, feeSlack(app, t.symbol, fill), app.now());
     } else {
       addToBalance(app.db, app.cfg.starting_balance, metric.pnl + t.entry_fee);
