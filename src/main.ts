@@ -27,7 +27,10 @@ function buildAdapters(cfg: Config, logger: Logger): { adapters: ChatAdapter[]; 
   const adapters: ChatAdapter[] = [];
   // The app's own (scrubbing) logger: a polling loop that fails must say so in the log.
   if (cfg.telegram.bot_token) {
-    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatId: cfg.telegram.chat_id || undefined, logger }));
+    // Pushes go to the configured chat, else to each trader's private chat (in Telegram a user's
+    // private chat with the bot has the user's id); config validation refused "neither".
+    const pushChatIds = cfg.telegram.chat_id ? [cfg.telegram.chat_id] : cfg.telegram.allowed_users;
+    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger }));
   }
   if (cfg.discord.token) {
     adapters.push(createDiscordAdapter({ token: cfg.discord.token, pushChannelId: cfg.discord.channel_id || undefined, guildId: cfg.discord.guild_id || undefined, logger }));
@@ -87,6 +90,14 @@ async function main(): Promise<void> {
       process.stderr.write(`could not start the ${a.name} adapter: ${app.scrub((e as Error).message)}\n`);
       process.exit(1);
     }
+  }
+
+  // Say who the bot is and where it pushes: with a token and no console, this is the only sign
+  // on the terminal that it connected.
+  for (const a of adapters) {
+    if (a.name === 'console') continue;
+    const where = a.name === 'telegram' && !cfg.telegram.chat_id ? `the private chats of ${a.pushChatIds.length} trader(s) (${a.pushChatIds.join(', ')}; no TELEGRAM_CHAT_ID set)` : `${a.name === 'discord' ? 'channel' : 'chat'} ${a.pushChatIds.join(', ')}`;
+    process.stderr.write(`tradecrew: ${a.name} ${a.identity?.() ?? ''} connected · mode ${cfg.mode} · market ${app.demo ? 'demo' : cfg.exchange.id} · proposals and reports go to ${where}\n`);
   }
 
   // A training run interrupted by a crash resumes by itself (recovery_enabled).

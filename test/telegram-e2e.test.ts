@@ -5,6 +5,8 @@ import { signButton } from '../src/chat/buttons.js';
 import { getProposal } from '../src/trading/proposals.js';
 import { startTestApp, scanUntilProposal, telegramBot } from './support/app.js';
 import { startTelegramStandin } from './support/telegram-standin.js';
+import { spawnSync } from 'node:child_process';
+import { exitWithin, REPO, spawnBot, tempDataDir } from './support/spawn-bot.js';
 
 const TOKEN = '123456:TEST-token-never-logged';
 const CHAT = 4242;
@@ -113,4 +115,26 @@ test('an expired proposal: its button answers with a notice and does nothing', a
 
 test('the bot token never appears in any message sent', () => {
   for (const c of tg.calls) assert.ok(!JSON.stringify(c.body ?? '').includes(TOKEN));
+});
+
+test('the real process with a token and traders but no TELEGRAM_CHAT_ID: says who it is and where it pushes, and proposals reach the trader privately; with neither it refuses to start', async () => {
+  const token = '777001:PRIVATE-push-token-never-logged';
+  const tg2 = await startTelegramStandin({ token });
+  const trader = { id: 3003, username: 'pat' };
+  const bot = spawnBot({ TRADECREW_DATA_DIR: tempDataDir(), TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: tg2.apiRoot, TELEGRAM_ALLOWED_USERS: String(trader.id), TRADECREW_DEMO__CANDLE_EVERY_SECONDS: '1' });
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/connected/.test(bot.err()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(bot.err(), /tradecrew: telegram @\w+ connected · mode paper · market demo · proposals and reports go to the private chats of 1 trader\(s\) \(3003; no TELEGRAM_CHAT_ID set\)/);
+    assert.ok(!bot.err().includes(token) && !bot.out().includes(token), 'the token is never printed');
+    // A proposal (photo with buttons) arrives in the trader's private chat.
+    await tg2.waitFor(() => tg2.sent.some((m) => String(m.chat_id) === String(trader.id) && /TRADE PROPOSAL/.test(m.caption ?? m.text ?? '')), 60_000);
+  } finally {
+    bot.child.kill('SIGTERM');
+    await exitWithin(bot, 30_000);
+    await tg2.close();
+  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO, env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir(), TELEGRAM_BOT_TOKEN: token }, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^config error: telegram has nowhere to send proposals and reports: set TELEGRAM_CHAT_ID .* or TELEGRAM_ALLOWED_USERS/);
 });

@@ -40,6 +40,7 @@ export function createConsoleAdapter(opts: { input: Readable; output: Writable; 
   return {
     name: 'console',
     pushChatId: 'console',
+    pushChatIds: ['console'],
     ended,
     async start(handlers: InboundHandlers, _commands: CommandSpec[]) {
       rl = readline.createInterface({ input: opts.input, terminal: false });

@@ -348,6 +348,8 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
   return {
     name: 'discord',
     pushChatId: opts.pushChannelId,
+    pushChatIds: opts.pushChannelId ? [opts.pushChannelId] : [],
+    identity: () => client?.user?.tag ?? 'Discord bot',
 
     async start(handlers, commands) {
       if (client) throw new Error('Discord adapter already started');

@@ -43,6 +43,8 @@ export interface TelegramOptions {
   token: string;
   apiRoot?: string;
   pushChatId?: string;
+  /** Several push chats (each trader's private chat when no group is configured); wins over pushChatId. */
+  pushChatIds?: string[];
   /** grammy long-poll timeout seconds, default 30; tests use 1 */
   pollTimeoutSec?: number;
   /**
@@ -533,9 +535,12 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     throw r.error;
   }
 
+  const pushIds = opts.pushChatIds?.length ? [...opts.pushChatIds] : opts.pushChatId ? [opts.pushChatId] : [];
   return {
     name: 'telegram',
-    pushChatId: opts.pushChatId,
+    pushChatId: pushIds[0],
+    pushChatIds: pushIds,
+    identity: () => (bot.botInfo?.username ? `@${bot.botInfo.username}` : 'Telegram bot'),
 
     async start(h, commands) {
       handlers = h;

@@ -130,8 +130,12 @@ export interface CommandSpec {
 
 export interface ChatAdapter {
   readonly name: AdapterName;
-  /** The chat where pushes (proposals, reports) go; undefined when none is configured. */
+  /** The (first) chat where pushes (proposals, reports) go; undefined when none is configured. */
   readonly pushChatId: string | undefined;
+  /** Every chat pushes go to: a group or channel, or each trader's private chat. */
+  readonly pushChatIds: readonly string[];
+  /** Who the bot is on this platform, once started (e.g. "@tradecrew_bot"), for the start-up line. */
+  identity?(): string;
   start(handlers: InboundHandlers, commands: CommandSpec[]): Promise<void>;
   stop(): Promise<void>;
   /**

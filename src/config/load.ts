@@ -126,6 +126,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (cfg.mode === 'live' && (!cfg.exchange.id || !cfg.exchange.api_key || !cfg.exchange.secret)) {
     throw new ConfigError('config error: mode live needs exchange.id, exchange.api_key and exchange.secret (EXCHANGE, EXCHANGE_API_KEY, EXCHANGE_SECRET); use mode: paper to trade on paper');
   }
+  // Proposals must go somewhere: a group chat, or the traders' private chats (Telegram).
+  if (cfg.telegram.bot_token && !cfg.telegram.chat_id && cfg.telegram.allowed_users.length === 0) {
+    throw new ConfigError('config error: telegram has nowhere to send proposals and reports: set TELEGRAM_CHAT_ID (a group, or your own chat id) or TELEGRAM_ALLOWED_USERS (each trader then gets them in a private chat with the bot)');
+  }
+  if (cfg.discord.token && !cfg.discord.channel_id) {
+    throw new ConfigError('config error: discord has nowhere to send proposals and reports: set DISCORD_CHANNEL_ID (the channel the bot posts in)');
+  }
   // A news file that is not there is said now, with its key, not as a crew error at the first vote.
   if (cfg.crew.enabled && cfg.crew.news_file && !fs.existsSync(path.resolve(PROJECT_ROOT, cfg.crew.news_file))) {
     throw new ConfigError(`config error: crew.news_file ${path.resolve(PROJECT_ROOT, cfg.crew.news_file)} does not exist (leave it empty for no news); env override: ${envNameOf('crew.news_file')}`);

@@ -44,7 +44,7 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
   const images = new WeakMap<TradingEvent, string | undefined>();
 
   const push = (kind: string, msg: OutgoingMessage, proposalId?: string) => {
-    for (const a of d.adapters) if (a.pushChatId) enqueue(d.db, { adapter: a.name, chatId: a.pushChatId, kind, message: msg, proposalId }, d.now());
+    for (const a of d.adapters) for (const chatId of a.pushChatIds) enqueue(d.db, { adapter: a.name, chatId, kind, message: msg, proposalId }, d.now());
   };
 
   const statusLine = (p: ProposalRow, fillPrice?: number): string => {
@@ -120,8 +120,7 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
       switch (e.type) {
         case 'proposal_created':
           for (const a of d.adapters) {
-            if (!a.pushChatId) continue;
-            enqueue(d.db, { adapter: a.name, chatId: a.pushChatId, kind: 'proposal', message: messageFor(e.proposal, a.name, images.get(e)), proposalId: e.proposal.id }, d.now());
+            for (const chatId of a.pushChatIds) enqueue(d.db, { adapter: a.name, chatId, kind: 'proposal', message: messageFor(e.proposal, a.name, images.get(e)), proposalId: e.proposal.id }, d.now());
           }
           return;
         case 'proposal_updated':
