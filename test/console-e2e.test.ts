@@ -57,6 +57,8 @@ test('printf "/status\\n/train 7\\n" | npm start finishes the training it starte
   assert.match(out, /Mode: paper · Market: demo/);
   assert.match(out, /Training started: 7 days/);
   assert.match(out, /CYCLE SUMMARY #0007 · FINAL/);
+  // The Sharpe comes with its interval and the returns it rests on.
+  assert.match(out, /• Sharpe: [+-]?[\d.]+ \(95% interval [+-]?[\d.]+ to [+-]?[\d.]+, \d{3} returns\)/);
   for (const s of ['💰 PERFORMANCE GLOBAL:', '⚖️ RISK:', '🔄 OPERATIONS:', '🎯 QUALITY:', '📊 PER AGENT:']) assert.ok(out.includes(s), s);
   const chart = /cycle-[\w]+-7\.png/.exec(out);
   assert.ok(chart && fs.existsSync(path.join(dir, 'charts', chart[0])), 'cycle chart written');

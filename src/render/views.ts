@@ -159,6 +159,8 @@ export interface CycleView {
   final: boolean;
   portfolio: PortfolioMetrics;
   agents: Record<string, SeriesMetrics>;
+  /** The Sharpe's 95% bootstrap interval (null: too few returns) and the returns it rests on. */
+  sharpeCI?: { ci: [number, number] | null; samples: number };
 }
 
 export function cycleSummaryMessage(fmt: Fmt, v: CycleView, imagePath?: string): OutgoingMessage {
@@ -187,7 +189,7 @@ export function cycleSummaryMessage(fmt: Fmt, v: CycleView, imagePath?: string):
     pnlEmoji: p.pnl >= 0 ? '📈' : '📉',
     pnl: fmt.signed(p.pnl),
     ret: fmt.signedPct(p.totalReturn),
-    sharpe: fmt.num(p.sharpe, 2),
+    sharpe: v.sharpeCI ? str(L, v.sharpeCI.ci ? 'sharpe_with_ci' : 'sharpe_no_ci', { sharpe: fmt.num(p.sharpe, 2), lo: v.sharpeCI.ci ? fmt.num(v.sharpeCI.ci[0], 2) : '', hi: v.sharpeCI.ci ? fmt.num(v.sharpeCI.ci[1], 2) : '', n: v.sharpeCI.samples }) : fmt.num(p.sharpe, 2),
     winRate: fmt.pct(p.winRate, 1),
     maxDd: fmt.pct(p.maxDrawdown, 2),
     diversification: fmt.num(p.diversificationScore, 2),

@@ -98,6 +98,8 @@ export interface CycleReport {
   summary: CycleSummary;
   /** Full metrics of the run so far: on summary cycles (hooks.summaryEvery) and the final one; else null. */
   portfolio: PortfolioMetrics | null;
+  /** With `portfolio`: its Sharpe's 95% bootstrap interval (null below the minimum) and the returns it rests on. */
+  sharpeCI: { ci: [number, number] | null; samples: number } | null;
   points: EquityPoint[];
   agentPnl: Array<{ label: string; value: number }>;
   final: boolean;
@@ -426,13 +428,20 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     for (const a of alerts) await hooks.onAlert?.(a);
     // Full portfolio metrics cost O(run so far): only for the cycles that report them.
     const full = final || (hooks.summaryEvery !== undefined && c.index % hooks.summaryEvery === 0);
-    if (full) portfolio = portfolioMetrics(params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] })), metricTf, perAgent);
+    let sharpeCI: CycleReport['sharpeCI'] = null;
+    if (full) {
+      portfolio = portfolioMetrics(params.symbols.map((s) => ({ symbol: s, points: hist.points[s], trades: trades[s] })), metricTf, perAgent);
+      const r = returnsOf(hist.portfolioPoints.map((p) => p.equity));
+      const b = bootstrapSharpeCI(r, ppy, { seed: params.seed });
+      sharpeCI = { ci: b ? [b.lo, b.hi] : null, samples: r.length };
+    }
     await hooks.onCycle?.({
       runId,
       cycle: c.index,
       total: plan.length,
       summary: hist.cycles[hist.cycles.length - 1],
       portfolio: full ? portfolio : null,
+      sharpeCI,
       points: hist.portfolioPoints,
       agentPnl: params.symbols.map((s) => ({ label: s.replace('/', ''), value: (agentPoints[s].length ? agentPoints[s][agentPoints[s].length - 1].equity : agentBefore[s]) - perAgent })),
       final,
