@@ -38,6 +38,7 @@ import { createRng } from '../src/util/rng.js';
 import { silentLogger } from '../src/util/logger.js';
 import { liveEnv, makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
 import { exitWithin, spawnBot, tempDataDir, type BotProcess } from './support/spawn-bot.js';
+import { startScheduler } from '../src/scheduler/jobs.js';
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -450,6 +451,29 @@ describe('(c) an exit the exchange fills only in part', () => {
     l.command(`/close confirm ${m![1]}`);
     await l.waitChat(new RegExp(`${t.id} BTC/USDT closed only in part: the exchange filled part of the exit; the rest stays open as ${t.id}-r1 with its stop and is retried`));
     assert.doesNotMatch(l.chat(), /was already closed/);
+  });
+
+  test('the hourly exchange check reports coins that appeared outside the bot, once, and runs under the scan lock', async () => {
+    const { l, t } = await withPosition();
+    const { app, standin } = l;
+    const sched = startScheduler(app);
+    try {
+      await sched.check();
+      assert.doesNotMatch(l.chat(), /exchange check \(hourly\)/, 'nothing differs: nothing said');
+      // Someone buys 0.5 BTC by hand on the same account.
+      standin.setBalance('BTC', held(standin, 'BTC') + 0.5);
+      await sched.check();
+      await l.waitChat(/exchange check \(hourly\): 1 finding/);
+      assert.match(l.chat(), /BTC/);
+      // Reported once: the ledger now counts from the exchange's figures.
+      const n = (l.chat().match(/exchange check \(hourly\)/g) ?? []).length;
+      await sched.check();
+      await app.outbox.drain(2_000);
+      assert.equal((l.chat().match(/exchange check \(hourly\)/g) ?? []).length, n);
+      assert.equal(trades(app)[0].id, t.id, 'nothing adopted, nothing dropped');
+    } finally {
+      sched.stop();
+    }
   });
 
   test('killed after the exit reached the exchange, which filled 40% of it: the restart records that part and the next watch closes the rest', async () => {

@@ -32,7 +32,7 @@ export type TradingEvent =
   /** The exchange refused an exit; the position stays open and is tried again at every scan. */
   | { type: 'exit_rejected'; symbol: string; tradeId: string; reason: ExitReason; message: string }
   /** The exchange check at start found differences. */
-  | { type: 'reconcile_findings'; findings: StartupFindings; count: number };
+  | { type: 'reconcile_findings'; findings: StartupFindings; count: number; when?: 'start' | 'scheduled' };
 
 /** The event port: built once at start (the notifier), a silent one in tests that want no chat. */
 export interface EventSink {

@@ -172,7 +172,7 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
             alertMessage(d.fmt, { severity: 'CRITICAL', title: `exit of ${e.symbol} refused`, body: `Closing trade ${e.tradeId} (${e.reason}) was rejected: ${e.message}. The position stays open; the bot tries again at every scan. Check the exchange.` }),
           );
         case 'reconcile_findings':
-          return push('alert', alertMessage(d.fmt, { severity: 'WARNING', title: `exchange check at start: ${e.count} finding${e.count === 1 ? '' : 's'}`, body: describeFindings(d.fmt, e.findings) }));
+          return push('alert', alertMessage(d.fmt, { severity: 'WARNING', title: `exchange check ${e.when === 'scheduled' ? '(hourly)' : 'at start'}: ${e.count} finding${e.count === 1 ? '' : 's'}`, body: describeFindings(d.fmt, e.findings) }));
       }
     },
     flush() {

@@ -1,3 +1,5 @@
+import { reconcileExchange } from '../trading/reconcile-report.js';
+import { isCcxtBroker } from '../trading/ccxt-broker.js';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { App } from '../app/context.js';
 import { refreshCandles } from '../market/refresh.js';
@@ -10,6 +12,8 @@ export interface Scheduler {
   tick(): Promise<void>;
   /** Runs one position watch now, unless a scan or watch is running (a scan watches too). */
   watch(): Promise<void>;
+  /** Runs the exchange check now (live), unless a scan or watch is running. */
+  check(): Promise<void>;
   stop(): void;
   /** Resolves when no scan or watch is running. */
   idle(): Promise<void>;
@@ -62,14 +66,14 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
       await watchPositions(app);
     });
   let running: Promise<void> | null = null;
-  let kind: 'scan' | 'watch' | null = null;
+  let kind: 'scan' | 'watch' | 'check' | null = null;
   let startedAt = 0;
   let skipped = 0;
   // Last overrun alert: scans that overrun every other time would otherwise alert every other time.
   let overrunReportedAt = -Infinity;
   let stopped = false;
 
-  const run = (k: 'scan' | 'watch', work: () => Promise<void>): Promise<void> => {
+  const run = (k: 'scan' | 'watch' | 'check', work: () => Promise<void>): Promise<void> => {
     kind = k;
     startedAt = Date.now();
     running = (async () => {
@@ -118,8 +122,16 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
     return run('watch', watchWork);
   };
 
+  // The exchange against SQLite, every hour on a real exchange (not only at start): under the same
+  // lock as scans, so no order is in flight while balances are compared; skipped if one is busy.
+  const check = async (): Promise<void> => {
+    if (stopped || running) return;
+    return run('check', async () => void (await reconcileExchange(app, 'scheduled')));
+  };
+
   const tasks: ScheduledTask[] = [];
   const timers: NodeJS.Timeout[] = [];
+  if (isCcxtBroker(app.broker)) tasks.push(cron.schedule('0 30 * * * *', () => void check(), { timezone: 'UTC' }));
   if (app.demo) {
     let seconds = 0;
     const every = app.cfg.demo.candle_every_seconds;
@@ -148,6 +160,7 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
   return {
     tick,
     watch,
+    check,
     stop() {
       stopped = true;
       for (const t of tasks) void t.stop();

@@ -29,8 +29,16 @@ export function findingCount(f: StartupFindings): number {
   return f.unknownOpenOrders.length + f.missingOrders.length + f.unresolved.length + f.balanceDiffs.length + f.positionShortfalls.length;
 }
 
-/** Runs the check and reports what differs. Paper mode: null (there is nothing on an exchange). */
+/** Runs the check at start and reports what differs. Paper mode: null (there is nothing on an exchange). */
 export async function startupReconcile(app: App): Promise<StartupFindings | null> {
+  return reconcileExchange(app, 'start');
+}
+
+/**
+ * The check itself, at start or on the hourly schedule. Orders still being sent are reported as
+ * unresolved, not missing; the scheduled run holds the scan lock, so none is in flight then.
+ */
+export async function reconcileExchange(app: App, when: 'start' | 'scheduled'): Promise<StartupFindings | null> {
   if (!isCcxtBroker(app.broker)) return null;
   const ex = app.broker.exchange;
   const symbols = app.cfg.symbols;
@@ -75,9 +83,9 @@ export async function startupReconcile(app: App): Promise<StartupFindings | null
   setLedger(app.db, fresh);
 
   const n = findingCount(findings);
-  app.log[n ? 'warn' : 'info']({ findings: n, ...findings }, 'exchange check at start');
+  app.log[n ? 'warn' : 'info']({ findings: n, ...findings, when }, `exchange check (${when})`);
   if (n) {
-    app.events.emit({ type: 'reconcile_findings', findings, count: n });
+    app.events.emit({ type: 'reconcile_findings', findings, count: n, when });
     app.events.flush();
   }
   return findings;
