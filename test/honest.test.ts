@@ -17,6 +17,9 @@ test('an edge needs enough trades, a Sharpe distinguishable from cash, above ran
   assert.deepEqual(say({ ...good, ciLow: -0.1 }), { edge: false, text: 'no proven edge: Sharpe 1.40, but its 95% interval reaches -0.10, so it may not beat cash' });
   assert.deepEqual(say({ ...good, percentile: 0.9 }), { edge: false, text: 'no edge: random entries with the same exits do as well (90% of them beaten, 95% needed)' });
   assert.deepEqual(say({ ...good, buyHoldSharpe: 2 }), { edge: false, text: "no edge over holding: Sharpe 1.40 below buy-and-hold's 2.00" });
+  // A learner must also beat itself untrained on the same window.
+  assert.deepEqual(say({ ...good, untrainedSharpe: 1.6 } as typeof good), { edge: false, text: 'no edge from learning: Sharpe 1.40 is not above the same agent untrained (1.60)' });
+  assert.equal(say({ ...good, untrainedSharpe: 0.9 } as typeof good).edge, true);
   // Spanish too.
   const es = edgeVerdict({ ...good, percentile: 0.5 });
   assert.match(str('es', es.code, es.params), /^sin ventaja: entradas al azar/);

@@ -76,6 +76,8 @@ export interface AgentEdge {
   periodsTotal: number;
   /** Confidence against outcome on the run's trades (null below the calibration minimum). */
   calibration: CalibrationReport | null;
+  /** A learning agent (RL, ensemble): the same agent untrained over the same span. */
+  untrainedSharpe?: number;
 }
 
 /** Counts of wins per setup-score bin (src/evaluation/calibration.ts). */

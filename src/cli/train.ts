@@ -169,7 +169,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
             'may they propose? (out-of-sample record vs buy-and-hold, cash and random entries with the same exits)',
             ...Object.entries(result.verdicts).map(([s, v]) => {
               const ci = v.ci ? `[${v.ci[0].toFixed(2)}, ${v.ci[1].toFixed(2)}]` : '[n/a]';
-              return `  ${s.padEnd(10)} ${v.edge ? 'YES' : 'no '}  ${str('en', v.code, v.params)}\n             sharpe ${v.sharpe.toFixed(2)} ${ci} from ${v.samples} returns, ${v.trades} trades · buy-and-hold ${v.buyHoldSharpe.toFixed(2)} · random median ${v.randomMedian.toFixed(2)} (beats ${(v.percentile * 100).toFixed(0)}%) · traded ${v.periodsTraded}/${v.periodsTotal} refit periods`;
+              return `  ${s.padEnd(10)} ${v.edge ? 'YES' : 'no '}  ${str('en', v.code, v.params)}\n             sharpe ${v.sharpe.toFixed(2)} ${ci} from ${v.samples} returns, ${v.trades} trades · buy-and-hold ${v.buyHoldSharpe.toFixed(2)} · random median ${v.randomMedian.toFixed(2)} (beats ${(v.percentile * 100).toFixed(0)}%) · traded ${v.periodsTraded}/${v.periodsTotal} refit periods${v.untrainedSharpe !== undefined ? ` · untrained ${v.untrainedSharpe.toFixed(2)}` : ''}`;
             }),
           ].join('\n') + '\n',
         );

@@ -25,11 +25,15 @@ export const EDGE_RULE = `at least ${MIN_EDGE_TRADES} trades, a Sharpe whose 95%
 /** The verdict as data: `code` names the string in templates/<lang>/strings.txt, `params` fill it. */
 export interface Verdict {
   edge: boolean;
-  code: 'verdict_not_enough' | 'verdict_no_cash' | 'verdict_unsure' | 'verdict_random' | 'verdict_bh' | 'verdict_edge';
+  code: 'verdict_not_enough' | 'verdict_no_cash' | 'verdict_unsure' | 'verdict_random' | 'verdict_bh' | 'verdict_untrained' | 'verdict_edge';
   params: Record<string, string | number>;
 }
 
-export function edgeVerdict(x: { trades: number; sharpe: number; buyHoldSharpe: number; percentile: number; ciLow: number | null }): Verdict {
+/**
+ * `untrainedSharpe`: for an agent that learns (RL, the ensemble), the same agent untrained on the
+ * same window: learning must add something, or what it learned is not why it trades well.
+ */
+export function edgeVerdict(x: { trades: number; sharpe: number; buyHoldSharpe: number; percentile: number; ciLow: number | null; untrainedSharpe?: number }): Verdict {
   const sharpe = x.sharpe.toFixed(2);
   const bh = x.buyHoldSharpe.toFixed(2);
   const pct = `${(100 * x.percentile).toFixed(0)}%`;
@@ -38,6 +42,7 @@ export function edgeVerdict(x: { trades: number; sharpe: number; buyHoldSharpe: 
   if (!(x.ciLow > 0)) return { edge: false, code: 'verdict_unsure', params: { sharpe, lo: x.ciLow.toFixed(2) } };
   if (x.percentile < EDGE_PERCENTILE) return { edge: false, code: 'verdict_random', params: { pct, need: `${EDGE_PERCENTILE * 100}%` } };
   if (x.sharpe < x.buyHoldSharpe) return { edge: false, code: 'verdict_bh', params: { sharpe, bh } };
+  if (x.untrainedSharpe !== undefined && !(x.sharpe > x.untrainedSharpe)) return { edge: false, code: 'verdict_untrained', params: { sharpe, untrained: x.untrainedSharpe.toFixed(2) } };
   return { edge: true, code: 'verdict_edge', params: { sharpe, bh, pct } };
 }
 

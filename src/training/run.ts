@@ -9,7 +9,7 @@ import { candidatesFor, fitAgent } from './select.js';
 import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
-import { calendarOf, periodsPerYear, returnsOf, type SeriesMetrics } from '../metrics/series.js';
+import { calendarOf, periodsPerYear, returnsOf, sharpe, type SeriesMetrics } from '../metrics/series.js';
 import { bootstrapSharpeCI } from '../metrics/uncertainty.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { lastCandleTs } from '../store/candles.js';
@@ -17,7 +17,7 @@ import type { DB } from '../store/db.js';
 import { prepareAgent } from '../agents/learn.js';
 import { strategyByName } from '../agents/registry.js';
 import { computeFeatures, type Features } from '../indicators/features.js';
-import { runPortfolio, type AgentRun, type EngineSettings, type EntryReview } from '../kernel/backtest.js';
+import { runEngine, runPortfolio, type AgentRun, type EngineSettings, type EntryReview } from '../kernel/backtest.js';
 import { equityOf, newPortfolio, type Portfolio } from '../kernel/portfolio.js';
 import { unrealised } from '../kernel/position.js';
 import { sliceSeries, type Series } from '../market/types.js';
@@ -468,11 +468,19 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     for (const f of fits) if (f.choice) used.set(f.choice, (used.get(f.choice) ?? 0) + 1);
     const top = [...used].sort((a, b) => b[1] - a[1])[0];
     const exits = top ? candidates.find((c) => c.id === top[0])?.exits : strategyByName(params.strategy).exits;
+    const features = computeFeatures(series);
+    const from = lowerBound(series.ts, span.from);
+    // A learner (RL, the ensemble) must beat itself untrained on the same candles to be credited.
+    let untrainedSharpe: number | undefined;
+    if (LEARNERS.has(params.strategy)) {
+      const u = runEngine({ series, features, strategy: strategyByName(params.strategy), state: newAgentState(s, params.strategy), settings: params.settings, ctx: { learn: false, rng: createRng(params.seed), allowShort: params.settings.risk.allow_short }, startingEquity: perAgent, from, idPrefix: 'untrained' });
+      untrainedSharpe = sharpe(returnsOf(u.equity), candlePpy);
+    }
     verdicts[s] = agentVerdict({
       runId,
       series,
-      features: computeFeatures(series),
-      from: lowerBound(series.ts, span.from),
+      features,
+      from,
       settings: params.settings,
       startingEquity: perAgent,
       points: hist.points[s],
@@ -483,6 +491,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       periodsTraded: wf ? fits.filter((f) => f.choice).length : 1,
       periodsTotal: wf ? fits.length : 1,
       seed: params.seed,
+      untrainedSharpe,
     });
     cp.states[s].edge = verdicts[s];
   }

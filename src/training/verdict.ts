@@ -34,6 +34,8 @@ export function agentVerdict(x: {
   periodsTraded: number;
   periodsTotal: number;
   seed: number;
+  /** A learning agent's Sharpe untrained, same window (annualised like `candlesPerYear`). */
+  untrainedSharpe?: number;
 }): AgentEdge {
   const returns = returnsOf(x.points.map((p) => p.equity));
   const agentSharpe = sharpe(returns, x.pointsPerYear);
@@ -48,7 +50,7 @@ export function agentVerdict(x: {
       ? randomEntryBaseline({ series: x.series, features: x.features, settings: x.settings, startingEquity: x.startingEquity, from: x.from, entries, runs: bars > 100_000 ? 30 : 100, seed: x.seed, periodsPerYear: x.candlesPerYear, exits: x.exits })
       : null;
   const percentile = random ? rankOf(random.sharpes, agentSharpe) : 0;
-  const v = edgeVerdict({ trades: entries, sharpe: agentSharpe, buyHoldSharpe, percentile, ciLow: ci ? ci.lo : null });
+  const v = edgeVerdict({ trades: entries, sharpe: agentSharpe, buyHoldSharpe, percentile, ciLow: ci ? ci.lo : null, untrainedSharpe: x.untrainedSharpe });
   const first = x.points.length ? x.points[0].equity : x.startingEquity;
   const last = x.points.length ? x.points[x.points.length - 1].equity : x.startingEquity;
   return {
@@ -68,6 +70,7 @@ export function agentVerdict(x: {
     totalReturn: first > 0 ? last / x.startingEquity - 1 : 0,
     periodsTraded: x.periodsTraded,
     periodsTotal: x.periodsTotal,
+    ...(x.untrainedSharpe !== undefined ? { untrainedSharpe: x.untrainedSharpe } : {}),
     calibration: calibrationReport(x.trades.filter((t) => t.calibrated).map((t) => ({ p: t.confidence, won: t.wasSuccessful }))),
   };
 }
