@@ -58,6 +58,7 @@ export const configSchema = z
       demo_ttl_seconds: z.number().int().min(1),
       auto_approve: z.boolean(),
       auto_min_confidence: fraction(),
+      max_price_move: z.number().min(0).max(10),
     }),
     risk: z.object({
       risk_per_trade: fraction(0.2),

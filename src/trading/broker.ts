@@ -30,7 +30,7 @@ export interface OrderFill {
   ts: number;
 }
 
-export type RejectReason = 'insufficient_funds' | 'min_notional' | 'precision' | 'invalid_order' | 'unknown_symbol' | 'other';
+export type RejectReason = 'insufficient_funds' | 'min_notional' | 'precision' | 'invalid_order' | 'unknown_symbol' | 'stale_price' | 'other';
 
 /** The exchange said no. Plain words for the chat are in `message`; nothing else changes. */
 export class OrderRejectedError extends Error {

@@ -222,7 +222,9 @@ async function sendOrAdopt(app: App, id: string): Promise<void> {
   try {
     // The decision price is the limit of a limit order and, for a market order, the reference
     // the broker checks the market's minimum order value against.
-    fill = (await app.broker.findOrder(coid, p.symbol)) ?? (await app.broker.placeOrder({ clientOrderId: coid, symbol: p.symbol, side, amount: p.quantity, type, price: p.entry }));
+    const found = await app.broker.findOrder(coid, p.symbol);
+    if (!found) await refuseStalePrice(app, p);
+    fill = found ?? (await app.broker.placeOrder({ clientOrderId: coid, symbol: p.symbol, side, amount: p.quantity, type, price: p.entry }));
     if (live && isResting(fill)) {
       const done = await workingOrder(app, p, coid, fill as CcxtFill);
       if (!done) return;
@@ -267,6 +269,26 @@ async function sendOrAdopt(app: App, id: string): Promise<void> {
   }
   recordEntry(app, p, coid, fill);
 }
+
+/**
+ * A person's approval may come long after the proposal: if the price has since moved from the
+ * proposed entry by more than approval.max_price_move of the entry-to-stop distance, the trade is
+ * no longer the one proposed (its risk, its reward), so it is refused with the figures. Auto-
+ * approval executes at once, at the fill the backtest assumes, and is not checked.
+ */
+async function refuseStalePrice(app: App, p: ProposalRow): Promise<void> {
+  const max = app.cfg.approval.max_price_move;
+  if (!(max > 0) || p.decided_by === 'auto') return;
+  const stopDistance = Math.abs(p.entry - p.stop);
+  if (!(stopDistance > 0)) return;
+  const now = await app.source.lastPrice(p.symbol);
+  const moved = Math.abs(now - p.entry);
+  if (moved > max * stopDistance) {
+    throw new OrderRejectedError(`the price moved from ~${fmtPrice(p.entry)} to ${fmtPrice(now)} since the proposal: ${Math.round((moved / stopDistance) * 100)}% of the way to the stop, more than the ${Math.round(max * 100)}% allowed (approval.max_price_move); not executed, the next signal decides again`, 'stale_price');
+  }
+}
+
+const fmtPrice = (v: number) => (v >= 100 ? v.toFixed(2) : v.toPrecision(6));
 
 function isResting(f: OrderFill | CcxtFill): boolean {
   return 'status' in f && f.status === 'open';
