@@ -81,6 +81,9 @@ test('proposal: photo + buttons; a viewer and a stranger cannot approve; 10 para
   assert.equal(getProposal(app, id)!.status, 'executed');
   // The message is edited: buttons gone, who approved and the fill shown.
   await tg.waitFor(() => msg.edits.some((e) => (e.caption ?? e.text ?? '').includes('Approved by alice')), 10_000);
+  // A photo's text is its caption: edited as one, without a failed editMessageText first.
+  const failedTextEdits = tg.calls.filter((c) => c.method === 'editMessageText' && Number(c.body?.message_id) === msg.message_id && c.status !== 200);
+  assert.deepEqual(failedTextEdits.map((c) => c.status), [], 'no editMessageText tried on the photo');
   const edit = msg.edits[msg.edits.length - 1];
   assert.deepEqual(edit.reply_markup?.inline_keyboard ?? [], []);
   await tg.waitFor(() => texts().some((t) => t.includes('ORDER FILLED') && t.includes(id)), 10_000);
