@@ -33,7 +33,7 @@ function buildAdapters(cfg: Config, logger: Logger): { adapters: ChatAdapter[]; 
     adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger }));
   }
   if (cfg.discord.token) {
-    adapters.push(createDiscordAdapter({ token: cfg.discord.token, pushChannelId: cfg.discord.channel_id || undefined, guildId: cfg.discord.guild_id || undefined, logger }));
+    adapters.push(createDiscordAdapter({ token: cfg.discord.token, apiRoot: cfg.discord.api_root || undefined, pushChannelId: cfg.discord.channel_id || undefined, guildId: cfg.discord.guild_id || undefined, logger }));
   }
   const wantConsole = cfg.console.enabled === 'on' || (cfg.console.enabled === 'auto' && adapters.length === 0);
   const con = wantConsole ? createConsoleAdapter({ input: process.stdin, output: process.stdout }) : null;

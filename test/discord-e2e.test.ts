@@ -22,7 +22,7 @@ import { getProposal } from '../src/trading/proposals.js';
 import { silentLogger } from '../src/util/logger.js';
 import { scanUntilProposal } from './support/app.js';
 import { startDiscordStandin, type DiscordStandin, type SeenMessage } from './support/discord-standin.js';
-import { tempDataDir } from './support/spawn-bot.js';
+import { exitWithin, spawnBot, tempDataDir } from './support/spawn-bot.js';
 import { startTelegramStandin, type StandinMessage } from './support/telegram-standin.js';
 
 const TG_TOKEN = '424242:E2E-telegram-token';
@@ -122,6 +122,17 @@ test('a slash command answers in the channel; a wrong argument gets the usage; r
   const refusal = await slash(DSTRANGER, 'balance');
   assert.match(refusal, /not allowed to use \/balance/);
   assert.doesNotMatch(refusal, /\$/);
+  // Refusals are ephemeral: only the asker sees them (and the stranger's id), not the channel.
+  const ephemeral = (iid: string) => dc.messages.filter((m) => m.interactionId === iid && m.content).every((m) => (m.flags & 64) === 64);
+  const strangerIid = dc.slashCommand(cmdChannel, DSTRANGER, 'approve', 'p1');
+  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === strangerIid && m.content), 15_000);
+  assert.ok(ephemeral(strangerIid), 'a stranger\'s refusal is ephemeral');
+  const viewerIid = dc.slashCommand(cmdChannel, DVIEWER, 'close', 'all');
+  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === viewerIid && m.content), 15_000);
+  assert.ok(ephemeral(viewerIid), 'a viewer\'s refusal is ephemeral');
+  const okIid = dc.slashCommand(cmdChannel, BOB, 'status');
+  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === okIid && m.content), 15_000);
+  assert.ok(!ephemeral(okIid), 'an answer is public');
 });
 
 /** The proposal's message in each chat, once both have it. */
@@ -206,4 +217,23 @@ test('the daily summary is pushed to every push chat with its equity chart', asy
   const t = tg.sent.slice(tBefore);
   assert.ok((t[0].photoBytes ?? 0) > 5_000 && tgText(t[0]).includes('DAILY SUMMARY'), 'photo first on Telegram');
   assert.match(t.map(tgText).join('\n'), /Open positions \(1\)/);
+});
+
+test('npm start points discord.js at DISCORD_API_ROOT: the real process connects to the stand-in, says so, and answers a slash command', async () => {
+  const dc2 = await startDiscordStandin();
+  const [cmd2, push2] = dc2.channelIds;
+  const bot = spawnBot({ TRADECREW_DATA_DIR: tempDataDir(), DISCORD_TOKEN: dc2.token, DISCORD_API_ROOT: dc2.apiRoot, DISCORD_CHANNEL_ID: push2, DISCORD_GUILD_ID: dc2.guildId, DISCORD_ALLOWED_USERS: BOB.id });
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/discord .* connected/.test(bot.err()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(bot.err(), /tradecrew: discord \S+ connected · mode paper · market demo · proposals and reports go to channel \d+/);
+    const iid = dc2.slashCommand(cmd2, BOB, 'status');
+    const reply = await dc2.waitFor(() => dc2.messages.find((m) => m.interactionId === iid && m.content), 20_000);
+    assert.match(seen(reply.content), /STATUS[\s\S]*Mode: paper/);
+    assert.ok(!bot.err().includes(dc2.token) && !bot.out().includes(dc2.token), 'the token is never printed');
+  } finally {
+    bot.child.kill('SIGTERM');
+    await exitWithin(bot, 30_000);
+    await dc2.close();
+  }
 });

@@ -289,7 +289,9 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
   let declaredOptions = new Map<string, CommandOption[] | undefined>();
 
   async function onSlash(i: ChatInputCommandInteraction, handlers: InboundHandlers) {
-    await i.deferReply();
+    // A refusal is answered so that only the asker sees it (ephemeral), never in the channel.
+    const refusal = handlers.isRefusal?.({ adapter: 'discord', user: userOf(i), command: i.commandName.toLowerCase() }) ?? false;
+    await i.deferReply(refusal ? { flags: MessageFlags.Ephemeral } : undefined);
     const chatId = i.channelId;
     // If the app never answers, close the "thinking..." placeholder before the token expires.
     const timer = setTimeout(() => {

@@ -21,6 +21,11 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
   const byName = new Map(commands.map((c) => [c.name, c]));
   const L = app.cfg.language;
   return {
+    isRefusal(c) {
+      const role = roleOf(app.cfg, c.adapter, c.user.id);
+      const cmd = byName.get(c.command);
+      return !role || !cmd || (!allows(role, cmd.role) && !PUBLIC.has(cmd.name));
+    },
     async onCommand(c: InboundCommand) {
       const reply = (msg: Parameters<CommandContext['reply']>[0]) => {
         const id = enqueue(app.db, { adapter: c.adapter, chatId: c.chatId, kind: 'reply', message: msg }, app.now());

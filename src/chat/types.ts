@@ -48,6 +48,12 @@ export interface InboundHandlers {
   onCommand(c: InboundCommand): Promise<void>;
   /** Returns the short notice shown to whoever pressed (Telegram answerCallbackQuery, Discord ephemeral). */
   onButton(b: InboundButton): Promise<string>;
+  /**
+   * Will the answer to this command be a refusal (a stranger, a viewer asking for a trader
+   * command, an unknown command)? Asked before the platform is told how to show the answer:
+   * Discord then answers ephemerally, so the channel never sees a stranger's id or a refusal.
+   */
+  isRefusal?(c: Pick<InboundCommand, 'adapter' | 'user' | 'command'>): boolean;
 }
 
 /** Thrown by an adapter when the platform asked us to wait (Telegram 429 retry_after, Discord 429). */

@@ -105,6 +105,7 @@ export const configSchema = z
     }),
     discord: z.object({
       token: z.string(),
+      api_root: z.string().regex(/^$|^https?:\/\//, 'must be an http(s) URL or empty'),
       channel_id: z.string().regex(/^$|^\d+$/, 'must be a numeric channel id'),
       guild_id: z.string().regex(/^$|^\d+$/, 'must be a numeric guild id'),
       allowed_users: ids,
@@ -151,6 +152,7 @@ export const ENV_ALIASES: Record<string, string> = {
   TELEGRAM_ALLOWED_USERS: 'telegram.allowed_users',
   TELEGRAM_VIEWERS: 'telegram.viewers',
   DISCORD_TOKEN: 'discord.token',
+  DISCORD_API_ROOT: 'discord.api_root',
   DISCORD_CHANNEL_ID: 'discord.channel_id',
   DISCORD_GUILD_ID: 'discord.guild_id',
   DISCORD_ALLOWED_USERS: 'discord.allowed_users',
