@@ -1,5 +1,6 @@
 import type { App } from '../app/context.js';
 import { audit } from '../store/audit.js';
+import { isStorageError } from '../store/health.js';
 import { str } from '../render/template.js';
 import { simpleMessage } from '../render/views.js';
 import { approveProposal, rejectProposal } from '../trading/proposals.js';
@@ -28,9 +29,19 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
     },
     async onCommand(c: InboundCommand) {
       const reply = (msg: Parameters<CommandContext['reply']>[0]) => {
-        const id = enqueue(app.db, { adapter: c.adapter, chatId: c.chatId, kind: 'reply', message: msg }, app.now());
-        app.outbox.kick();
-        return id;
+        try {
+          const id = enqueue(app.db, { adapter: c.adapter, chatId: c.chatId, kind: 'reply', message: msg }, app.now());
+          app.outbox.kick();
+          return id;
+        } catch (e) {
+          if (!isStorageError(e)) throw e;
+          // The outbox is in the database that cannot be written (a full disk): answer directly,
+          // and say why, so the user is not met with silence.
+          const a = app.adapters.find((x) => x.name === c.adapter);
+          const note = simpleMessage('🚨', str(L, 'storage_full_reply'));
+          void a?.send(c.chatId, { ...msg, rich: [...msg.rich, ...note.rich] }).catch((err) => app.log.warn({ err: app.scrub(String(err)) }, 'direct reply failed'));
+          return -1;
+        }
       };
       const cmd = byName.get(c.command);
       const role = roleOf(app.cfg, c.adapter, c.user.id);

@@ -1,3 +1,4 @@
+import { storageWritable } from '../notify/storage.js';
 import { reconcileExchange } from '../trading/reconcile-report.js';
 import { isCcxtBroker } from '../trading/ccxt-broker.js';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -78,6 +79,8 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
     startedAt = Date.now();
     running = (async () => {
       try {
+        // Nothing is decided or sent while nothing can be recorded (a full disk): said once, resumed after.
+        if (app.db && !(await storageWritable(app))) return;
         await work();
       } catch (e) {
         app.log.error({ err: app.scrub(String(e)), kind: k }, `${k} failed`);
@@ -131,7 +134,7 @@ export function startScheduler(app: App, opts: SchedulerOptions = {}): Scheduler
 
   const tasks: ScheduledTask[] = [];
   const timers: NodeJS.Timeout[] = [];
-  if (isCcxtBroker(app.broker)) tasks.push(cron.schedule('0 30 * * * *', () => void check(), { timezone: 'UTC' }));
+  if (app.broker && isCcxtBroker(app.broker)) tasks.push(cron.schedule('0 30 * * * *', () => void check(), { timezone: 'UTC' }));
   if (app.demo) {
     let seconds = 0;
     const every = app.cfg.demo.candle_every_seconds;
