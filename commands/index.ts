@@ -13,6 +13,7 @@ import { describe, help } from './help.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
 import { pnl } from './pnl.js';
+import { count, profit, stats, version } from './profit.js';
 import { positions } from './positions.js';
 import { reject } from './reject.js';
 import { set, settings } from './settings.js';
@@ -32,6 +33,9 @@ export const COMMANDS: Command[] = [
   positions,
   trades,
   pnl,
+  profit,
+  stats,
+  count,
   daily,
   weekly,
   balance,
@@ -50,6 +54,7 @@ export const COMMANDS: Command[] = [
   train,
   stopTraining,
   backtest,
+  version,
 ];
 
 /**

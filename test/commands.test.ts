@@ -60,6 +60,8 @@ test('every command answers its valid arguments with its own reply (no usage, no
     reject: 'pnothere9',
     trades: '5',
     pnl: '3',
+    profit: '30',
+    stats: '',
     daily: '',
     weekly: '2',
     agent: 'BTC/USDT',
@@ -81,6 +83,10 @@ test('every command answers its valid arguments with its own reply (no usage, no
     positions: /OPEN POSITIONS \(1\)/,
     trades: /LAST \d+ TRADES/,
     pnl: /PnL · LAST 3 DAYS/,
+    profit: /PROFIT · the last 30 days\n• \d+ trades, \d+ won \(\d+%\)\n• PnL after fees: [+-]?[\d.,]+\n• Profit factor: ([\d.]+|n\/a \(no losing trade\))\n• Expectancy: [+-]?[\d.,]+ a trade|No closed trades yet \(the last 30 days\)/,
+    stats: /STATS · all closed trades · \d+ trades\nExit reasons:\n• [A-Z_]+: \d+ \(\d+ won, \d+ lost\)|No closed trades yet \(all closed trades\)/,
+    count: /Open trades: \d+ of \d+ allowed · exposure [\d.]+% of \d+%/,
+    version: /tradecrew \d+\.\d+\.\d+ · Node v20\.\d+\.\d+ · ccxt \d+\.\d+\.\d+ · mode paper/,
     daily: /DAILY SUMMARY[\s\S]*Open positions \(1\)/,
     weekly: /WEEKLY · LAST 2 WEEKS/,
     balance: /BALANCE[\s\S]*Equity/,
@@ -279,6 +285,20 @@ test('a /trades list longer than 4096 characters arrives split at line boundarie
   assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first, across the parts');
   // Each part ends and starts on whole lines: no line is cut.
   for (const m of replies) for (const line of visible(m.text!).split('\n')) if (line.includes('Tbulk')) assert.match(line, /^✅|^❌/);
+});
+
+test('/profit and /stats agree with the closed trades in the database', async () => {
+  const rows = app.db.prepare(`SELECT pnl, exit_reason FROM trades WHERE status='closed'`).all() as Array<{ pnl: number; exit_reason: string }>;
+  assert.ok(rows.length > 100, 'the bulk trades of the test above are there');
+  const gains = rows.filter((r) => r.pnl > 0).reduce((a, r) => a + r.pnl, 0);
+  const losses = -rows.filter((r) => r.pnl <= 0).reduce((a, r) => a + r.pnl, 0);
+  const profit = joined(await ask(TRADER, '/profit'));
+  assert.match(profit, new RegExp(`PROFIT · all closed trades\\n• ${rows.length} trades, ${rows.filter((r) => r.pnl > 0).length} won`));
+  assert.match(profit, new RegExp(`Profit factor: ${(gains / losses).toFixed(2)}\\n`));
+  const stats = joined(await ask(TRADER, '/stats'));
+  const tp = rows.filter((r) => r.exit_reason === 'TAKE_PROFIT');
+  assert.match(stats, new RegExp(`• TAKE_PROFIT: ${tp.length} \\(${tp.filter((r) => r.pnl > 0).length} won, ${tp.filter((r) => r.pnl <= 0).length} lost\\)`));
+  assert.match(joined(await ask(TRADER, '/profit 0')), /days must be/);
 });
 
 test('a second /pause says it was already paused; counted titles use the singular for one', async () => {

@@ -1,0 +1,154 @@
+import { createRequire } from 'node:module';
+import ccxt from 'ccxt';
+import type { App } from '../src/app/context.js';
+import type { Command } from '../src/chat/command.js';
+import { closedIn, exposure } from '../src/reports/stats.js';
+import { simpleMessage } from '../src/render/views.js';
+import type { ClosedTradeRow } from '../src/store/reports.js';
+import { openTrades } from '../src/trading/account.js';
+import { effectiveRisk } from '../src/risk/settings.js';
+import { intArg, maxArgs, t } from './args.js';
+
+/**
+ * freqtrade's read-only commands a trader reaches for: /profit, /stats, /count, /version. All
+ * figures come from the closed trades in SQLite, after fees.
+ */
+
+const DAY = 86_400_000;
+/** strings.txt keeps one line per key: `\n` in a text is a line break. */
+const lines = (s: string) => s.replace(/\\n/g, '\n');
+
+/** Closed trades of the last `days` days (all of them without days). */
+function closedSince(app: App, days: number | undefined): ClosedTradeRow[] {
+  return closedIn(app, days === undefined ? 0 : app.now() - days * DAY, Number.MAX_SAFE_INTEGER);
+}
+
+function spanText(app: App, days: number | undefined): string {
+  return days === undefined ? t(app, 'span_all') : t(app, 'span_days', { days });
+}
+
+export const profit: Command = {
+  name: 'profit',
+  description: 'Profit of the closed trades: profit factor, expectancy, volume',
+  usage: '/profit [days]',
+  details: 'days: 1-3650 (default: every closed trade). Figures are after fees.',
+  role: 'viewer',
+  options: [{ name: 'days', description: 'how many days back, 1-3650 (default: all)', type: 'integer' }],
+  run(ctx) {
+    maxArgs(ctx, 1);
+    const { app } = ctx;
+    const f = app.fmt;
+    const days = intArg(app, ctx.args[0], 'days', 1, 3650);
+    const rows = closedSince(app, days);
+    if (!rows.length) {
+      ctx.reply(simpleMessage('💰', t(app, 'profit_none', { span: spanText(app, days) })));
+      return;
+    }
+    let gains = 0;
+    let losses = 0;
+    let volume = 0;
+    let wins = 0;
+    let pctSum = 0;
+    for (const r of rows) {
+      if (r.pnl > 0) (gains += r.pnl), wins++;
+      else losses -= r.pnl;
+      const notional = r.entry_price * r.quantity;
+      volume += notional + r.exit_price * r.quantity;
+      pctSum += notional > 0 ? r.pnl / notional : 0;
+    }
+    const n = rows.length;
+    const best = rows.reduce((a, r) => (r.pnl > a.pnl ? r : a));
+    const worst = rows.reduce((a, r) => (r.pnl < a.pnl ? r : a));
+    ctx.reply(
+      simpleMessage(
+        '💰',
+        lines(t(app, 'profit_text', {
+          span: spanText(app, days),
+          trades: n,
+          pnl: f.signed(gains - losses),
+          wins,
+          winRate: f.pct(wins / n, 0),
+          pf: losses > 0 ? f.num(gains / losses, 2) : t(app, 'profit_pf_no_losses'),
+          expectancy: f.signed((gains - losses) / n),
+          expectancyPct: f.signedPct(pctSum / n, 2),
+          volume: f.money(volume),
+          best: `${best.id} ${best.symbol} ${f.signed(best.pnl)}`,
+          worst: `${worst.id} ${worst.symbol} ${f.signed(worst.pnl)}`,
+        })),
+      ),
+    );
+  },
+};
+
+export const stats: Command = {
+  name: 'stats',
+  description: 'How trades ended: exit reasons, and how long wins and losses lasted',
+  usage: '/stats [days]',
+  details: 'days: 1-3650 (default: every closed trade).',
+  role: 'viewer',
+  options: [{ name: 'days', description: 'how many days back, 1-3650 (default: all)', type: 'integer' }],
+  run(ctx) {
+    maxArgs(ctx, 1);
+    const { app } = ctx;
+    const f = app.fmt;
+    const days = intArg(app, ctx.args[0], 'days', 1, 3650);
+    const rows = closedSince(app, days);
+    if (!rows.length) {
+      ctx.reply(simpleMessage('📊', t(app, 'profit_none', { span: spanText(app, days) })));
+      return;
+    }
+    const byReason = new Map<string, { n: number; wins: number; pnl: number }>();
+    for (const r of rows) {
+      const x = byReason.get(r.exit_reason) ?? { n: 0, wins: 0, pnl: 0 };
+      x.n++;
+      if (r.pnl > 0) x.wins++;
+      x.pnl += r.pnl;
+      byReason.set(r.exit_reason, x);
+    }
+    const held = (xs: ClosedTradeRow[]) => (xs.length ? f.duration(xs.reduce((a, r) => a + (r.exit_ts - r.entry_ts), 0) / xs.length) : '–');
+    const reasons = [...byReason]
+      .sort((a, b) => b[1].n - a[1].n)
+      .map(([reason, x]) => t(app, 'stats_reason_line', { reason, n: x.n, wins: x.wins, losses: x.n - x.wins, pnl: f.signed(x.pnl) }))
+      .join('\n');
+    ctx.reply(
+      simpleMessage(
+        '📊',
+        lines(t(app, 'stats_text', {
+          span: spanText(app, days),
+          trades: rows.length,
+          reasons,
+          winHeld: held(rows.filter((r) => r.pnl > 0)),
+          lossHeld: held(rows.filter((r) => r.pnl <= 0)),
+        })),
+      ),
+    );
+  },
+};
+
+export const count: Command = {
+  name: 'count',
+  description: 'Open trades against the limits',
+  usage: '/count',
+  role: 'viewer',
+  options: [],
+  run(ctx) {
+    maxArgs(ctx, 0);
+    const { app } = ctx;
+    const ex = exposure(app);
+    ctx.reply(simpleMessage('🔢', t(app, 'count_text', { open: openTrades(app.db).length, max: effectiveRisk(app).max_open_positions, exposure: app.fmt.pct(ex.fraction, 1), limit: app.fmt.pct(ex.limit, 0) })));
+  },
+};
+
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export const version: Command = {
+  name: 'version',
+  description: 'Which tradecrew is running (and Node, ccxt)',
+  usage: '/version',
+  role: 'viewer',
+  options: [],
+  run(ctx) {
+    maxArgs(ctx, 0);
+    ctx.reply(simpleMessage('🏷️', t(ctx.app, 'version_text', { version: pkg.version, node: process.version, ccxt: (ccxt as unknown as { version: string }).version, mode: ctx.app.cfg.mode })));
+  },
+};
