@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import ccxt from 'ccxt';
 import type { App } from '../src/app/context.js';
 import type { Command } from '../src/chat/command.js';
-import { closedIn, exposure } from '../src/reports/stats.js';
+import { closedIn, exposure, humanScore } from '../src/reports/stats.js';
 import { simpleMessage } from '../src/render/views.js';
+import { plural } from '../src/render/template.js';
 import type { ClosedTradeRow } from '../src/store/reports.js';
 import { openTrades } from '../src/trading/account.js';
 import { effectiveRisk } from '../src/risk/settings.js';
@@ -93,8 +94,9 @@ export const stats: Command = {
     const f = app.fmt;
     const days = intArg(app, ctx.args[0], 'days', 1, 3650);
     const rows = closedSince(app, days);
+    const you = youVsCrew(app, days);
     if (!rows.length) {
-      ctx.reply(simpleMessage('📊', t(app, 'profit_none', { span: spanText(app, days) })));
+      ctx.reply(simpleMessage('📊', [t(app, 'profit_none', { span: spanText(app, days) }), you].filter(Boolean).join('\n')));
       return;
     }
     const byReason = new Map<string, { n: number; wins: number; pnl: number }>();
@@ -119,11 +121,37 @@ export const stats: Command = {
           reasons,
           winHeld: held(rows.filter((r) => r.pnl > 0)),
           lossHeld: held(rows.filter((r) => r.pnl <= 0)),
-        })),
+        })) + (you ? `\n${you}` : ''),
       ),
     );
   },
 };
+
+/**
+ * The trader scored against the crew: what the proposals turned down would have done (followed
+ * as if approved at once, same exits), beside what the approved ones did. '' when none was.
+ */
+function youVsCrew(app: App, days: number | undefined): string {
+  const s = humanScore(app, days === undefined ? 0 : app.now() - days * DAY);
+  if (s.rejected + s.expired === 0) return '';
+  const f = app.fmt;
+  const verdict = s.finished === 0 ? t(app, 'you_pending') : s.turnedDownPnl > 0 ? t(app, 'you_cost', { pnl: f.signed(s.turnedDownPnl) }) : t(app, 'you_saved', { pnl: f.signed(-s.turnedDownPnl) });
+  return lines(
+    t(app, 'you_text', {
+      proposals: plural(app.cfg.language, 'n_proposals', s.rejected + s.expired),
+      rejected: s.rejected,
+      expired: s.expired,
+      finished: s.finished,
+      won: s.won,
+      open: s.stillOpen,
+      pnl: f.signed(s.turnedDownPnl),
+      verdict,
+      executed: s.executed.n,
+      executedWon: s.executed.wins,
+      executedPnl: f.signed(s.executed.pnl),
+    }),
+  );
+}
 
 export const count: Command = {
   name: 'count',

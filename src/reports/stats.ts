@@ -1,10 +1,16 @@
 import { tradedStrategy } from '../agents/fitted.js';
+import type { Decision } from '../agents/decision.js';
+import { strategyByName } from '../agents/registry.js';
+import { followDecision } from '../evaluation/counterfactual.js';
+import { exitRulesFor } from '../kernel/step.js';
+import { loadCandles } from '../store/candles.js';
+import { executedFromProposals, turnedDown } from '../store/proposals.js';
 import type { App } from '../app/context.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { maxDrawdown } from '../metrics/series.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import type { Activity, AgentRowView } from '../render/views.js';
-import { effectiveRisk } from '../risk/settings.js';
+import { appEngineSettings, effectiveRisk } from '../risk/settings.js';
 import { newestCandleTs } from '../store/candles.js';
 import { getKv } from '../store/kv.js';
 import { closedBetween, closedOfSymbolSince, equitySnapshots, lastClosed, realisedPnlBefore, type ClosedTradeRow } from '../store/reports.js';
@@ -201,4 +207,32 @@ export function exposure(app: App): { notional: number; fraction: number; limit:
   const notional = openTrades(app.db).reduce((a, t) => a + t.entry_price * t.quantity, 0);
   const eq = currentEquity(app);
   return { notional, fraction: eq > 0 ? notional / eq : 0, limit: effectiveRisk(app).max_total_exposure };
+}
+
+/**
+ * The trader scored against the crew: every proposal the trader rejected or let expire, followed
+ * as if approved at once (src/evaluation/counterfactual.ts), beside what the approved ones did.
+ * Positive `turnedDownPnl`: the turned-down proposals would have made money (the decisions cost
+ * that much); negative: they saved it.
+ */
+export function humanScore(app: App, since: number): { rejected: number; expired: number; finished: number; won: number; stillOpen: number; turnedDownPnl: number; executed: { n: number; pnl: number; wins: number } } {
+  const tfMs = timeframeMs(app.cfg.timeframe);
+  const settings = appEngineSettings(app);
+  const out = { rejected: 0, expired: 0, finished: 0, won: 0, stillOpen: 0, turnedDownPnl: 0, executed: executedFromProposals(app.db, since) };
+  for (const p of turnedDown(app.db, since)) {
+    if (p.status === 'rejected') out.rejected++;
+    else out.expired++;
+    const d = JSON.parse(p.decision_json) as Decision;
+    const candles = loadCandles(app.db, p.symbol, app.cfg.timeframe, p.candle_ts + tfMs);
+    const rules = exitRulesFor(strategyByName(d.strategy), settings);
+    const r = followDecision({ decision: d, quantity: p.quantity, candles, tfMs, costs: settings.costs, maxHoldCandles: rules.maxHoldCandles, symbol: p.symbol, timeframe: app.cfg.timeframe });
+    if (!r) continue;
+    if (r.pnl === null) out.stillOpen++;
+    else {
+      out.finished++;
+      out.turnedDownPnl += r.pnl;
+      if (r.pnl > 0) out.won++;
+    }
+  }
+  return out;
 }

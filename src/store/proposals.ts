@@ -82,3 +82,13 @@ export function finishApproved(db: DB, id: string, to: 'executed' | 'failed' | '
 export function claimExecution(db: DB, id: string, owner: string, at: number): Claim | null {
   return claimWork(db, entryClaim(id), owner, at, () => (db.prepare(`SELECT status FROM proposals WHERE id=?`).get(id) as { status: string } | undefined)?.status === 'approved');
 }
+
+/** Proposals the trader turned down (rejected, or let expire) created since `since`, oldest first. */
+export function turnedDown(db: DB, since: number): ProposalRow[] {
+  return db.prepare(`SELECT * FROM proposals WHERE status IN ('rejected','expired') AND created_at>=? ORDER BY created_at`).all(since) as ProposalRow[];
+}
+
+/** Closed trades that came from a proposal, entered since `since`: how many, and their PnL. */
+export function executedFromProposals(db: DB, since: number): { n: number; pnl: number; wins: number } {
+  return db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(pnl),0) AS pnl, COALESCE(SUM(pnl>0),0) AS wins FROM trades WHERE proposal_id IS NOT NULL AND status='closed' AND entry_ts>=?`).get(since) as { n: number; pnl: number; wins: number };
+}
