@@ -135,7 +135,7 @@ function youVsCrew(app: App, days: number | undefined): string {
   const s = humanScore(app, days === undefined ? 0 : app.now() - days * DAY);
   if (s.rejected + s.expired === 0) return '';
   const f = app.fmt;
-  const verdict = s.finished === 0 ? t(app, 'you_pending') : s.turnedDownPnl > 0 ? t(app, 'you_cost', { pnl: f.signed(s.turnedDownPnl) }) : t(app, 'you_saved', { pnl: f.signed(-s.turnedDownPnl) });
+  const verdict = s.finished === 0 ? t(app, 'you_pending') : s.turnedDownPnl > 0 ? t(app, 'you_cost', { pnl: f.num(s.turnedDownPnl, 2) }) : t(app, 'you_saved', { pnl: f.num(-s.turnedDownPnl, 2) });
   return lines(
     t(app, 'you_text', {
       proposals: plural(app.cfg.language, 'n_proposals', s.rejected + s.expired),

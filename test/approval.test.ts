@@ -57,7 +57,7 @@ test('/stats scores the trader: a rejected proposal is followed as if approved, 
     for (let k = 0; k < 8; k++) await refreshCandles(app);
     let said = '';
     await stats.run({ app, adapter: 'console', chatId: 'console', user: { id: 'a', name: 'alice' }, role: 'trader', args: [], reply: (m) => ((said = m.rich.map((l) => l.map((s) => s.text).join('')).join('\n')), 0), edit: () => undefined });
-    const m = /You vs the crew: you turned down 1 proposal \(1 rejected, 0 expired\)\. Followed as if approved: 1 finished \((\d) would have won\), 0 still open, ([+-][\d.,]+) in all, so turning them down (cost|saved) ([+-]?[\d.,]+)\./.exec(said);
+    const m = /You vs the crew: you turned down 1 proposal \(1 rejected, 0 expired\)\. Followed as if approved: 1 finished \((\d) would have won\), 0 still open, ([+-][\d.,]+) in all, so turning them down (cost|saved) ([\d.,]+)\./.exec(said);
     assert.ok(m, said);
     // The same trade worked out by hand: fill at the next open (slippage against), stop first, then
     // target, gaps at the open, else out at the open after the third candle; fees both sides.
