@@ -3,8 +3,7 @@ import ccxt from 'ccxt';
 import type { App } from '../src/app/context.js';
 import type { Command } from '../src/chat/command.js';
 import { closedIn, exposure, humanScore } from '../src/reports/stats.js';
-import { simpleMessage } from '../src/render/views.js';
-import { plural } from '../src/render/template.js';
+import { humanScoreText, simpleMessage } from '../src/render/views.js';
 import type { ClosedTradeRow } from '../src/store/reports.js';
 import { openTrades } from '../src/trading/account.js';
 import { effectiveRisk } from '../src/risk/settings.js';
@@ -127,30 +126,9 @@ export const stats: Command = {
   },
 };
 
-/**
- * The trader scored against the crew: what the proposals turned down would have done (followed
- * as if approved at once, same exits), beside what the approved ones did. '' when none was.
- */
+/** The trader scored against the crew since `days` ago (all time without days). */
 function youVsCrew(app: App, days: number | undefined): string {
-  const s = humanScore(app, days === undefined ? 0 : app.now() - days * DAY);
-  if (s.rejected + s.expired === 0) return '';
-  const f = app.fmt;
-  const verdict = s.finished === 0 ? t(app, 'you_pending') : s.turnedDownPnl > 0 ? t(app, 'you_cost', { pnl: f.num(s.turnedDownPnl, 2) }) : t(app, 'you_saved', { pnl: f.num(-s.turnedDownPnl, 2) });
-  return lines(
-    t(app, 'you_text', {
-      proposals: plural(app.cfg.language, 'n_proposals', s.rejected + s.expired),
-      rejected: s.rejected,
-      expired: s.expired,
-      finished: s.finished,
-      won: s.won,
-      open: s.stillOpen,
-      pnl: f.signed(s.turnedDownPnl),
-      verdict,
-      executed: s.executed.n,
-      executedWon: s.executed.wins,
-      executedPnl: f.signed(s.executed.pnl),
-    }),
-  );
+  return humanScoreText(app.fmt, humanScore(app, days === undefined ? 0 : app.now() - days * DAY));
 }
 
 export const count: Command = {

@@ -83,6 +83,10 @@ test('/stats scores the trader: a rejected proposal is followed as if approved, 
     const pnl = dir * (exitPrice - entry) * p.quantity - (entry + exitPrice) * p.quantity * fee;
     assert.equal(m[2], app.fmt.signed(pnl), `by hand: ${pnl}`);
     assert.equal(m[1], pnl > 0 ? '1' : '0');
+    // The daily summary of that day says it too.
+    const { dailySummaryMessage } = await import('../src/reports/daily.js');
+    const daily = (await dailySummaryMessage(app, app.fmt.dayStart(p.candle_ts))).rich.map((l) => l.map((s) => s.text).join('')).join('\n');
+    assert.match(daily, /You vs the crew: you turned down 1 proposal/);
   } finally {
     await app.shutdown();
   }

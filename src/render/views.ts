@@ -754,6 +754,8 @@ export interface DailySummaryView {
   pending: PendingView[];
   agents: Array<{ symbol: string; activity: Activity; today: number; pnl: number; trades: number; winRate: number }>;
   now: number;
+  /** The day's turned-down proposals against the crew ('' when none). */
+  you?: string;
 }
 
 /** The daily summary; at most `maxTrades` trades are listed (the rest is in /trades). */
@@ -782,7 +784,31 @@ export function renderDailySummary(fmt: Fmt, v: DailySummaryView, imagePath?: st
       agents: v.agents
         .map((a) => str(L, 'agent_standing_line', { agent: agentName(a.symbol), state: activityText(L, a.activity), today: fmt.signed(a.today), pnl: fmt.signed(a.pnl), trades: a.trades, winRate: fmt.pct(a.winRate, 0) }))
         .join('\n'),
+      you: v.you || undefined,
     }),
     imagePath,
   };
+}
+
+/**
+ * The trader scored against the crew (src/reports/stats.ts humanScore) in words: what the
+ * proposals turned down would have done, and what the approved ones did. '' when none was.
+ */
+export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number; finished: number; won: number; stillOpen: number; turnedDownPnl: number; executed: { n: number; pnl: number; wins: number } }): string {
+  if (s.rejected + s.expired === 0) return '';
+  const L = fmt.lang;
+  const verdict = s.finished === 0 ? str(L, 'you_pending') : s.turnedDownPnl > 0 ? str(L, 'you_cost', { pnl: fmt.num(s.turnedDownPnl, 2) }) : str(L, 'you_saved', { pnl: fmt.num(-s.turnedDownPnl, 2) });
+  return str(L, 'you_text', {
+    proposals: plural(L, 'n_proposals', s.rejected + s.expired),
+    rejected: s.rejected,
+    expired: s.expired,
+    finished: s.finished,
+    won: s.won,
+    open: s.stillOpen,
+    pnl: fmt.signed(s.turnedDownPnl),
+    verdict,
+    executed: s.executed.n,
+    executedWon: s.executed.wins,
+    executedPnl: fmt.signed(s.executed.pnl),
+  }).replace(/\\n/g, '\n');
 }

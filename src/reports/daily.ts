@@ -1,13 +1,13 @@
 import type { App } from '../app/context.js';
 import type { OutgoingMessage } from '../chat/types.js';
 import { str } from '../render/template.js';
-import { renderDailySummary } from '../render/views.js';
+import { humanScoreText, renderDailySummary } from '../render/views.js';
 import { realisedPnlBefore } from '../store/reports.js';
 import { openTrades } from '../trading/account.js';
 import { currentEquity, lastPrices } from '../trading/live.js';
 import { pendingProposals } from '../trading/proposals.js';
 import { equityImage } from './charts.js';
-import { agentStandings, closedIn, equityCurve, marketNow, tradeStats } from './stats.js';
+import { agentStandings, closedIn, equityCurve, humanScore, marketNow, tradeStats } from './stats.js';
 
 const DAY_MS = 86_400_000;
 /** Days of equity the summary's chart shows. */
@@ -53,6 +53,7 @@ export async function dailySummaryMessage(app: App, dayStartTs: number): Promise
       pending: pendingProposals(app),
       agents: agentStandings(app).map((a) => ({ symbol: a.symbol, activity: a.activity, today: today.get(a.symbol) ?? 0, pnl: a.pnl, trades: a.trades, winRate: a.winRate })),
       now,
+      you: humanScoreText(fmt, humanScore(app, dayStartTs)),
     },
     image,
   );
