@@ -13,7 +13,7 @@ import { describe, help } from './help.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
 import { pnl } from './pnl.js';
-import { count, profit, stats, version } from './profit.js';
+import { count, health, profit, stats, version } from './profit.js';
 import { positions } from './positions.js';
 import { reject } from './reject.js';
 import { set, settings } from './settings.js';
@@ -54,6 +54,7 @@ export const COMMANDS: Command[] = [
   train,
   stopTraining,
   backtest,
+  health,
   version,
 ];
 

@@ -8,6 +8,9 @@ import type { ClosedTradeRow } from '../src/store/reports.js';
 import { openTrades } from '../src/trading/account.js';
 import { effectiveRisk } from '../src/risk/settings.js';
 import { intArg, maxArgs, t } from './args.js';
+import { probeWritable } from '../src/store/health.js';
+import { pendingCount } from '../src/store/outbox.js';
+import { timeframeMs } from '../src/market/timeframe.js';
 
 /**
  * freqtrade's read-only commands a trader reaches for: /profit, /stats, /count, /version. All
@@ -156,5 +159,40 @@ export const version: Command = {
   run(ctx) {
     maxArgs(ctx, 0);
     ctx.reply(simpleMessage('🏷️', t(ctx.app, 'version_text', { version: pkg.version, node: process.version, ccxt: (ccxt as unknown as { version: string }).version, mode: ctx.app.cfg.mode })));
+  },
+};
+
+export const health: Command = {
+  name: 'health',
+  description: 'Is the bot well: database, chats, scans, outbox, training',
+  usage: '/health',
+  role: 'viewer',
+  options: [],
+  run(ctx) {
+    maxArgs(ctx, 0);
+    const { app } = ctx;
+    const f = app.fmt;
+    const db = probeWritable(app.db);
+    const backlog = pendingCount(app.db);
+    const lastScan = app.scans.last;
+    // A scan older than three timeframes (or the demo's three candles) is late.
+    const every = app.demo ? app.cfg.demo.candle_every_seconds * 1000 : timeframeMs(app.cfg.timeframe);
+    const late = lastScan !== null && app.now() - lastScan > 3 * every;
+    ctx.reply(
+      simpleMessage(
+        '🩺',
+        lines(
+          t(app, 'health_text', {
+            uptime: f.duration(process.uptime() * 1000),
+            db: db.ok ? t(app, 'health_ok') : t(app, 'health_db_bad', { code: db.code }),
+            chats: app.adapters.map((a) => `${a.name} (${a.pushChatIds.length})`).join(', '),
+            scan: lastScan === null ? t(app, 'not_yet') : `${f.duration(app.now() - lastScan)} ${t(app, 'health_ago')}${late ? ` ⚠️ ${t(app, 'health_late')}` : ''}`,
+            backlog,
+            training: ((cur) => (cur ? t(app, 'health_train_running', { runId: cur.runId, done: cur.done, total: cur.total }) : t(app, 'health_train_idle')))(app.trainer.current()),
+            rss: Math.round(process.memoryUsage().rss / 1_048_576),
+          }),
+        ),
+      ),
+    );
   },
 };

@@ -212,7 +212,7 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ|aún no ha decidido nada/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,
       backtest: /BACKTEST[\s\S]*velas no vistas/,
-      profit: /Aún no hay operaciones cerradas \(todas las operaciones cerradas\)|BENEFICIO ·/, stats: /Aún no hay operaciones cerradas|ESTADÍSTICAS ·/, count: /Operaciones abiertas: \d+ de \d+ permitidas/, version: /tradecrew \d+\.\d+\.\d+ · Node .* · modo paper/,
+      profit: /Aún no hay operaciones cerradas \(todas las operaciones cerradas\)|BENEFICIO ·/, stats: /Aún no hay operaciones cerradas|ESTADÍSTICAS ·/, count: /Operaciones abiertas: \d+ de \d+ permitidas/, version: /tradecrew \d+\.\d+\.\d+ · Node .* · modo paper/, health: /SALUD[\s\S]*Base de datos: admite escrituras/,
     };
     for (const c of COMMANDS) {
       const text = await ask(`/${c.name}${args[c.name] ? ' ' + args[c.name] : ''}`);
