@@ -9,7 +9,7 @@ import type { EventSink, TradingEvent } from '../events/types.js';
 import { proposalChart, tradeChart } from '../render/chart-files.js';
 import type { Fmt } from '../render/format.js';
 import { richToPlain } from '../render/rich.js';
-import { str } from '../render/template.js';
+import { str, plural } from '../render/template.js';
 import { alertMessage, fillMessage, proposalMessage, simpleMessage, tradeCompletedMessage } from '../render/views.js';
 import type { DB } from '../store/db.js';
 import type { ProposalRow } from '../trading/proposals.js';
@@ -129,18 +129,18 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
           const p = e.proposal;
           return push(
             'fill',
-            fillMessage(d.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: e.quantity, price: e.price, fee: e.fee, stop: e.stop, target: e.target, broker: e.broker, approvedBy: p.decided_by === 'auto' ? '🤖 auto-approved' : `👤 approved by ${p.decided_by}` }),
+            fillMessage(d.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: e.quantity, price: e.price, fee: e.fee, stop: e.stop, target: e.target, broker: e.broker, approvedBy: p.decided_by === 'auto' ? str(L, 'fill_auto') : str(L, 'fill_by', { by: p.decided_by ?? '' }) }),
           );
         }
         case 'order_rejected':
-          return push('order_rejected', simpleMessage('⚠️', `Order for ${e.proposal.symbol} (${e.proposal.id}) was rejected: ${e.message}. Nothing else changed.`));
+          return push('order_rejected', simpleMessage('⚠️', str(L, 'order_rejected', { symbol: e.proposal.symbol, id: e.proposal.id, message: e.message })));
         case 'order_resting': {
           const p = e.proposal;
-          return push('order_open', simpleMessage('⏳', `Limit order for ${p.symbol} (${p.id}) is on the book at ${d.fmt.price(p.entry)}; it is cancelled if not filled by ${d.fmt.dateTime(p.expires_at)}.`));
+          return push('order_open', simpleMessage('⏳', str(L, 'order_resting', { symbol: p.symbol, id: p.id, price: d.fmt.price(p.entry), until: d.fmt.dateTime(p.expires_at) })));
         }
         case 'order_cancelled': {
           const p = e.proposal;
-          return push('order_cancelled', simpleMessage('⌛', `Limit order for ${p.symbol} (${p.id}) was not filled by ${d.fmt.dateTime(p.expires_at)} and was cancelled. Nothing else changed.`));
+          return push('order_cancelled', simpleMessage('⌛', str(L, 'order_cancelled', { symbol: p.symbol, id: p.id, until: d.fmt.dateTime(p.expires_at) })));
         }
         case 'trade_closed':
           return push('trade_completed', tradeCompletedMessage(d.fmt, e.trade, images.get(e)));
@@ -169,10 +169,10 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
         case 'exit_rejected':
           return push(
             'order_rejected',
-            alertMessage(d.fmt, { severity: 'CRITICAL', title: `exit of ${e.symbol} refused`, body: `Closing trade ${e.tradeId} (${e.reason}) was rejected: ${e.message}. The position stays open; the bot tries again at every scan. Check the exchange.` }),
+            alertMessage(d.fmt, { severity: 'CRITICAL', title: str(L, 'exit_refused_title', { symbol: e.symbol }), body: str(L, 'exit_refused_body', { tradeId: e.tradeId, reason: e.reason, message: e.message }) }),
           );
         case 'reconcile_findings':
-          return push('alert', alertMessage(d.fmt, { severity: 'WARNING', title: `exchange check ${e.when === 'scheduled' ? '(hourly)' : 'at start'}: ${e.count} finding${e.count === 1 ? '' : 's'}`, body: describeFindings(d.fmt, e.findings) }));
+          return push('alert', alertMessage(d.fmt, { severity: 'WARNING', title: str(L, e.when === 'scheduled' ? 'check_title_hourly' : 'check_title_start', { findings: plural(L, 'n_findings', e.count) }), body: describeFindings(d.fmt, e.findings) }));
       }
     },
     flush() {
