@@ -86,7 +86,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     profit: /PROFIT · the last 30 days\n• \d+ trades, \d+ won \(\d+%\)\n• PnL after fees: [+-]?[\d.,]+\n• Profit factor: ([\d.]+|n\/a \(no losing trade\))\n• Expectancy: [+-]?[\d.,]+ a trade|No closed trades yet \(the last 30 days\)/,
     stats: /STATS · all closed trades · \d+ trades\nExit reasons:\n• [A-Z_]+: \d+ \(\d+ won, \d+ lost\)|No closed trades yet \(all closed trades\)/,
     count: /Open trades: \d+ of \d+ allowed · exposure [\d.]+% of \d+%/,
-    health: /HEALTH\n• Up for .* · memory \d+ MiB\n• Database: writable ✅\n• Chats \(push chats\): telegram \(1\)\n• Last scan: [\s\S]*Messages waiting to be sent: \d+/,
+    health: /HEALTH\n• Up for .* · memory \d+ MiB\n• Database: writable ✅\n• Chats \(push chats\): telegram \(1, polling ok\)\n• Last scan: [\s\S]*Messages waiting to be sent: \d+/,
     version: /tradecrew \d+\.\d+\.\d+ · Node v20\.\d+\.\d+ · ccxt \d+\.\d+\.\d+ · mode paper/,
     daily: /DAILY SUMMARY[\s\S]*Open positions \(1\)/,
     weekly: /WEEKLY · LAST 2 WEEKS/,

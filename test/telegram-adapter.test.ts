@@ -264,7 +264,7 @@ const FAST_RETRY: Partial<PollRetry> = { baseMs: 20, maxMs: 200, refusedBaseMs: 
  * short backoffs, that answers `/ping x` with `pong x`. `throwOnLog` makes the logger throw once
  * for a line with that message.
  */
-async function pingBot(o: { retry?: Partial<PollRetry>; throwOnLog?: string } = {}) {
+async function pingBot(o: { retry?: Partial<PollRetry>; throwOnLog?: string; push?: string } = {}) {
   const tgb = await startTelegramStandin({ token: TOKEN });
   const lines: LogLine[] = [];
   let throwOnLog = o.throwOnLog;
@@ -280,6 +280,7 @@ async function pingBot(o: { retry?: Partial<PollRetry>; throwOnLog?: string } = 
     apiRoot: tgb.apiRoot,
     pollTimeoutSec: 1,
     pollRetry: o.retry ?? FAST_RETRY,
+    ...(o.push ? { pushChatId: o.push } : {}),
     logger: { info: at('info'), warn: at('warn'), error: at('error') },
   });
   await bot.start(
@@ -326,6 +327,21 @@ test('after three 409 Conflicts on getUpdates polling goes on with backoff, and 
     const recovered = b.logged('info', /telegram polling recovered/);
     assert.equal(recovered.length, 1);
     assert.equal(recovered[0].o.failures, 3);
+  } finally {
+    await b.close();
+  }
+});
+
+test('polling trouble that lasts is told in the push chat once, and its end too', async () => {
+  const b = await pingBot({ retry: { ...FAST_RETRY, tellAfterMs: 150 }, push: '777' });
+  try {
+    const told = () => b.tg.sent.filter((m) => m.chat_id === 777 && /Telegram polling has been failing for \d+ s \(409: another instance is polling with this bot token\)/.test(m.text ?? ''));
+    b.tg.failGetUpdates(8, 409);
+    await b.tg.waitFor(() => told().length === 1, 10_000);
+    await b.tg.waitFor(() => b.tg.pendingFailures('getUpdates') === 0, 10_000);
+    await b.pingPong('after-trouble');
+    await b.tg.waitFor(() => b.tg.sent.some((m) => m.chat_id === 777 && /Telegram polling works again after \d+ s/.test(m.text ?? '')), 10_000);
+    assert.equal(told().length, 1, 'told once for the episode');
   } finally {
     await b.close();
   }

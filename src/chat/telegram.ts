@@ -63,6 +63,9 @@ export interface TelegramOptions {
 
 // Telegram's documented limits (characters after entity parsing; we measure the HTML source,
 // which is never shorter, so staying under these is always safe).
+/** A polling trouble lasting this long is told in the push chats (once per episode). */
+export const POLL_TROUBLE_TELL_MS = 60_000;
+
 export const TEXT_LIMIT = 4096;
 export const CAPTION_LIMIT = 1024;
 const CALLBACK_NOTICE_LIMIT = 200;
@@ -110,8 +113,10 @@ export interface PollRetry {
   refusedBaseMs: number;
   /** ...up to this */
   refusedMaxMs: number;
+  /** A trouble lasting this long is told in the push chats, once per episode. */
+  tellAfterMs: number;
 }
-export const DEFAULT_POLL_RETRY: PollRetry = { baseMs: 1_000, maxMs: 60_000, refusedBaseMs: 30_000, refusedMaxMs: 600_000 };
+export const DEFAULT_POLL_RETRY: PollRetry = { baseMs: 1_000, maxMs: 60_000, refusedBaseMs: 30_000, refusedMaxMs: 600_000, tellAfterMs: POLL_TROUBLE_TELL_MS };
 
 type PollFailureKind = 'conflict' | 'refused' | 'other';
 interface PollFailure {
@@ -359,7 +364,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
   // restarts bot.start() if it still ends by an error (e.g. the error handler itself threw).
 
   /** The current failure episode: consecutive failed polls, by kind. */
-  let episode: { kind: PollFailureKind; attempt: number; failures: number; since: number } | undefined;
+  let episode: { kind: PollFailureKind; attempt: number; failures: number; since: number; told?: boolean } | undefined;
 
   function pollFailureOf(res: ApiError): PollFailure {
     const err = scrub(`${res.error_code} ${res.description}`);
@@ -378,6 +383,12 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     episode.failures++;
     const [base, max] = f.kind === 'refused' ? [retry.refusedBaseMs, retry.refusedMaxMs] : [retry.baseMs, retry.maxMs];
     const waitMs = Math.max(Math.min(max, base * 2 ** Math.min(episode.attempt++, 30)), f.retryAfterMs ?? 0);
+    // A trouble that lasts is said in the push chats too (sending may work while polling does not,
+    // e.g. another instance polling the same token), once per episode.
+    if (!episode.told && Date.now() - episode.since >= retry.tellAfterMs) {
+      episode.told = true;
+      void tellPushChats(`⚠️ Telegram polling has been failing for ${Math.round((Date.now() - episode.since) / 1000)} s (${f.kind === 'conflict' ? '409: another instance is polling with this bot token' : f.kind === 'refused' ? 'the bot token is refused' : 'the Bot API does not answer'}); commands typed now are not seen until it recovers. It retries by itself.`);
+    }
     if (first && !quiet) {
       const o = { err: f.err, retryInMs: waitMs };
       if (f.kind === 'conflict') {
@@ -394,7 +405,13 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
   function pollSucceeded(): void {
     if (!episode) return;
     log.info({ lastError: episode.kind, failures: episode.failures, downMs: Date.now() - episode.since }, 'telegram polling recovered');
+    if (episode.told) void tellPushChats(`✅ Telegram polling works again after ${Math.round((Date.now() - episode.since) / 1000)} s.`);
     episode = undefined;
+  }
+
+  /** Best effort, straight through the Bot API (not the outbox): a notice about the adapter itself. */
+  async function tellPushChats(text: string): Promise<void> {
+    for (const chatId of pushIds) await bot.api.sendMessage(chatId, text).catch((e) => log.warn({ err: errText(e) }, 'telegram: polling notice not delivered'));
   }
 
   const retryPolls: Transformer = async (prev, method, payload, signal) => {
@@ -542,6 +559,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     name: 'telegram',
     pushChatId: pushIds[0],
     pushChatIds: pushIds,
+    health: () => (episode ? `polling failing for ${Math.round((Date.now() - episode.since) / 1000)} s (${episode.kind})` : 'polling ok'),
     identity: () => (bot.botInfo?.username ? `@${bot.botInfo.username}` : 'Telegram bot'),
 
     async start(h, commands) {
