@@ -517,6 +517,17 @@ describe('(c) an exit the exchange fills only in part', () => {
     assert.equal(str('en', 'exit_partial', vars), 'Exit of BTC/USDT (T1, STOP_LOSS) filled only 0.004 BTC of 0.01 BTC at $29,000.00; PnL on that part -$4.00. The rest, 0.006 BTC, stays open as trade T1-r1 with its stop at $29,050.00 and is closed again at the next watch.');
     assert.match(str('es', 'exit_partial', vars), /^La salida de BTC\/USDT \(T1, STOP_LOSS\) solo se ejecutó por 0\.004 BTC de 0\.01 BTC .* sigue abierto como operación T1-r1 con su stop en \$29,050\.00/);
   });
+
+  test("the exchange check's findings are worded in the chat's language", async () => {
+    const { describeFindings } = await import('../src/notify/findings.js');
+    const { createFmt } = await import('../src/render/format.js');
+    const f = { unknownOpenOrders: [{ symbol: SYMBOL, side: 'buy', amount: 0.001, price: 20_000, id: '123', clientOrderId: 'web-1' }], missingOrders: ['tc-x-T1'], unresolved: ['tc-T2'], balanceDiffs: [{ asset: 'BTC', expected: 1, actual: 1.5 }], positionShortfalls: [{ asset: 'ETH', needed: 2, actual: 1 }], baselined: false };
+    const es = describeFindings(createFmt('es', 'UTC'), f as never);
+    assert.equal(es.split('\n').length, 5);
+    assert.match(es, /^🔎 Orden abierta en el exchange que el bot no colocó: BTC\/USDT buy 0\.001 @ \$20\.000,00 \(orden 123, id de cliente web-1\)\. No se toca\./);
+    assert.doesNotMatch(es, /\b(the|order|exchange has|Left untouched)\b/);
+    assert.match(describeFindings(createFmt('en', 'UTC'), f as never), /Open order on the exchange that the bot did not place/);
+  });
 });
 
 describe('(d) the stand-in is as strict as binance, and no stricter', () => {
