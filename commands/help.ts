@@ -10,6 +10,9 @@ const DETAIL_VARS = { keys: CHAT_SETTABLE.join(', '), strategies: STRATEGY_NAMES
 /** A command's one-line description in the chat's language (templates/<lang>/strings.txt `cmd.<name>`). */
 export const describe = (lang: string, c: Pick<Command, 'name' | 'description'>) => tOr(lang, `cmd.${c.name}`, c.description);
 
+/** A command's usage with its placeholders in the chat's language (`cmd_usage.<name>`). */
+export const usageIn = (lang: string, c: Pick<Command, 'name' | 'usage'>) => tOr(lang, `cmd_usage.${c.name}`, c.usage);
+
 export const help: Command = {
   name: 'help',
   description: 'List commands, or explain one',
@@ -27,7 +30,7 @@ export const help: Command = {
         rich: renderTemplate(L, 'help_command', {
           name: c.name,
           description: describe(L, c),
-          usage: c.usage,
+          usage: usageIn(L, c),
           details: c.details === undefined ? undefined : tOr(L, `cmd_details.${c.name}`, c.details, DETAIL_VARS),
           role: str(L, c.role === 'trader' ? 'role_trader' : 'role_viewer'),
         }),
@@ -35,7 +38,7 @@ export const help: Command = {
       return;
     }
     const visible = COMMANDS.filter((c) => ctx.role === 'trader' || c.role === 'viewer');
-    const lines = visible.map((c) => `${c.usage} — ${describe(L, c)}${c.role === 'trader' ? ' 🔑' : ''}`).join('\n');
+    const lines = visible.map((c) => `${usageIn(L, c)} — ${describe(L, c)}${c.role === 'trader' ? ' 🔑' : ''}`).join('\n');
     ctx.reply({ rich: renderTemplate(L, 'help', { role: str(L, ctx.role === 'trader' ? 'role_trader' : 'role_viewer'), commands: lines }) });
   },
 };

@@ -221,6 +221,9 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       assert.match(text, spanish[c.name], `/${c.name}: ${text.slice(0, 300)}`);
     }
     assert.match(await ask('/trades x'), /n debe ser un número entero, se recibió "x"\nUso: \/trades \[n\]/);
+    // Usage placeholders in Spanish too.
+    assert.match(await ask('/chart'), /Uso: \/chart <símbolo> \[marco temporal\]/);
+    assert.match(await ask('/help'), /\/backtest <símbolo> \[estrategia\] \[días\] — /);
     assert.match(await ask('/balance'), /Capital: \$10\.000,00/);
   } finally {
     await app.shutdown();
