@@ -221,6 +221,10 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       assert.match(text, spanish[c.name], `/${c.name}: ${text.slice(0, 300)}`);
     }
     assert.match(await ask('/trades x'), /n debe ser un número entero, se recibió "x"\nUso: \/trades \[n\]/);
+    // Every command's description in Spanish (the menus and /help show them).
+    const { COMMANDS: ALL } = await import('../commands/index.js');
+    const { str: s2 } = await import('../src/render/template.js');
+    for (const c of ALL) assert.doesNotThrow(() => s2('es', `cmd.${c.name}`), `a Spanish description for /${c.name}`);
     // Usage placeholders in Spanish too.
     assert.match(await ask('/chart'), /Uso: \/chart <símbolo> \[marco temporal\]/);
     assert.match(await ask('/help'), /\/backtest <símbolo> \[estrategia\] \[días\] — /);
