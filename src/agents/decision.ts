@@ -33,6 +33,9 @@ export interface Decision {
   volumeConfirmed: boolean;
   atr: number;
   reason: string;
+  /** The same reason as a string key and its figures, so the chat can say it in its language. */
+  reasonCode?: string;
+  reasonParams?: Record<string, string | number>;
   /** The agent's out-of-sample record for setups like this one, attached when it is proposed live. */
   evidence?: import('../evaluation/evidence.js').Evidence;
 }
@@ -125,6 +128,7 @@ export function describeEntry(f: Features, i: number, dir: 1 | -1, strategy: Str
     volumeConfirmed,
     atr,
     reason: reasonFor(f, i, dir, strategy, regime),
+    ...reasonCodeFor(f, i, dir, strategy, regime),
   };
 }
 
@@ -148,4 +152,21 @@ function reasonFor(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, 
     case 'ensemble':
       return `weighted vote of the crew favours ${side} (confluence ${fmt(confluenceAt(f, i, dir) * 100, 0)}%)`;
   }
+}
+
+/** The reason as a key of templates/<lang>/strings.txt (`reason_<strategy>_<side>`) and its figures. */
+function reasonCodeFor(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, regime: Regime): { reasonCode: string; reasonParams: Record<string, string | number> } {
+  const side = dir > 0 ? 'long' : 'short';
+  return {
+    reasonCode: `reason_${strategy}_${side}`,
+    reasonParams: {
+      adx: fmt(f.adx[i]),
+      rsi: fmt(f.rsi[i]),
+      regime,
+      volume: fmt(f.volume[i] / f.volSma[i], 2),
+      ratio: fmt(f.close[i] / f.sma50[i], 3),
+      momentum: fmt(f.momentum[i] * 100),
+      confluence: fmt(confluenceAt(f, i, dir) * 100, 0),
+    },
+  };
 }

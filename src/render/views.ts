@@ -64,7 +64,7 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     regime: d.regime,
     volatility: fmt.pct(d.volatility, 1),
     volume: d.volumeConfirmed ? '✅' : '➖',
-    reason: d.reason,
+    reason: reasonText(fmt.lang, d),
     // No record yet: a few words on the confidence line (a photo caption has little room to spare).
     evidence: d.evidence && d.evidence.trades > 0 ? evidenceLine(fmt, d) : undefined,
     noRecord: d.evidence && d.evidence.trades === 0 ? ` · ${str(fmt.lang, 'evidence_none')}` : undefined,
@@ -811,4 +811,16 @@ export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number;
     executedWon: s.executed.wins,
     executedPnl: fmt.signed(s.executed.pnl),
   }).replace(/\\n/g, '\n');
+}
+
+/** The proposal's reason in the chat's language (decisions stored before reasons had codes: as stored). */
+export function reasonText(lang: string, d: Pick<Decision, 'reason' | 'reasonCode' | 'reasonParams'>): string {
+  if (!d.reasonCode) return d.reason;
+  try {
+    const params = { ...d.reasonParams };
+    if (typeof params.regime === 'string') params.regime = str(lang, `regime_${params.regime}`);
+    return str(lang, d.reasonCode, params);
+  } catch {
+    return d.reason;
+  }
 }
