@@ -372,3 +372,18 @@ test('(e) identical alerts to a chat within the window are sent once; replies an
   await app.shutdown();
   cleanups.pop();
 });
+
+test('a proposal photo stored by Telegram but not recorded (reset after it): the re-sent copy gets the buttons, the lost copy never has live buttons', async () => {
+  const r = await rig();
+  const png = join(r.dir, 'proposal.png');
+  await writeFile(png, Buffer.alloc(1500, 3));
+  r.tg.inject({ method: 'sendPhoto', chatId: A, reset: 'after' });
+  const id = r.queue(A, { rich: plain('🔔 TRADE PROPOSAL plost1 · short caption'), imagePath: png, buttons: [[{ label: '✅ Approve', data: 'ap:plost1:x' }, { label: '❌ Reject', data: 'rj:plost1:x' }]] }, 'proposal');
+  await r.tg.waitFor(() => rowOf(r.db, id).status === 'sent', 15_000);
+  const photos = inChat(r.tg, A).filter((m) => textOf(m).includes('plost1'));
+  assert.equal(photos.length, 2, 'the stored-then-reset photo came again (the accepted duplicate)');
+  const withButtons = photos.filter((m) => m.reply_markup?.inline_keyboard?.length);
+  assert.equal(withButtons.length, 1, 'exactly one copy carries the buttons');
+  assert.equal(String(withButtons[0].message_id), rowOf(r.db, id).platform_message_id, 'the recorded copy, which later edits reach');
+  await r.close();
+});

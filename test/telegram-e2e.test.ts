@@ -104,7 +104,8 @@ test('a forged button (another proposal id) is refused and changes nothing', asy
 
 test('an expired proposal: its button answers with a notice and does nothing', async () => {
   const id = await scanUntilProposal(app);
-  await tg.waitFor(() => tg.sent.some((m) => (m.caption ?? '').includes(id)), 15_000);
+  // Buttons are attached once the photo is recorded (a second request): wait for them.
+  await tg.waitFor(() => tg.sent.some((m) => (m.caption ?? '').includes(id) && m.reply_markup?.inline_keyboard?.length), 15_000);
   const msg = tg.sent.find((m) => (m.caption ?? '').includes(id))!;
   const data = (msg.reply_markup.inline_keyboard.flat() as Array<{ text: string; callback_data: string }>).find((b) => b.text.includes('Approve'))!.callback_data;
   app.db.prepare('UPDATE proposals SET expires_at=? WHERE id=?').run(Date.now() - 1000, id);

@@ -532,16 +532,29 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
         bot.api.sendMessage(
           chatId,
           chunks[i],
-          {
-            parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true },
-            ...(last && buttons?.length ? { reply_markup: keyboard(buttons) } : {}),
-          },
+          { parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
           signal,
         ),
       );
     }
+    if (buttons?.length) await attachButtons(chatId, lastId, buttons, progress);
     return lastId;
+  }
+
+  /**
+   * Buttons go on a message in a second step, once the message itself is recorded: a crash
+   * between Telegram storing a message and the outbox recording it makes the restart send it
+   * again, and the copy nobody recorded must not carry live Approve / Reject buttons that no
+   * later edit can reach (its id was never known). An edit is idempotent: 'not modified' is done.
+   */
+  async function attachButtons(chatId: string, messageId: string, buttons: Button[][], progress: SendProgress | undefined): Promise<void> {
+    if (progress?.done.has('buttons') || !messageId) return;
+    try {
+      await editRequest((signal) => bot.api.editMessageReplyMarkup(chatId, Number(messageId), { reply_markup: keyboard(buttons) }, signal));
+    } catch (e) {
+      if (!isGrammy(e, 'message is not modified')) throw mapError(e, 'editMessageReplyMarkup');
+    }
+    progress?.accepted('buttons', messageId);
   }
 
   /** An edit request under the request timeout; an edit is idempotent, so any failure is retryable as is. */
@@ -629,18 +642,10 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       // When the text is too long for a caption, the photo gets its first line as a title and
       // the whole text follows as message(s); the buttons ride on the last message either way.
       const caption = fits ? text : fitLines(lines.slice(0, 1), CAPTION_LIMIT);
-      const withButtons = fits && msg.buttons?.length;
       const photoId = await sendPart('sendPhoto', 'photo', progress, (signal) =>
-        bot.api.sendPhoto(
-          chatId,
-          new InputFile(msg.imagePath!),
-          {
-            ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}),
-            ...(withButtons ? { reply_markup: keyboard(msg.buttons) } : {}),
-          },
-          signal,
-        ),
+        bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}) }, signal),
       );
+      if (fits && msg.buttons?.length) await attachButtons(chatId, photoId, msg.buttons, progress);
       if (fits) {
         // Its text is a caption: an edit of it goes straight to editMessageCaption.
         if (photoId) photoCarriers.add(`${chatId}:${photoId}`);
