@@ -52,6 +52,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Candle } from '../src/market/types.js';
+import { createRng } from '../src/util/rng.js';
 import { liveEnv, startExchangeStandin, type ExchangeStandin, type SymbolSpec } from '../test/support/exchange-standin.js';
 import { spawnBot, tempDataDir, type BotProcess } from '../test/support/spawn-bot.js';
 import { startTelegramStandin, type StandinMessage, type TelegramStandin } from '../test/support/telegram-standin.js';
@@ -84,16 +85,6 @@ const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
 const say = (s: string) => process.stdout.write(`${stamp()} ${s}\n`);
 const plain = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every bot process still alive: killed when this script ends, however it ends. */
 const alive = new Set<BotProcess>();
@@ -108,38 +99,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.
  */
 const BOT_DIR = process.env.BOT_DIR ? path.resolve(process.env.BOT_DIR) : '';
 
-function spawnIn(dir: string, env: Record<string, string>): BotProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return {
-    child,
-    out: () => out,
-    err: () => err,
-    async waitFor(re, timeoutMs = 30_000, from = 0) {
-      const end = Date.now() + timeoutMs;
-      while (Date.now() < end) {
-        const m = re.exec(out.slice(from));
-        if (m) return m;
-        await sleep(50);
-      }
-      throw new Error(`timed out waiting for ${re}`);
-    },
-    send: (line) => void child.stdin.write(line + '\n'),
-    endInput: () => void child.stdin.end(),
-    exited,
-  };
-}
 
 function spawnTracked(env: Record<string, string>): BotProcess {
-  const b = BOT_DIR ? spawnIn(BOT_DIR, env) : spawnBot(env);
+  const b = BOT_DIR ? spawnBot(env, BOT_DIR) : spawnBot(env);
   alive.add(b);
   void b.exited.then(() => alive.delete(b));
   return b;
@@ -338,7 +300,7 @@ const EX_MARKET: MarketSymbol[] = [
 }));
 
 function uptrendCandles(startTs: number, n: number, seed: number, startPrice: number): Candle[] {
-  const rnd = mulberry32(seed);
+  const rnd = createRng(seed);
   const out: Candle[] = [];
   let price = startPrice;
   const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -365,7 +327,7 @@ function tickerAt(cs: Candle[], t: number, seed: number): number {
   const from = cs[i].close;
   const to = cs[i + 1].close;
   const off = t - minute;
-  const r = mulberry32(seed * 7919 + i);
+  const r = createRng(seed * 7919 + i);
   const swingAt = 12_000 + r() * 30_000;
   const dir = r() < 0.5 ? 1 : -1;
   let atr = 0;
@@ -422,7 +384,7 @@ interface PathResult {
 }
 
 async function runPath(name: 'paper' | 'exchange'): Promise<PathResult> {
-  const rng = mulberry32(SEED * 1000 + (name === 'paper' ? 1 : 2));
+  const rng = createRng(SEED * 1000 + (name === 'paper' ? 1 : 2));
   const isEx = name === 'exchange';
   const killMin = int('KILL_MIN_MS', isEx ? 1500 : 1000);
   const killMax = Math.max(killMin, int('KILL_MAX_MS', isEx ? 13_000 : 9000));

@@ -1,4 +1,4 @@
-import type { Command } from '../src/chat/command.js';
+import { usageIn, type Command } from '../src/chat/command.js';
 import { renderTemplate, str } from '../src/render/template.js';
 import { STRATEGY_NAMES } from '../src/config/schema.js';
 import { CHAT_SETTABLE } from '../src/risk/settings.js';
@@ -9,9 +9,6 @@ const DETAIL_VARS = { keys: CHAT_SETTABLE.join(', '), strategies: STRATEGY_NAMES
 
 /** A command's one-line description in the chat's language (templates/<lang>/strings.txt `cmd.<name>`). */
 export const describe = (lang: string, c: Pick<Command, 'name' | 'description'>) => tOr(lang, `cmd.${c.name}`, c.description);
-
-/** A command's usage with its placeholders in the chat's language (`cmd_usage.<name>`). */
-export const usageIn = (lang: string, c: Pick<Command, 'name' | 'usage'>) => tOr(lang, `cmd_usage.${c.name}`, c.usage);
 
 export const help: Command = {
   name: 'help',

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import ccxt from 'ccxt';
 import type { App } from '../src/app/context.js';
-import type { Command } from '../src/chat/command.js';
+import type { Command, CommandContext } from '../src/chat/command.js';
 import { closedIn, exposure, humanScore } from '../src/reports/stats.js';
 import { humanScoreText, simpleMessage } from '../src/render/views.js';
 import type { ClosedTradeRow } from '../src/store/reports.js';
@@ -18,12 +18,12 @@ import { timeframeMs } from '../src/market/timeframe.js';
  */
 
 const DAY = 86_400_000;
-/** strings.txt keeps one line per key: `\n` in a text is a line break. */
-const lines = (s: string) => s.replace(/\\n/g, '\n');
 
-/** Closed trades of the last `days` days (all of them without days). */
-function closedSince(app: App, days: number | undefined): ClosedTradeRow[] {
-  return closedIn(app, days === undefined ? 0 : app.now() - days * DAY, Number.MAX_SAFE_INTEGER);
+/** `[days]` of /profit and /stats, and the closed trades of those days (all of them without days). */
+function closedOfArgs(ctx: CommandContext): { days: number | undefined; rows: ClosedTradeRow[] } {
+  maxArgs(ctx, 1);
+  const days = intArg(ctx.app, ctx.args[0], 'days', 1, 3650);
+  return { days, rows: closedIn(ctx.app, days === undefined ? 0 : ctx.app.now() - days * DAY, Number.MAX_SAFE_INTEGER) };
 }
 
 function spanText(app: App, days: number | undefined): string {
@@ -38,11 +38,9 @@ export const profit: Command = {
   role: 'viewer',
   options: [{ name: 'days', description: 'how many days back, 1-3650 (default: all)', type: 'integer' }],
   run(ctx) {
-    maxArgs(ctx, 1);
     const { app } = ctx;
     const f = app.fmt;
-    const days = intArg(app, ctx.args[0], 'days', 1, 3650);
-    const rows = closedSince(app, days);
+    const { days, rows } = closedOfArgs(ctx);
     if (!rows.length) {
       ctx.reply(simpleMessage('💰', t(app, 'profit_none', { span: spanText(app, days) })));
       return;
@@ -65,7 +63,7 @@ export const profit: Command = {
     ctx.reply(
       simpleMessage(
         '💰',
-        lines(t(app, 'profit_text', {
+        t(app, 'profit_text', {
           span: spanText(app, days),
           trades: n,
           pnl: f.signed(gains - losses),
@@ -77,7 +75,7 @@ export const profit: Command = {
           volume: f.money(volume),
           best: `${best.id} ${best.symbol} ${f.signed(best.pnl)}`,
           worst: `${worst.id} ${worst.symbol} ${f.signed(worst.pnl)}`,
-        })),
+        }),
       ),
     );
   },
@@ -91,11 +89,9 @@ export const stats: Command = {
   role: 'viewer',
   options: [{ name: 'days', description: 'how many days back, 1-3650 (default: all)', type: 'integer' }],
   run(ctx) {
-    maxArgs(ctx, 1);
     const { app } = ctx;
     const f = app.fmt;
-    const days = intArg(app, ctx.args[0], 'days', 1, 3650);
-    const rows = closedSince(app, days);
+    const { days, rows } = closedOfArgs(ctx);
     const you = youVsCrew(app, days);
     if (!rows.length) {
       ctx.reply(simpleMessage('📊', [t(app, 'profit_none', { span: spanText(app, days) }), you].filter(Boolean).join('\n')));
@@ -117,13 +113,13 @@ export const stats: Command = {
     ctx.reply(
       simpleMessage(
         '📊',
-        lines(t(app, 'stats_text', {
+        t(app, 'stats_text', {
           span: spanText(app, days),
           trades: rows.length,
           reasons,
           winHeld: held(rows.filter((r) => r.pnl > 0)),
           lossHeld: held(rows.filter((r) => r.pnl <= 0)),
-        })) + (you ? `\n${you}` : ''),
+        }) + (you ? `\n${you}` : ''),
       ),
     );
   },
@@ -181,8 +177,7 @@ export const health: Command = {
     ctx.reply(
       simpleMessage(
         '🩺',
-        lines(
-          t(app, 'health_text', {
+        t(app, 'health_text', {
             uptime: f.duration(process.uptime() * 1000),
             db: db.ok ? t(app, 'health_ok') : t(app, 'health_db_bad', { code: db.code }),
             chats: app.adapters.map((a) => `${a.name} (${a.pushChatIds.length}${a.health ? `, ${a.health()}` : ''})`).join(', '),
@@ -191,7 +186,6 @@ export const health: Command = {
             training: ((cur) => (cur ? t(app, 'health_train_running', { runId: cur.runId, done: cur.done, total: cur.total }) : t(app, 'health_train_idle')))(app.trainer.current()),
             rss: Math.round(process.memoryUsage().rss / 1_048_576),
           }),
-        ),
       ),
     );
   },

@@ -1,3 +1,4 @@
+import { str } from '../render/template.js';
 import type { App } from '../app/context.js';
 import type { ButtonAction } from './buttons.js';
 import type { AdapterName, ChatUser, CommandOption, OutgoingMessage, Role } from './types.js';
@@ -59,4 +60,13 @@ export function parseIntArg(v: string | undefined, name: string, min: number, ma
   const n = Number(v);
   if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** A command's usage with its placeholders in the chat's language (strings.txt `cmd_usage.<name>`), else its own. */
+export function usageIn(lang: string, c: Pick<Command, 'name' | 'usage'>): string {
+  try {
+    return str(lang, `cmd_usage.${c.name}`);
+  } catch {
+    return c.usage;
+  }
 }

@@ -7,18 +7,9 @@ import { approveProposal, rejectProposal } from '../trading/proposals.js';
 import { decisionNotice } from '../notify/notices.js';
 import { allows, envHintFor, roleOf } from './auth.js';
 import { verifyButton } from './buttons.js';
-import { UsageError, type Command, type CommandContext } from './command.js';
+import { UsageError, usageIn, type Command, type CommandContext } from './command.js';
 import { enqueue } from './outbox.js';
 import type { InboundButton, InboundCommand, InboundHandlers } from './types.js';
-
-/** A command's usage in the chat's language (strings.txt `cmd_usage.<name>`), else its own. */
-function tOrUsage(lang: string, cmd: Command): string {
-  try {
-    return str(lang, `cmd_usage.${cmd.name}`);
-  } catch {
-    return cmd.usage;
-  }
-}
 
 /** Commands that only read; anyone with a role may use them (unknown users are still refused). */
 const PUBLIC = new Set(['start']);
@@ -86,7 +77,7 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       try {
         await cmd.run(ctx);
       } catch (e) {
-        if (e instanceof UsageError) reply(simpleMessage('⚠️', str(L, 'usage_error', { error: e.message, usage: tOrUsage(L, cmd) }).replace('\\n', '\n')));
+        if (e instanceof UsageError) reply(simpleMessage('⚠️', str(L, 'usage_error', { error: e.message, usage: usageIn(L, cmd) })));
         else {
           app.log.error({ command: c.command, err: app.scrub(String((e as Error)?.stack ?? e)) }, 'command failed');
           reply(simpleMessage('', str(L, 'failed', { command: c.command, error: app.scrub((e as Error)?.message ?? String(e)) })));

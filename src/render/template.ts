@@ -118,5 +118,6 @@ export function str(lang: string, key: string, vars: Vars = {}): string {
   }
   const t = m.get(key);
   if (t === undefined) throw new Error(`missing string "${key}" in templates/${lang}/strings.txt`);
-  return t.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(vars[k] ?? ''));
+  // strings.txt keeps one line per key: `\n` in a text is a line break.
+  return t.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(vars[k] ?? '')).replace(/\\n/g, '\n');
 }

@@ -810,7 +810,7 @@ export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number;
     executed: s.executed.n,
     executedWon: s.executed.wins,
     executedPnl: fmt.signed(s.executed.pnl),
-  }).replace(/\\n/g, '\n');
+  });
 }
 
 /** The proposal's reason in the chat's language (decisions stored before reasons had codes: as stored). */

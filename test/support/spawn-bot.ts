@@ -20,9 +20,10 @@ export interface BotProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnBot(env: Record<string, string>): BotProcess {
+/** The real bot process (`cwd`: another checkout of the project; default this one). */
+export function spawnBot(env: Record<string, string>, cwd = REPO): BotProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: REPO,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
