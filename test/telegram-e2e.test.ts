@@ -57,7 +57,8 @@ test('a stranger is refused politely, learns nothing, and the refusal is audited
 
 test('proposal: photo + buttons; a viewer and a stranger cannot approve; 10 parallel presses execute once', async () => {
   const id = await scanUntilProposal(app);
-  await tg.waitFor(() => tg.sent.some((m) => m.caption?.includes(id) && m.photoBytes), 15_000);
+  // The buttons are attached in a second request, once the photo is recorded: wait for both.
+  await tg.waitFor(() => tg.sent.some((m) => m.caption?.includes(id) && m.photoBytes && m.reply_markup?.inline_keyboard?.length), 15_000);
   const msg = tg.sent.find((m) => (m.caption ?? '').includes(id) && m.photoBytes)!;
   assert.ok(msg.photoBytes! > 10_000, 'the chart image was uploaded');
   const buttons = msg.reply_markup.inline_keyboard.flat() as Array<{ text: string; callback_data: string }>;
