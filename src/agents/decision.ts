@@ -149,6 +149,8 @@ function reasonFor(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, 
       return `Q-learning policy picks ${dir > 0 ? 'BUY' : 'SELL'} in state RSI ${fmt(f.rsi[i])}, price/SMA50 ${fmt(f.close[i] / f.sma50[i], 3)}, momentum ${fmt(f.momentum[i] * 100)}%`;
     case 'trend_participation':
       return `close above its 240-candle average with the 48-candle average above it: take part in the uptrend, ${dir > 0 ? 'long' : 'short'}, until it turns`;
+    case 'ml_forest':
+      return `the random forest, trained on the candles before its last refit only, expects more than +0.1 R after costs from a ${side} here`;
     case 'ensemble':
       return `weighted vote of the crew favours ${side} (confluence ${fmt(confluenceAt(f, i, dir) * 100, 0)}%)`;
   }

@@ -3,6 +3,7 @@ import type { Series } from '../market/types.js';
 import { runEngine, type EngineSettings } from '../kernel/backtest.js';
 import { createRng } from '../util/rng.js';
 import { ENSEMBLE_MEMBERS, updatedWeight } from './ensemble.js';
+import { MIN_FOREST_SAMPLES, samplesOf, trainForest } from './ml-forest.js';
 import { rlQLearning } from './rl-qlearning.js';
 import { newAgentState, type AgentState, type StrategyName } from './types.js';
 
@@ -103,6 +104,11 @@ export function prepareAgent(p: PrepareInput): AgentState {
         state.weights[m.name] = updatedWeight(state.weights[m.name], ret, r.trades.length);
       }
     }
+  } else if (p.strategy === 'ml_forest') {
+    // The backtest's --train-data (or /backtest's learning part): one forest on all of it, every
+    // label ending inside it. Training runs refit it walk-forward instead (src/training/fit-forest.ts).
+    const s = samplesOf(features, 0, n, n, p.settings.costs);
+    if (s.x.length >= MIN_FOREST_SAMPLES) state.forest = trainForest(s.x, s.y, p.seed);
   }
   // Rule strategies: fixed parameters, nothing to learn.
   return state;

@@ -1,4 +1,5 @@
 import { ensemble } from './ensemble.js';
+import { mlForest } from './ml-forest.js';
 import { rlQLearning } from './rl-qlearning.js';
 import { breakout, meanReversion, trendFollowing, trendParticipation } from './rules.js';
 import type { Strategy, StrategyName } from './types.js';
@@ -10,6 +11,7 @@ export const STRATEGIES: Record<StrategyName, Strategy> = {
   rl_qlearning: rlQLearning,
   ensemble,
   trend_participation: trendParticipation,
+  ml_forest: mlForest,
 };
 
 export function isStrategyName(s: string): s is StrategyName {

@@ -1,7 +1,8 @@
 import type { Features } from '../indicators/features.js';
 import type { DetailedTradeMetric } from '../metrics/types.js';
+import type { ForestModel } from './ml-forest.js';
 
-export type StrategyName = 'trend_following' | 'mean_reversion' | 'breakout' | 'rl_qlearning' | 'ensemble' | 'trend_participation';
+export type StrategyName = 'trend_following' | 'mean_reversion' | 'breakout' | 'rl_qlearning' | 'ensemble' | 'trend_participation' | 'ml_forest';
 
 /** Signal codes on the hot path (a number per bar, no allocation). */
 export const HOLD = 0;
@@ -35,6 +36,8 @@ export interface AgentState {
   edge?: AgentEdge;
   /** Setup score -> probability of a win, learned from the agent's closed out-of-sample trades. */
   calibration?: CalibrationState;
+  /** ml_forest: the forest trained at the latest refit, on the fit window only (src/agents/ml-forest.ts). */
+  forest?: ForestModel;
 }
 
 /** One configuration the walk-forward fit can choose (src/training/select.ts). */

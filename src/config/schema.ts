@@ -9,7 +9,7 @@ const timeframe = z.string().refine(isTimeframe, 'must be a timeframe like 1m, 5
 /** A node-cron expression, or empty for "off" (checked at start, not when the job first runs). */
 const cronOrEmpty = z.string().refine((s) => s === '' || cron.validate(s), 'must be a node-cron expression such as "0 3 * * *", or empty');
 const hhmm = z.string().regex(/^$|^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h) or empty');
-export const STRATEGY_NAMES = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation'] as const;
+export const STRATEGY_NAMES = ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation', 'ml_forest'] as const;
 
 /** The whole configuration. Keys mirror config/default.yaml exactly (snake_case). */
 export const configSchema = z

@@ -240,7 +240,7 @@ export function textTable(rows: string[][], right: boolean[]): string {
     .join('\n');
 }
 
-const STRATEGY_SHORT: Record<string, string> = { trend_following: 'trend', mean_reversion: 'meanrev', breakout: 'brkout', rl_qlearning: 'rl', ensemble: 'ensmbl', trend_participation: 'tpart' };
+const STRATEGY_SHORT: Record<string, string> = { trend_following: 'trend', mean_reversion: 'meanrev', breakout: 'brkout', rl_qlearning: 'rl', ensemble: 'ensmbl', trend_participation: 'tpart', ml_forest: 'forest' };
 export const shortStrategy = (s: string) => STRATEGY_SHORT[s] ?? s.slice(0, 7);
 
 export type Activity = 'open_long' | 'open_short' | 'proposal' | 'paused' | 'watching' | 'aside';
@@ -295,7 +295,8 @@ export function edgeLine(fmt: Fmt, e: AgentEdge | undefined, requireEdge: boolea
 export function fitLine(fmt: Fmt, f: AgentFit | undefined, strategy: string): string {
   const L = fmt.lang;
   if (!f) return str(L, 'fit_none', { strategy });
-  const best = f.best ? str(L, 'fit_best', { trials: f.trials, id: f.best.id, sharpe: fmt.num(f.best.sharpe, 2), trades: f.best.trades, deflated: fmt.pct(f.best.deflated, 0), bh: fmt.num(f.buyHoldSharpe, 2) }) : str(L, 'fit_no_best', { trials: f.trials });
+  // The forest is one model checked on the window's unseen last part; the rules are the best of a grid.
+  const best = f.best ? str(L, f.best.id.startsWith('ml_forest') ? 'fit_best_forest' : 'fit_best', { trials: f.trials, id: f.best.id, sharpe: fmt.num(f.best.sharpe, 2), trades: f.best.trades, deflated: fmt.pct(f.best.deflated, 0), bh: fmt.num(f.buyHoldSharpe, 2) }) : str(L, 'fit_no_best', { trials: f.trials });
   if (f.choice) return str(L, 'fit_choice', { id: f.choice.id, asOf: isoDay(f.asOf), best });
   return str(L, 'fit_aside', { asOf: isoDay(f.asOf), why: str(L, `fit_reason_${f.reason}`), best });
 }

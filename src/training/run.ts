@@ -6,6 +6,7 @@ import { newAgentState } from '../agents/types.js';
 import { tradedStrategy } from '../agents/fitted.js';
 import { newCalibration, observe } from '../evaluation/calibration.js';
 import { candidatesFor, fitAgent } from './select.js';
+import { FOREST_CHOICE, fitForest } from './fit-forest.js';
 import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
@@ -281,7 +282,9 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
 
   const wf = params.walkForward ?? null;
   const fitCandles = wf ? wf.fitCandles : 0;
-  const candidates = wf ? candidatesFor(wf.strategies) : [];
+  // The forest is one configuration, retrained at every refit; the rule strategies are a grid to choose from.
+  const forest = wf !== null && wf.strategies.includes('ml_forest');
+  const candidates = wf ? (forest ? [FOREST_CHOICE] : candidatesFor(wf.strategies)) : [];
   cp.fits ??= {};
   // Stock data keeps an exchange calendar (252 days a year), crypto trades every day.
   const calendar = calendarOf(loadSeries(db, params.symbols[0], params.timeframe, plan[0].from, plan[Math.min(plan.length - 1, 5)].to).ts);
@@ -326,7 +329,16 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
       for (const a of segment.agents) {
         const to = lowerBound(a.series.ts, c.from);
         const from = Math.max(WARMUP_CANDLES, lowerBound(a.series.ts, c.from - wf.fitCandles * tfMs));
-        const fit = fitAgent({ series: a.series, features: a.features, from: Math.min(from, to), to, settings: params.settings, candidates, allowShort: params.settings.risk.allow_short, periodsPerYear: candlePpy, startingEquity: perAgent, confidence: wf.confidence });
+        let fit;
+        if (forest) {
+          const seed = (params.seed ^ hashString(`${a.symbol}|fit|${c.index}`)) >>> 0;
+          const res = fitForest({ series: a.series, features: a.features, from: Math.min(from, to), to, settings: params.settings, periodsPerYear: candlePpy, startingEquity: perAgent, seed, confidence: wf.confidence });
+          fit = res.fit;
+          if (res.model) cp.states[a.symbol].forest = res.model;
+          else delete cp.states[a.symbol].forest;
+        } else {
+          fit = fitAgent({ series: a.series, features: a.features, from: Math.min(from, to), to, settings: params.settings, candidates, allowShort: params.settings.risk.allow_short, periodsPerYear: candlePpy, startingEquity: perAgent, confidence: wf.confidence });
+        }
         cp.states[a.symbol].fit = { ...fit, asOf: c.from };
         (cp.fits![a.symbol] ??= []).push({ cycle: c.index, choice: fit.choice?.id ?? null, reason: fit.reason, best: fit.best, buyHoldSharpe: fit.buyHoldSharpe });
       }

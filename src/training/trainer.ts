@@ -92,13 +92,14 @@ export const MIN_FIT_WINDOW = 500;
  * fits only its own exit rules; RL and the ensemble learn by themselves and are not fitted.
  */
 function walkForwardFor(cfg: Config, strategy: StrategyName, timeframe: string, cycleHours: number, anyRule: boolean): TrainingParams['walkForward'] {
-  if (!cfg.training.walk_forward || !FIT_STRATEGIES.includes(strategy)) return null;
+  // The forest learns only walk-forward (a model needs a window to learn on): on whatever walk_forward says.
+  if (strategy !== 'ml_forest' && (!cfg.training.walk_forward || !FIT_STRATEGIES.includes(strategy))) return null;
   const tfMs = timeframeMs(timeframe);
   return {
     // Daily candles: 90 days is 62 candles, too few to tell anything; look back 500 candles at least.
     fitCandles: Math.min(MAX_FIT_CANDLES, Math.max(MIN_FIT_WINDOW, Math.round((cfg.training.fit_days * 86_400_000) / tfMs))),
     refitCycles: Math.max(1, Math.round((cfg.training.refit_days * 24) / cycleHours)),
-    strategies: anyRule ? FIT_STRATEGIES : [strategy],
+    strategies: strategy === 'ml_forest' ? ['ml_forest'] : anyRule ? FIT_STRATEGIES : [strategy],
     confidence: cfg.training.fit_confidence,
   };
 }
