@@ -1,5 +1,5 @@
 import type { Command, CommandContext } from '../src/chat/command.js';
-import { str } from '../src/render/template.js';
+import { plural, str } from '../src/render/template.js';
 import { simpleMessage } from '../src/render/views.js';
 import { candleCount, firstCandleTs, lastCandleTs } from '../src/store/candles.js';
 import { WARMUP_CANDLES } from '../src/training/run.js';
@@ -27,7 +27,10 @@ export const train: Command = {
         // The run itself, not a pointer back to this command.
         const elapsed = app.now() - cur.startedAt;
         const eta = cur.done > 0 && (cur.done / cur.total >= 0.05 || elapsed >= 10_000) ? app.fmt.duration((elapsed / cur.done) * (cur.total - cur.done)) : '…';
-        ctx.reply(simpleMessage('', str(L, 'train_status_running', { runId: cur.runId, done: cur.done, total: cur.total, pct: app.fmt.pct(cur.total ? cur.done / cur.total : 0, 0), elapsed: app.fmt.duration(elapsed), eta })));
+        const line = str(L, 'train_status_running', { runId: cur.runId, done: cur.done, total: cur.total, pct: app.fmt.pct(cur.total ? cur.done / cur.total : 0, 0), elapsed: app.fmt.duration(elapsed), eta });
+        // A distributed run: how its refits advance and how many workers take them.
+        const refits = cur.refits ? plural(L, 'train_status_refits', cur.refits.workers, { done: cur.refits.done, total: cur.refits.total }) : null;
+        ctx.reply(simpleMessage('', refits ? `${line}\n${refits}` : line));
       }
       else {
         const l = app.trainer.latest();

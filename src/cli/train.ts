@@ -10,6 +10,7 @@ import { dbFile, openDb, type DB } from '../store/db.js';
 import { interruptedRun, saveAgentStates } from '../store/training.js';
 import { createRun, finalStates, newRunId, runTraining, TrainingStopped, WARMUP_CANDLES, type CycleReport } from '../training/run.js';
 import { paramsFromConfig } from '../training/trainer.js';
+import { fitExecutorFor, redisLabel } from '../distributed/fits.js';
 import { progressBar } from '../render/views.js';
 import { str } from '../render/template.js';
 import { InputError, parseFlags, UsageError } from './args.js';
@@ -143,8 +144,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const onSignal = () => (stop = true);
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    {
-      const result = await runTraining(db, runId, { onCycle, shouldStop: () => stop }).catch((e) => {
+    // With a Redis URL, the refits go to BullMQ workers (npm run worker); else they run here.
+    const remote = fitExecutorFor(cfg, {
+      runId,
+      onProgress: (p) => process.stderr.write(`refits ${p.done}/${p.total} on ${p.workers} worker${p.workers === 1 ? '' : 's'} (${redisLabel(cfg.redis_url)}) · largest job ${(p.largestJob / 1024).toFixed(0)} KB${p.workers === 0 ? ' · start one with: npm run worker' : ''}\n`),
+    });
+    try {
+      const result = await runTraining(db, runId, { onCycle, shouldStop: () => stop, ...(remote ? { fitMany: (x) => remote.fitMany(x) } : {}) }).catch((e) => {
         if (e instanceof TrainingStopped) {
           if (tty) process.stderr.write('\n');
           process.stderr.write(`training ${runId} stopped after cycle ${e.cycle}; checkpoint saved. Continue with: npm run cli -- train --resume\n`);
@@ -175,6 +181,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
         );
       }
       return 0;
+    } finally {
+      await remote?.close();
     }
   } finally {
     db.close();

@@ -26,6 +26,9 @@ export const configSchema = z
     }, 'must be an IANA timezone such as UTC or Europe/Madrid'),
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
     data_dir: z.string().min(1),
+    redis_url: z.string().refine((u) => u === '' || /^rediss?:\/\/[^\s]+$/.test(u), 'must be empty or a redis:// (or rediss://) URL'),
+    worker_lock_seconds: z.number().min(1).max(3600),
+    queue_prefix: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
     symbols: z.array(symbol).min(1).refine((xs) => new Set(xs).size === xs.length, 'must not name a symbol twice'),
     timeframe,
     starting_balance: z.number().positive(),
@@ -162,4 +165,4 @@ export const ENV_ALIASES: Record<string, string> = {
 };
 
 /** Keys whose values are secrets: never printed, logged or echoed. */
-export const SECRET_KEYS = ['exchange.api_key', 'exchange.secret', 'telegram.bot_token', 'discord.token', 'crew.llm.api_key'];
+export const SECRET_KEYS = ['exchange.api_key', 'exchange.secret', 'telegram.bot_token', 'discord.token', 'crew.llm.api_key', 'redis_url'];

@@ -5,8 +5,9 @@ import type { AgentEdge, AgentFit, AgentState, StrategyName } from '../agents/ty
 import { newAgentState } from '../agents/types.js';
 import { tradedStrategy } from '../agents/fitted.js';
 import { newCalibration, observe } from '../evaluation/calibration.js';
-import { candidatesFor, fitAgent } from './select.js';
-import { FOREST_CHOICE, fitForest } from './fit-forest.js';
+import { candidatesFor } from './select.js';
+import { FOREST_CHOICE } from './fit-forest.js';
+import { fitColumns, fitSpan, runFitTask, WARMUP_CANDLES, type FitInput, type FitOutput } from './fit-task.js';
 import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
@@ -125,6 +126,12 @@ export interface TrainingHooks {
   summaryEvery?: number;
   /** Asked between cycles; true = checkpoint and stop. */
   shouldStop?(): boolean;
+  /**
+   * Computes many walk-forward refits at once, elsewhere (BullMQ workers, src/distributed/). The
+   * outputs come back in the inputs' order and equal runFitTask's. Absent: each refit is computed
+   * here, when its cycle comes.
+   */
+  fitMany?(inputs: FitInput[]): Promise<FitOutput[]>;
 }
 
 /** What is saved every checkpoint_interval cycles: small, whatever the run's length. */
@@ -209,8 +216,7 @@ function lowerBound(tss: Float64Array, ts: number): number {
   return lo;
 }
 
-/** Candles before a cycle used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */
-export const WARMUP_CANDLES = 250;
+export { WARMUP_CANDLES };
 /** The strategies prepareAgent teaches anything (the others come back as they went in). */
 const LEARNERS = new Set<StrategyName>(['rl_qlearning', 'ensemble']);
 /** Candles one agent's task loads at most (bounds memory whatever checkpoint_interval is). */
@@ -285,6 +291,16 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   // The forest is one configuration, retrained at every refit; the rule strategies are a grid to choose from.
   const forest = wf !== null && wf.strategies.includes('ml_forest');
   const candidates = wf ? (forest ? [FOREST_CHOICE] : candidatesFor(wf.strategies)) : [];
+  // One refit of one agent as a self-contained task: its own candles (window + warm-up) from the
+  // cache, so it gives the same answer here or in a worker elsewhere.
+  const fitInput = (symbol: string, c: CyclePlan): FitInput => {
+    const task = { symbol, timeframe: params.timeframe, cycle: c.index, asOf: c.from, seed: (params.seed ^ hashString(`${symbol}|fit|${c.index}`)) >>> 0 };
+    const span = fitSpan(task, wf!.fitCandles);
+    return { task, candles: fitColumns(loadSeries(db, symbol, params.timeframe, span.from, span.to), task, wf!.fitCandles), settings: params.settings, strategies: wf!.strategies, fitCandles: wf!.fitCandles, confidence: wf!.confidence, periodsPerYear: candlePpy, startingEquity: perAgent };
+  };
+  // Refits depend only on the candles before them, never on how the run traded: with a place to
+  // send them (hooks.fitMany), every refit still ahead is computed at once, in any order.
+  const ahead = new Map<string, FitOutput>();
   cp.fits ??= {};
   // Stock data keeps an exchange calendar (252 days a year), crypto trades every day.
   const calendar = calendarOf(loadSeries(db, params.symbols[0], params.timeframe, plan[0].from, plan[Math.min(plan.length - 1, 5)].to).ts);
@@ -297,6 +313,14 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   // plan (not by where a run resumed), so a resumed run computes exactly the same features.
   const cyclesPerSegment = Math.max(1, Math.floor(SEGMENT_CANDLES / Math.max(1, (params.cycleHours * 3_600_000) / tfMs)));
   let segment: { index: number; agents: Array<{ symbol: string; series: Series; features: Features }> } | null = null;
+  if (wf && hooks.fitMany) {
+    const inputs: FitInput[] = [];
+    for (let k = cp.nextCycle; k < plan.length; k++) if (k % wf.refitCycles === 0) for (const s of params.symbols) inputs.push(fitInput(s, plan[k]));
+    if (inputs.length) {
+      const outputs = await hooks.fitMany(inputs);
+      inputs.forEach((x, n) => ahead.set(`${x.task.symbol}|${x.task.cycle}`, outputs[n]));
+    }
+  }
   for (let k = cp.nextCycle; k < plan.length; k++) {
     if (hooks.shouldStop?.()) {
       store.saveCheckpoint(JSON.stringify(cp), cp.nextCycle);
@@ -327,18 +351,9 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     //    the cycle only (or stands aside); between refits it keeps its choice.
     if (wf && k % wf.refitCycles === 0) {
       for (const a of segment.agents) {
-        const to = lowerBound(a.series.ts, c.from);
-        const from = Math.max(WARMUP_CANDLES, lowerBound(a.series.ts, c.from - wf.fitCandles * tfMs));
-        let fit;
-        if (forest) {
-          const seed = (params.seed ^ hashString(`${a.symbol}|fit|${c.index}`)) >>> 0;
-          const res = fitForest({ series: a.series, features: a.features, from: Math.min(from, to), to, settings: params.settings, periodsPerYear: candlePpy, startingEquity: perAgent, seed, confidence: wf.confidence });
-          fit = res.fit;
-          if (res.model) cp.states[a.symbol].forest = res.model;
-          else delete cp.states[a.symbol].forest;
-        } else {
-          fit = fitAgent({ series: a.series, features: a.features, from: Math.min(from, to), to, settings: params.settings, candidates, allowShort: params.settings.risk.allow_short, periodsPerYear: candlePpy, startingEquity: perAgent, confidence: wf.confidence });
-        }
+        const { fit, model } = ahead.get(`${a.symbol}|${c.index}`) ?? runFitTask(fitInput(a.symbol, c));
+        if (model) cp.states[a.symbol].forest = model;
+        else delete cp.states[a.symbol].forest;
         cp.states[a.symbol].fit = { ...fit, asOf: c.from };
         (cp.fits![a.symbol] ??= []).push({ cycle: c.index, choice: fit.choice?.id ?? null, reason: fit.reason, best: fit.best, buyHoldSharpe: fit.buyHoldSharpe });
       }

@@ -1,3 +1,5 @@
+import { fitExecutorFor, type FitProgress } from '../distributed/fits.js';
+import type { FitInput } from './fit-task.js';
 import type { App } from '../app/context.js';
 import type { Config } from '../config/schema.js';
 import { track } from '../app/context.js';
@@ -9,7 +11,7 @@ import { timeframeMs } from '../market/timeframe.js';
 import { FIT_STRATEGIES } from './select.js';
 import { interruptedRun, latestRun, markRunFailed, runConfigJson, runProgress, saveAgentStates } from '../store/training.js';
 import { cycleChart } from '../render/chart-files.js';
-import { renderTemplate, str } from '../render/template.js';
+import { plural, renderTemplate, str } from '../render/template.js';
 import { agentName, alertMessage, cycleSummaryMessage, edgeLine, progressBar, simpleMessage } from '../render/views.js';
 import { createRun, finalStates, newRunId, runTraining, TrainingStopped, type CycleReport, type TrainingAlert, type TrainingParams, type TrainingResult } from './run.js';
 
@@ -29,7 +31,7 @@ export interface RunRequest {
 export interface Trainer {
   /** One line for /status. */
   describe(): string;
-  current(): { runId: string; done: number; total: number; startedAt: number } | null;
+  current(): { runId: string; done: number; total: number; startedAt: number; refits: FitProgress | null } | null;
   start(req: RunRequest, reporter: Reporter): { runId: string; cycles: number };
   resume(runId: string, reporter: Reporter): void;
   /** Asks the running run to checkpoint and stop after its current cycle. */
@@ -105,10 +107,10 @@ function walkForwardFor(cfg: Config, strategy: StrategyName, timeframe: string, 
 }
 
 export function createTrainer(app: App): Trainer {
-  let running: { runId: string; done: number; total: number; startedAt: number; stop: boolean } | null = null;
+  let running: { runId: string; done: number; total: number; startedAt: number; stop: boolean; refits: FitProgress | null } | null = null;
 
   const launch = (runId: string, total: number, reporter: Reporter) => {
-    running = { runId, done: 0, total, startedAt: app.now(), stop: false };
+    running = { runId, done: 0, total, startedAt: app.now(), stop: false, refits: null };
     const run = running;
     const progressId = reporter.send(progressMessage(app, run, str(app.cfg.language, 'train_state_starting'), 0, 0));
     let lastEdit = 0;
@@ -134,9 +136,22 @@ export function createTrainer(app: App): Trainer {
         reporter.send(cycleSummaryMessage(app.fmt, { runId: r.runId, cycle: r.cycle, done: r.cycle, total: r.total, completedAt: app.now(), span, final: r.final, portfolio: r.portfolio, agents: r.portfolio.agents, sharpeCI: r.sharpeCI ?? undefined }, image));
       }
     };
+    // With a Redis URL the refits go to BullMQ workers first; the message says how they advance.
+    const remote = fitExecutorFor(app.cfg, {
+      runId,
+      onProgress: (p) => {
+        run.refits = p;
+        const t = Date.now();
+        if (progressId !== null && (t - lastEdit >= PROGRESS_EVERY_MS || p.done === p.total)) {
+          lastEdit = t;
+          reporter.edit(progressId, progressMessage(app, run, plural(app.cfg.language, 'train_state_refits', p.workers, { done: p.done, total: p.total }), 0, 0));
+        }
+      },
+    });
     const work = (async () => {
       try {
         await runTraining(app.db, runId, {
+          ...(remote ? { fitMany: (x: FitInput[]) => remote.fitMany(x) } : {}),
           onCycle,
           summaryEvery: app.cfg.training.summary_every,
           onAlert: (a) => {
@@ -164,6 +179,7 @@ export function createTrainer(app: App): Trainer {
         }
       } finally {
         running = null;
+        await remote?.close();
       }
     })();
     track(app, work);
@@ -175,7 +191,7 @@ export function createTrainer(app: App): Trainer {
       const l = this.latest();
       return l ? `last run ${l.id}: ${l.status} (${l.done}/${l.total} cycles)` : 'no run yet';
     },
-    current: () => (running ? { runId: running.runId, done: running.done, total: running.total, startedAt: running.startedAt } : null),
+    current: () => (running ? { runId: running.runId, done: running.done, total: running.total, startedAt: running.startedAt, refits: running.refits } : null),
     start(req, reporter) {
       if (running) throw new Error(`training ${running.runId} is already running`);
       const runId = newRunId();

@@ -1,0 +1,110 @@
+import type { ForestModel } from '../agents/ml-forest.js';
+import type { StrategyName } from '../agents/types.js';
+import { computeFeatures } from '../indicators/features.js';
+import type { EngineSettings } from '../kernel/backtest.js';
+import { timeframeMs } from '../market/timeframe.js';
+import { emptySeries, type Series } from '../market/types.js';
+import { fitForest } from './fit-forest.js';
+import { candidatesFor, fitAgent, type Fit } from './select.js';
+
+/**
+ * One walk-forward refit of one agent as a self-contained task: everything it reads travels with
+ * it (the candles of its window and the warm-up before it, the settings), so it gives the same
+ * answer in this process or in a worker on another machine (src/distributed/). A fit depends only
+ * on candles before its refit, never on how the run traded, so every refit of a run can be
+ * computed at once, in any order.
+ */
+
+/** Candles before a window used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */
+export const WARMUP_CANDLES = 250;
+
+export interface FitTask {
+  symbol: string;
+  timeframe: string;
+  /** The cycle the fit trades from (its index in the run's plan) and that cycle's open time. */
+  cycle: number;
+  asOf: number;
+  /** Seed of the forest's bagging (rule fits are seedless). */
+  seed: number;
+}
+
+/** Candle columns as plain arrays (JSON for a queue). */
+export interface CandleColumns {
+  ts: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+}
+
+export interface FitInput {
+  task: FitTask;
+  candles: CandleColumns;
+  settings: EngineSettings;
+  strategies: StrategyName[];
+  fitCandles: number;
+  confidence: number;
+  periodsPerYear: number;
+  startingEquity: number;
+}
+
+export interface FitOutput {
+  fit: Fit;
+  /** ml_forest: the model to trade until the next refit (null: none, or a rule fit). */
+  model: ForestModel | null;
+}
+
+/**
+ * Where to look for a fit's candles: twice the window and its warm-up in calendar time (markets
+ * with weekends and holidays have fewer candles than hours or days); fitColumns trims it.
+ */
+export function fitSpan(task: Pick<FitTask, 'asOf' | 'timeframe'>, fitCandles: number): { from: number; to: number } {
+  const tfMs = timeframeMs(task.timeframe);
+  return { from: task.asOf - 2 * (fitCandles + WARMUP_CANDLES) * tfMs, to: task.asOf };
+}
+
+/**
+ * The candles a fit reads, from those of fitSpan: its window (the `fitCandles` candle-times
+ * before asOf) and WARMUP_CANDLES candles before the window, fewer only when history is shorter.
+ */
+export function fitColumns(s: Series, task: Pick<FitTask, 'asOf' | 'timeframe'>, fitCandles: number): CandleColumns {
+  const start = Math.max(0, lowerBound(s.ts, task.asOf - fitCandles * timeframeMs(task.timeframe)) - WARMUP_CANDLES);
+  const end = lowerBound(s.ts, task.asOf);
+  const col = (a: Float64Array) => Array.from(a.subarray(start, end));
+  return { ts: col(s.ts), open: col(s.open), high: col(s.high), low: col(s.low), close: col(s.close), volume: col(s.volume) };
+}
+
+function seriesOf(symbol: string, timeframe: string, c: CandleColumns): Series {
+  const s = emptySeries(symbol, timeframe, c.ts.length);
+  s.ts.set(c.ts);
+  s.open.set(c.open);
+  s.high.set(c.high);
+  s.low.set(c.low);
+  s.close.set(c.close);
+  s.volume.set(c.volume);
+  return s;
+}
+
+function lowerBound(tss: Float64Array, ts: number): number {
+  let lo = 0;
+  let hi = tss.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tss[mid] < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Runs one refit. Pure: the same input gives the same output, byte for byte, wherever it runs. */
+export function runFitTask(x: FitInput): FitOutput {
+  const { task } = x;
+  const series = seriesOf(task.symbol, task.timeframe, x.candles);
+  const features = computeFeatures(series);
+  const to = series.ts.length;
+  const from = Math.min(to, Math.max(WARMUP_CANDLES, lowerBound(series.ts, task.asOf - x.fitCandles * timeframeMs(task.timeframe))));
+  const common = { series, features, from, to, settings: x.settings, periodsPerYear: x.periodsPerYear, startingEquity: x.startingEquity, confidence: x.confidence };
+  if (x.strategies.includes('ml_forest')) return fitForest({ ...common, seed: task.seed });
+  return { fit: fitAgent({ ...common, candidates: candidatesFor(x.strategies), allowShort: x.settings.risk.allow_short }), model: null };
+}
