@@ -72,7 +72,9 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     status: o.status,
     hint: o.hint,
   });
-  return { rich, buttons: o.buttons ?? [], imagePath: o.imagePath };
+  // Coloured by direction while it waits for an answer, grey once settled.
+  const tone = o.buttons?.length ? (d.direction === 'LONG' ? 'up' : 'down') : 'closed';
+  return { rich, buttons: o.buttons ?? [], imagePath: o.imagePath, card: { kind: 'proposal', tone } };
 }
 
 export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePath?: string): OutgoingMessage {
@@ -117,7 +119,7 @@ export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePat
     slippage: fmt.money(t.slippage),
     fee: fmt.money(t.fee),
   });
-  return { rich, imagePath };
+  return { rich, imagePath, card: { kind: 'trade', tone: win ? 'up' : 'down' } };
 }
 
 export function fillMessage(fmt: Fmt, f: { id: string; symbol: string; direction: string; quantity: number; price: number; fee: number; stop: number; target: number; broker: string; approvedBy?: string }): OutgoingMessage {
@@ -206,7 +208,7 @@ export function cycleSummaryMessage(fmt: Fmt, v: CycleView, imagePath?: string):
     avgConfluence: fmt.pct(p.avgConfluence, 0),
     agents: agents || str(fmt.lang, 'none'),
   });
-  return { rich, imagePath };
+  return { rich, imagePath, card: { kind: 'cycle', tone: p.pnl >= 0 ? 'up' : 'down' } };
 }
 
 export function progressBar(frac: number, width = 16): string {
@@ -787,6 +789,7 @@ export function renderDailySummary(fmt: Fmt, v: DailySummaryView, imagePath?: st
       you: v.you || undefined,
     }),
     imagePath,
+    card: { kind: 'daily', tone: v.pnl >= 0 ? 'up' : 'down' },
   };
 }
 
