@@ -20,6 +20,7 @@ import { createFmt, type Fmt } from '../src/render/format.js';
 import { richToPlain } from '../src/render/rich.js';
 import { renderTemplate } from '../src/render/template.js';
 import * as V from '../src/render/views.js';
+import { ENGLISH_WORDS } from './support/english-words.js';
 import { tempDataDir } from './support/spawn-bot.js';
 import { startTelegramStandin } from './support/telegram-standin.js';
 
@@ -205,7 +206,7 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       return tges.sent.slice(before).map((m) => visible(m.text ?? m.caption ?? '')).join('\n');
     };
     const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
-    const english = /\b(Usage|none|Trades|Waiting|Balance|Equity|not yet|no run yet|failed)\b/;
+    const english = ENGLISH_WORDS;
     const spanish: Record<string, RegExp> = {
       start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTC\/USDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/,
       positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, balance: /SALDO[\s\S]*Efectivo/,
