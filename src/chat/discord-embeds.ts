@@ -83,7 +83,8 @@ function titleOf(l: Line, limit: number): string {
   for (let n = Math.min(text.length, limit); n > 1; ) {
     md = lineToDiscordMarkdown([{ text: clip(text, n), style: 'plain' }]);
     if (md.length <= limit) return md;
-    n -= Math.max(1, md.length - limit);
+    // Shrink in proportion to the overshoot (an escaped character takes two).
+    n = Math.min(n - 1, Math.floor((n * limit) / md.length));
   }
   return '…';
 }
