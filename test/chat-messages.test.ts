@@ -248,7 +248,7 @@ test('a bot configured with language: es answers every command in Spanish', asyn
 test('the proposal reason is said in the chat language (the kernel gives it as a key and figures)', () => {
   const coded = { ...decision, reasonCode: 'reason_trend_following_long', reasonParams: { adx: '39.3', rsi: '54.5', regime: 'TRENDING_UP' } };
   const say = (lang: string) => richToPlain(V.proposalMessage(createFmt(lang, 'UTC'), { id: 'p1', symbol: 'BTC/USDT', quantity: 0.01, expiresAt: T0, decision: coded }, { status: 'waiting' }).rich);
-  assert.match(say('es'), /EMA12 por encima de EMA26 con ADX 39\.3 \(tendencia alcista\), RSI 54\.5: seguir la tendencia en largo/);
+  assert.match(say('es'), /EMA12 por encima de EMA26 con ADX 39,3 \(tendencia alcista\), RSI 54,5: seguir la tendencia en largo/);
   assert.match(say('en'), /EMA12 above EMA26 with ADX 39\.3 \(trending up\), RSI 54\.5: ride the trend long/);
 });
 

@@ -23,12 +23,22 @@ const isReason = (v: unknown): v is Reason => typeof v === 'object' && v !== nul
 /** Decimals a figure was rounded to (at most 2): 39 → 0, 1.5 → 1, 0.25 → 2. */
 const decimals = (v: number) => (Number.isInteger(v) ? 0 : Math.min(2, (String(v).split('.')[1] ?? '').length));
 
+/** A figure given as text but written as a number ('40.7': the agents' reasons keep them so). */
+const NUMERAL = /^-?\d+(\.\d+)?$/;
+
+/** Numbers as `lang` writes them (es 1.234,5), with the decimals asked for. */
+export function numberIn(lang: string): (v: number, digits: number) => string {
+  const locale = lang === 'es' ? 'es-ES' : 'en-US';
+  return (v, digits) => new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: true }).format(v);
+}
+
 /** A reason in `lang`; numbers through `num` (the chat's format), plain English digits by default. */
 export function sayReason(lang: string, r: Reason, num: (v: number, digits: number) => string = (v) => String(v)): string {
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.params ?? {})) {
     if (isReason(v)) vars[k] = sayReason(lang, v, num);
     else if (typeof v === 'number') vars[k] = num(v, decimals(v));
+    else if (NUMERAL.test(v)) vars[k] = num(Number(v), (v.split('.')[1] ?? '').length);
     // A market regime is a code (TRENDING_UP): said in words, as in the proposal's reason.
     else if (k === 'regime' && /^[A-Z_]+$/.test(v)) vars[k] = str(lang, `regime_${v}`);
     else vars[k] = v;

@@ -3,7 +3,7 @@ import { richToPlain, type Rich } from '../render/rich.js';
 import { plural, renderTemplate, str } from '../render/template.js';
 import type { DecisionRow, RoundRow } from '../store/crew.js';
 import { analysisOf, votesOf } from '../store/crew.js';
-import { reasonOr } from './reasons.js';
+import { numberIn, reasonOr } from './reasons.js';
 import { isVote, type Analysis, type AnalystName } from './types.js';
 
 /**
@@ -49,7 +49,7 @@ function cut(s: string, n: number): string {
 function voteLine(lang: string, fmt: Fmt, analyst: AnalystName, kind: string, a: Analysis, reasonMax: number, weight?: number): string {
   const who = `${ANALYST_EMOJI[analyst]} ${analystName(lang, analyst)}${kind === 'llm' ? ' (LLM)' : ''}${weight !== undefined ? ` ×${fmt.num(weight, 2)}` : ''}`;
   // The reason in the chat's language when it has a key (rule analysts); an LLM's own words as it gave them.
-  const num = (v: number, d: number) => fmt.num(v, d);
+  const num = numberIn(lang);
   if (!isVote(a)) return `• ${who}: ${word(lang, 'abstains')} — ${cut(reasonOr(lang, a.why, a.reason, num), Math.max(reasonMax, 40))}`;
   const why = cut(reasonOr(lang, a.why, a.reasoning, num), reasonMax);
   return `• ${who}: ${recName(lang, a.recommendation)} ${fmt.pct(a.confidence, 0)}${why ? ` — ${why}` : ''}`;

@@ -7,6 +7,7 @@ import type { AgentEdge, AgentFit, AgentState } from '../agents/types.js';
 import { MIN_CALIBRATION_TRADES } from '../evaluation/calibration.js';
 import type { DetailedTradeMetric, Regime } from '../metrics/types.js';
 import type { Fmt } from './format.js';
+import { numberIn, reasonOr } from '../crew/reasons.js';
 import { plural, renderTemplate, str } from './template.js';
 
 /**
@@ -816,14 +817,11 @@ export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number;
   });
 }
 
-/** The proposal's reason in the chat's language (decisions stored before reasons had codes: as stored). */
+/**
+ * The proposal's reason in the chat's language, its figures in the chat's number format and its
+ * regime in words (decisions stored before reasons had codes: as stored). The same rendering as
+ * the analysts' reasons in /why (src/crew/reasons.ts).
+ */
 export function reasonText(lang: string, d: Pick<Decision, 'reason' | 'reasonCode' | 'reasonParams'>): string {
-  if (!d.reasonCode) return d.reason;
-  try {
-    const params = { ...d.reasonParams };
-    if (typeof params.regime === 'string') params.regime = str(lang, `regime_${params.regime}`);
-    return str(lang, d.reasonCode, params);
-  } catch {
-    return d.reason;
-  }
+  return reasonOr(lang, d.reasonCode ? { code: d.reasonCode, params: { ...d.reasonParams } } : undefined, d.reason, numberIn(lang));
 }
