@@ -357,6 +357,34 @@ describe('discord adapter against a local Discord stand-in', () => {
     assert.equal(standin.messages.filter((m) => m.interactionId === iid).length, 1, 'nothing of it left in the channel');
   });
 
+  it('a private answer whose followup fails is retried as a followup, never posted in the channel', async () => {
+    const iid = standin.slashCommand(chat, alice, 'train', 'y');
+    await standin.waitFor(() => commands.find((c) => c.command === 'train' && c.args[0] === 'y'));
+    standin.failNext(/^POST \/webhooks\/\d+\/[^/]+$/, 1, {
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 0.05, global: false },
+      headers: { 'retry-after': '0.05' },
+    });
+    const msg = { rich: plain('⚠️ cycles must be a whole number'), private: true };
+    const first = await adapter.send(chat, msg).catch((e: unknown) => e);
+    assert.ok(first instanceof RetryLaterError, String(first));
+    const channelBefore = standin.messages.filter((m) => m.source === 'channel').length;
+    // What the outbox does: wait as told, send again.
+    let wait = first.retryAfterMs;
+    for (let tries = 0; ; tries++) {
+      await new Promise((r) => setTimeout(r, wait));
+      const again = await adapter.send(chat, msg).then(() => null, (e: unknown) => e);
+      if (!again) break;
+      assert.ok(again instanceof RetryLaterError && tries < 20, String(again));
+      wait = again.retryAfterMs;
+    }
+    const answer = standin.messages.find((m) => m.interactionId === iid);
+    assert.ok(answer, 'answered to the asker');
+    assert.equal(answer.flags, 64);
+    assert.equal(answer.source, 'followup');
+    assert.equal(standin.messages.filter((m) => m.source === 'channel').length, channelBefore, 'nothing posted in the channel');
+  });
+
   it('a refusal is deferred ephemerally, answered there, and a push never lands in an ephemeral deferral', async () => {
     const iid = standin.slashCommand(chat, alice, 'secret');
     await standin.waitFor(() => commands.find((c) => c.command === 'secret'));

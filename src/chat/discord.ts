@@ -257,6 +257,11 @@ interface PendingReply {
   timer: NodeJS.Timeout;
   /** Deferred ephemerally (a refusal): only a private answer may complete it. */
   ephemeral: boolean;
+  /**
+   * The public placeholder was already deleted for a private answer whose followup then failed:
+   * the retry follows up again (ephemerally) instead of posting the answer in the channel.
+   */
+  placeholderGone?: boolean;
 }
 
 /** One Discord message of an outgoing message: text, or embeds (a report). */
@@ -451,16 +456,23 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
         let id: string | undefined;
         try {
           if (privateVia) id = (await privateVia.followUp({ ...payload, flags: MessageFlags.Ephemeral })).id;
-          else if (deferred && msg.private && !deferred.ephemeral) {
+          else if (deferred && msg.private && (!deferred.ephemeral || deferred.placeholderGone)) {
             // The deferral was public ("thinking..." in the channel) and the answer is for the
             // asker only (a usage error): Discord cannot turn a reply ephemeral, so the public
             // placeholder goes and the answer follows ephemerally.
-            await deferred.interaction.deleteReply();
+            if (!deferred.placeholderGone) await deferred.interaction.deleteReply();
             privateVia = deferred.interaction;
             id = (await privateVia.followUp({ ...payload, flags: MessageFlags.Ephemeral })).id;
           } else if (deferred) id = (await deferred.interaction.editReply(payload)).id;
         } catch (err) {
-          if (privateVia) throw fail(err, `private answer in ${chatId}`);
+          if (privateVia) {
+            // Keep the asker's interaction for the outbox's retry (first in line, private only),
+            // so the answer is never posted in the channel instead.
+            const timer = setTimeout(() => takePending(chatId, { only: privateVia }), replyWindowMs);
+            timer.unref();
+            pending.set(chatId, [{ interaction: privateVia, timer, ephemeral: true, placeholderGone: true }, ...(pending.get(chatId) ?? [])]);
+            throw fail(err, `private answer in ${chatId}`);
+          }
           // Token expired or the reply was deleted: post to the channel instead.
           log.warn({ err: fail(err, 'deferred reply').message, chatId }, 'discord deferred reply failed, posting instead');
         }
