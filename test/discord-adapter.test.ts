@@ -507,6 +507,47 @@ describe('discord adapter against a local Discord stand-in', () => {
   });
 });
 
+describe('discord adapter after a restart', () => {
+  it('edits a proposal card it did not send itself: the chart is looked up (and an unreadable message is still edited)', async () => {
+    const s = await startDiscordStandin();
+    const dir = mkdtempSync(join(tmpdir(), 'discord-restart-'));
+    const image = join(dir, 'proposal.png');
+    writeFileSync(image, PNG);
+    const handlers = { onCommand: async () => {}, onButton: async () => '' };
+    const chat = s.channelIds[0];
+    const card = (status: string) => ({ rich: [[{ text: 'TRADE PROPOSAL', style: 'bold' as const }], [{ text: status, style: 'plain' as const }]], card: { kind: 'proposal' as const, tone: 'closed' as const }, buttons: [] });
+    try {
+      const before = createDiscordAdapter({ token: s.token, apiRoot: s.apiRoot });
+      await before.start(handlers, COMMANDS);
+      const id1 = await before.send(chat, { ...card('waiting'), imagePath: image, buttons: [[{ label: 'Approve', data: 'ap' }]] });
+      const id2 = await before.send(chat, { ...card('waiting'), imagePath: image, buttons: [[{ label: 'Approve', data: 'ap' }]] });
+      await before.stop();
+      // A new process: nothing cached, so the adapter reads the message to find its chart.
+      const after = createDiscordAdapter({ token: s.token, apiRoot: s.apiRoot });
+      await after.start(handlers, COMMANDS);
+      try {
+        await after.edit(chat, id1, card('approved'));
+        assert.ok(s.requests.includes(`GET /channels/${chat}/messages/${id1}`));
+        const m1 = s.messages.find((m) => m.id === id1)!;
+        assert.deepEqual(m1.embeds[0].image, { url: 'attachment://chart.png' });
+        assert.match(m1.embeds[0].description!, /approved/);
+        s.failNext(/^GET \/channels\/\d+\/messages\/\d+$/, 1, { status: 403, body: { message: 'Missing Access', code: 50001 } });
+        await after.edit(chat, id2, card('rejected'));
+        const m2 = s.messages.find((m) => m.id === id2)!;
+        assert.match(m2.embeds[0].description!, /rejected/, 'edited all the same');
+        assert.deepEqual(m2.buttons, []);
+        assert.equal(m2.embeds[0].image, undefined, 'the chart stays as an attachment');
+        assert.deepEqual(m2.files, ['chart.png']);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('discord adapter lifecycle', () => {
   it('closes a deferred command that the app never answers, then posts normally', async () => {
     const s = await startDiscordStandin();

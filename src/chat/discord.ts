@@ -498,8 +498,15 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
           // A report edited (a proposal approved or rejected): its embed is replaced. The chart
           // stays attached (without an `attachments` field Discord keeps them), and the new embed
           // shows it again when the message has it; an edit never carries the image itself.
-          const old = await ch.messages.fetch(messageId);
-          const hasChart = old.attachments.some((a) => a.name === CHART_FILE);
+          // Reading the message must never block the edit (no history permission, say): then the
+          // chart stays as a plain attachment below the embed.
+          const hasChart = await ch.messages
+            .fetch(messageId)
+            .then((old) => old.attachments.some((a) => a.name === CHART_FILE))
+            .catch((err: unknown) => {
+              log.warn({ err: fail(err, `read ${messageId}`).message, chatId }, 'discord could not read the message to edit; its chart stays outside the embed');
+              return false;
+            });
           const [embeds, ...rest] = cardMessages(msg, hasChart);
           // An edit is one message: what does not fit is cut, and the cut is said.
           if (rest.length) {
