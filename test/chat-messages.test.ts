@@ -20,6 +20,13 @@ import { createFmt, type Fmt } from '../src/render/format.js';
 import { richToPlain } from '../src/render/rich.js';
 import { renderTemplate } from '../src/render/template.js';
 import * as V from '../src/render/views.js';
+import { ruleCrew } from '../src/crew/analysts.js';
+import { deliberate, deliberateSync, outcomeOf, reviseByRule, type ConsensusSettings } from '../src/crew/consensus.js';
+import { whyRich } from '../src/crew/render.js';
+import type { Analyst, Snapshot } from '../src/crew/types.js';
+import { recordDecision, roundsOf, type DecisionRow } from '../src/store/crew.js';
+import { openDb } from '../src/store/db.js';
+import { ENGLISH_REASON_WORDS, ENGLISH_WORDS } from './support/english-words.js';
 import { tempDataDir } from './support/spawn-bot.js';
 import { startTelegramStandin } from './support/telegram-standin.js';
 
@@ -204,12 +211,14 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       await app.outbox.drain(20_000);
       return tges.sent.slice(before).map((m) => visible(m.text ?? m.caption ?? '')).join('\n');
     };
+    // A crew decision for /why to show: the rule analysts on a snapshot where all of them speak.
+    recordCrewDecision(app.db);
     const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
-    const english = /\b(Usage|none|Trades|Waiting|Balance|Equity|not yet|no run yet|failed)\b/;
+    const english = ENGLISH_WORDS;
     const spanish: Record<string, RegExp> = {
       start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTC\/USDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/,
       positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, balance: /SALDO[\s\S]*Efectivo/,
-      chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ|aún no ha decidido nada/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
+      chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ[\s\S]*técnico[\s\S]*indicadores apuntan al alza[\s\S]*seguir la tendencia en largo/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,
       backtest: /BACKTEST[\s\S]*velas no vistas/,
       profit: /Aún no hay operaciones cerradas \(todas las operaciones cerradas\)|BENEFICIO ·/, stats: /Aún no hay operaciones cerradas|ESTADÍSTICAS ·/, count: /Operaciones abiertas: \d+ de \d+ permitidas/, version: /tradecrew \d+\.\d+\.\d+ · Node .* · modo paper/, health: /SALUD[\s\S]*Base de datos: admite escrituras/,
@@ -217,6 +226,7 @@ test('a bot configured with language: es answers every command in Spanish', asyn
     for (const c of COMMANDS) {
       const text = await ask(`/${c.name}${args[c.name] ? ' ' + args[c.name] : ''}`);
       assert.doesNotMatch(text, english, `/${c.name} in Spanish: ${text.slice(0, 300)}`);
+      if (c.name === 'why') assert.doesNotMatch(text, ENGLISH_REASON_WORDS, `/why in Spanish: ${text}`);
       assert.ok(spanish[c.name], `a Spanish expectation for /${c.name}`);
       assert.match(text, spanish[c.name], `/${c.name}: ${text.slice(0, 300)}`);
     }
@@ -238,6 +248,50 @@ test('a bot configured with language: es answers every command in Spanish', asyn
 test('the proposal reason is said in the chat language (the kernel gives it as a key and figures)', () => {
   const coded = { ...decision, reasonCode: 'reason_trend_following_long', reasonParams: { adx: '39.3', rsi: '54.5', regime: 'TRENDING_UP' } };
   const say = (lang: string) => richToPlain(V.proposalMessage(createFmt(lang, 'UTC'), { id: 'p1', symbol: 'BTC/USDT', quantity: 0.01, expiresAt: T0, decision: coded }, { status: 'waiting' }).rich);
-  assert.match(say('es'), /EMA12 por encima de EMA26 con ADX 39\.3 \(tendencia alcista\), RSI 54\.5: seguir la tendencia en largo/);
+  assert.match(say('es'), /EMA12 por encima de EMA26 con ADX 39,3 \(tendencia alcista\), RSI 54,5: seguir la tendencia en largo/);
   assert.match(say('en'), /EMA12 above EMA26 with ADX 39\.3 \(trending up\), RSI 54\.5: ride the trend long/);
+});
+
+/** The rule crew's deliberation on a snapshot where every analyst votes or says why not, recorded. */
+function recordCrewDecision(db: Parameters<typeof recordDecision>[0]) {
+  const features = { close: 100, high: 101, low: 99, volume: 10, rsi: 58, emaFast: 101, emaSlow: 99, sma50: 97, macd: 1, macdSignal: 0.5, macdHist: 0.5, bbUpper: 104, bbMiddle: 100, bbLower: 96, atr: 1.5, adx: 30, pdi: 25, mdi: 15, donchianHigh: 100.5, donchianLow: 95, volSma: 8, volatility: 0.015, volatilityAvg: 0.014, momentum: 0.02 };
+  const coded = { ...decision, reasonCode: 'reason_trend_following_long', reasonParams: { adx: '30', rsi: '58', regime: 'TRENDING_UP' } };
+  const snap: Snapshot = {
+    symbol: 'BTC/USDT', timeframe: '1h', candleTs: T0, decisionTs: T0 + 3_600_000, features, regime: 'TRENDING_UP', news: [], newsDays: 3, positions: [],
+    risk: { equity: 10_000, peakEquity: 10_000, exposure: 0, openPositions: 0, maxOpenPositions: 3, maxTotalExposure: 0.75, maxDrawdown: 0.2 }, decision: coded,
+  };
+  const verdict = deliberateSync(snap, ruleCrew(), CREW_SETTINGS);
+  recordDecision(db, { ts: T0, symbol: 'BTC/USDT', candleTs: T0, proposalId: null, agentSide: 'LONG', outcome: outcomeOf(verdict, 'BUY'), verdict });
+}
+
+const CREW_SETTINGS: ConsensusSettings = { rounds: 2, threshold: 0.6, reviseBelow: 0.6, persuadeShare: 0.67, weights: { technical: 1, risk: 1, monitor: 1, sentiment: 0.5, strategist: 1 } };
+
+test('/why in Spanish: every analyst reason, a revised vote, a failed analyst and the figures, without English', async () => {
+  const db = openDb(':memory:');
+  const features = { close: 100, high: 101, low: 99, volume: 5, rsi: 80, emaFast: 101, emaSlow: 99, sma50: 97, macd: 1, macdSignal: 0.5, macdHist: 0.5, bbUpper: 104, bbMiddle: 100, bbLower: 96, atr: 1.5, adx: 12, pdi: 25, mdi: 15, donchianHigh: 100.5, donchianLow: 95, volSma: 8, volatility: 0.015, volatilityAvg: 0.014, momentum: 0.02 };
+  const snap: Snapshot = {
+    symbol: 'ETH/USDT', timeframe: '1h', candleTs: T0, decisionTs: T0 + 3_600_000, features, regime: 'RANGING', news: [{ ts: T0, headline: 'ETF approval boosts bitcoin', url: 'https://example.invalid/1' }], newsDays: 3, positions: [],
+    risk: { equity: 10_000, peakEquity: 10_000, exposure: 0, openPositions: 3, maxOpenPositions: 3, maxTotalExposure: 0.75, maxDrawdown: 0.2 }, decision: { ...decision, riskReward: 1.2 },
+  };
+  const crew: Analyst[] = [...ruleCrew(['technical', 'risk', 'monitor', 'sentiment']), { name: 'strategist', kind: 'rule', analyze: () => { throw new Error('sin conexión'); } }];
+  const verdict = await deliberate(snap, crew, CREW_SETTINGS);
+  // A revised vote, as the debate produces it, in the record too.
+  const revised = reviseByRule(verdict.votes[0].analysis, [{ analyst: 'risk', analysis: { recommendation: 'SELL', confidence: 0.9, reasoning: 'x', supportingData: {} }, weight: 1 }], { reviseBelow: 0.99, persuadeShare: 0.5 });
+  verdict.history.push({ round: 1, analyst: 'technical', kind: 'rule', analysis: revised, changed: true });
+  const id = recordDecision(db, { ts: T0, symbol: 'ETH/USDT', candleTs: T0, proposalId: null, agentSide: 'SHORT', outcome: 'hold', verdict });
+  const row = db.prepare('SELECT * FROM decisions WHERE id=?').get(id) as DecisionRow;
+  const say = (lang: string) => richToPlain(whyRich(lang, createFmt(lang, 'UTC'), row, roundsOf(db, id)));
+  const es = say('es');
+  assert.doesNotMatch(es, ENGLISH_WORDS, es);
+  assert.doesNotMatch(es, ENGLISH_REASON_WORDS, es);
+  assert.match(es, /cambió de COMPRAR a VENDER: el 100% del peso de los demás respalda VENDER \(antes: 6 de 6 indicadores apuntan al alza, ADX 12, RSI 80 \(sobrecomprado\)\)/);
+  assert.match(es, /3 posiciones abiertas, el límite es 3/);
+  assert.match(es, /mercado lateral \(ADX 12\)/);
+  assert.match(es, /estratega: se abstiene — estratega falló: sin conexión/);
+  assert.match(es, /volumen\/media=0,63/);
+  // The same record in English says the same in English, from the same strings.
+  const en = say('en');
+  assert.match(en, /revised BUY→SELL: 100% of the others' weight backs SELL \(before: 6 of 6 indicators point up, ADX 12, RSI 80 \(overextended\)\)/);
+  assert.match(en, /3 positions open, the limit is 3/);
+  db.close();
 });

@@ -141,7 +141,7 @@ describe('news and the sentiment lexicon', () => {
     assert.equal((a as { recommendation: string }).recommendation, 'SELL');
     assert.match((a as { reasoning: string }).reasoning, /China Bans ICOs/);
     const quiet = sentimentView(snapshot({ news: feed.recent(Date.parse('2026-11-01T00:00:00Z'), 3) }));
-    assert.deepEqual(quiet, { abstain: true, reason: 'no recent news (last 3 days)' });
+    assert.deepEqual(quiet, { abstain: true, reason: 'no recent news (last 3 days)', why: { code: 'crew_reason.sentiment_no_news', params: { days: 3 } } });
   });
 });
 

@@ -20,6 +20,7 @@ const COMMANDS: CommandSpec[] = [
   { name: 'status', description: 'Show balances and open positions', usage: '/status' },
   { name: 'train', description: 'Train the crew for N cycles', usage: '/train <cycles> <symbol>' },
   { name: 'boom', description: 'A command whose handler fails', usage: '/boom' },
+  { name: 'secret', description: 'A command the test refuses', usage: '/secret' },
 ];
 const alice = { id: '400000000000000001', username: 'alice' };
 // A 1x1 PNG; the stand-in only counts attachments, but the bytes are a real image.
@@ -67,6 +68,7 @@ describe('discord adapter against a local Discord stand-in', () => {
           buttons.push(b);
           return `✅ Noted: ${b.data}`;
         },
+        isRefusal: (c) => c.command === 'secret',
       },
       COMMANDS,
     );
@@ -97,7 +99,7 @@ describe('discord adapter against a local Discord stand-in', () => {
     assert.equal(reg.guildId, standin.guildId);
     assert.deepEqual(
       reg.commands.map((c) => c.name),
-      ['status', 'train', 'boom'],
+      ['status', 'train', 'boom', 'secret'],
     );
     assert.equal(reg.commands[1].description, 'Train the crew for N cycles');
     for (const c of reg.commands) {
@@ -206,20 +208,197 @@ describe('discord adapter against a local Discord stand-in', () => {
     assert.equal(id, sent[2].id, 'the returned id is the message with the buttons');
   });
 
-  it('sends an image as a multipart upload on the first chunk only', async () => {
+  it('sends a message with a chart as an embed: title, description, fields, colour, the chart as its image', async () => {
     const before = standin.messages.length;
-    await adapter.send(chat, { rich: plain('📈 BTC/USDT chart'), imagePath: image });
-    const m = standin.messages[before];
+    const rich: Rich = [
+      [{ text: '✅ ', style: 'plain' }, { text: 'TRADE COMPLETED', style: 'bold' }],
+      [{ text: '🤖 Agent: ', style: 'plain' }, { text: 'BTC_USDT', style: 'bold' }],
+      [],
+      [{ text: '💰 ', style: 'plain' }, { text: 'RESULTS:', style: 'bold' }],
+      [{ text: '• PnL: +12.30 (1.2%)', style: 'plain' }],
+      [],
+      [{ text: 'a closing note without a heading', style: 'italic' }],
+    ];
+    await adapter.send(chat, { rich, imagePath: image, card: { kind: 'trade', tone: 'up' } });
+    const sent = standin.messages.slice(before);
+    assert.equal(sent.length, 1);
+    const [m] = sent;
     assert.equal(m.multipart, true);
-    assert.equal(m.attachments, 1);
-    assert.equal(m.content, '📈 BTC/USDT chart');
+    assert.deepEqual(m.files, ['chart.png'], 'the chart is uploaded under the name the embed refers to');
+    assert.equal(m.content, '', 'no text beside the embed');
+    assert.equal(m.embeds.length, 2, 'a block after the fields starts a new embed, so the order holds');
+    const [e, tail] = m.embeds;
+    assert.equal(e.title, '✅ TRADE COMPLETED');
+    assert.equal(e.description, '🤖 Agent: **BTC\\_USDT**', 'markdown, escaped as in plain messages');
+    assert.deepEqual(e.fields, [{ name: '💰 RESULTS:', value: '• PnL: +12.30 \\(1.2%\\)' }]);
+    assert.deepEqual(e.image, { url: 'attachment://chart.png' });
+    assert.equal(e.color, 0x26a69a);
+    assert.equal(tail.description, '*a closing note without a heading*');
+    assert.equal(tail.image, undefined);
+    assert.deepEqual(m.allowedMentions, { parse: [] });
+  });
 
-    const before2 = standin.messages.length;
-    await adapter.send(chat, { rich: plain(Array.from({ length: 80 }, () => 'y'.repeat(40)).join('\n')), imagePath: image });
-    assert.deepEqual(
-      standin.messages.slice(before2).map((x) => x.attachments),
-      [1, 0],
-    );
+  it('splits a long report over embeds and messages within every Discord limit, every line once and in order', async () => {
+    const head: Rich = [[{ text: '📅 DAILY SUMMARY', style: 'bold' }], [{ text: 'PnL +1.00', style: 'plain' }], []];
+    // A field too long for one (1024), a description too long for one embed (4096), more than 6000 in all.
+    const trades = Array.from({ length: 260 }, (_, i) => [{ text: `T${String(i).padStart(3, '0')} BTC/USDT +1.00 ${'x'.repeat(20)}`, style: 'plain' as const }]);
+    const small = Array.from({ length: 30 }, (_, i) => [[{ text: `🤖 `, style: 'plain' as const }, { text: `Agent ${i}:`, style: 'bold' as const }], [{ text: `• ok ${i}`, style: 'plain' as const }], []]).flat();
+    const rich: Rich = [...head, [{ text: '🧾 ', style: 'plain' }, { text: 'Trades:', style: 'bold' }], ...trades, [], ...small];
+    const before = standin.messages.length;
+    const id = await adapter.send(chat, { rich, imagePath: image, card: { kind: 'daily', tone: 'down' }, buttons: [[{ label: 'More', data: 'more:2' }]] });
+    const sent = standin.messages.slice(before);
+    assert.ok(sent.length >= 2, `more than one message (${sent.length})`);
+    for (const m of sent) {
+      assert.ok(m.embeds.length <= 10);
+      let total = 0;
+      for (const e of m.embeds) {
+        assert.ok((e.title ?? '').length <= 256 && (e.description ?? '').length <= 4096);
+        assert.ok((e.fields ?? []).length <= 25);
+        for (const f of e.fields ?? []) assert.ok(f.name.length <= 256 && f.value.length <= 1024 && f.value.length > 0);
+        total += (e.title ?? '').length + (e.description ?? '').length + (e.fields ?? []).reduce((a, f) => a + f.name.length + f.value.length, 0);
+        assert.equal(e.color, 0xef5350);
+      }
+      assert.ok(total <= 6000, `${total} characters in one message`);
+    }
+    assert.deepEqual(sent.map((m) => m.files.length), [1, ...sent.slice(1).map(() => 0)], 'the chart only once');
+    assert.deepEqual(sent.map((m) => m.buttons.length), [...sent.slice(1).map(() => 0), 1], 'buttons on the last');
+    assert.equal(id, sent.at(-1)!.id);
+    const text = sent.flatMap((m) => m.embeds.flatMap((e) => [e.description ?? '', ...(e.fields ?? []).flatMap((f) => [f.name, f.value])])).join('\n');
+    const seen = [...text.matchAll(/T(\d{3}) BTC/g)].map((x) => Number(x[1]));
+    assert.deepEqual(seen, trades.map((_, i) => i), 'every trade line once, in order');
+    const agents = [...text.matchAll(/ok (\d+)/g)].map((x) => Number(x[1]));
+    assert.deepEqual(agents, small.filter((_, i) => i % 3 === 0).map((_, i) => i));
+  });
+
+  it('the stand-in refuses what Discord refuses: 400, code 50035, the path of the offending field', async () => {
+    const post = async (body: unknown) => {
+      const res = await fetch(`${standin.apiRoot}/v10/channels/${chat}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bot ${standin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { code: number; errors?: Record<string, any> } };
+    };
+    const tooLong = (r: { status: number; body: { code: number } }) => r.status === 400 && r.body.code === 50035;
+    let r = await post({ content: 'x'.repeat(2001) });
+    assert.ok(tooLong(r) && r.body.errors?.content, JSON.stringify(r));
+    r = await post({ embeds: [{ description: 'x'.repeat(4097) }] });
+    assert.ok(tooLong(r) && r.body.errors?.embeds?.[0]?.description, JSON.stringify(r));
+    r = await post({ embeds: [{ title: 'x'.repeat(257) }] });
+    assert.ok(tooLong(r) && r.body.errors?.embeds?.[0]?.title, JSON.stringify(r));
+    r = await post({ embeds: [{ fields: [{ name: 'n', value: 'x'.repeat(1025) }] }] });
+    assert.ok(tooLong(r) && r.body.errors?.embeds?.[0]?.fields?.[0]?.value, JSON.stringify(r));
+    r = await post({ embeds: [{ fields: Array.from({ length: 26 }, () => ({ name: 'n', value: 'v' })) }] });
+    assert.ok(tooLong(r) && r.body.errors?.embeds?.[0]?.fields, JSON.stringify(r));
+    r = await post({ embeds: [{ description: 'x'.repeat(4000) }, { description: 'y'.repeat(2001) }] });
+    assert.ok(tooLong(r) && r.body.errors?.embeds?._errors?.[0]?.code === 'MAX_EMBED_SIZE_EXCEEDED', JSON.stringify(r));
+    r = await post({ embeds: Array.from({ length: 11 }, () => ({ description: 'x' })) });
+    assert.ok(tooLong(r), JSON.stringify(r));
+    r = await post({ content: '' });
+    assert.deepEqual([r.status, r.body.code], [400, 50006]);
+    // Emoji count once (code points), as on Discord: 2000 of them fit.
+    r = await post({ content: '📈'.repeat(2000) });
+    assert.equal(r.status, 200);
+    // Edits are held to the same limits.
+    const id = (r.body as unknown as { id: string }).id;
+    const res = await fetch(`${standin.apiRoot}/v10/channels/${chat}/messages/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bot ${standin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ embeds: [{ fields: [{ name: '', value: 'v' }] }] }),
+    });
+    const refused = (await res.json()) as { code: number; errors: Record<string, any> };
+    assert.equal(res.status, 400);
+    assert.equal(refused.code, 50035);
+    assert.equal(refused.errors.embeds[0].fields[0].name._errors[0].code, 'BASE_TYPE_REQUIRED');
+  });
+
+  it('a proposal card keeps its buttons; after a press its embed is edited in place, the chart kept', async () => {
+    const card = (status: string): Rich => [
+      [{ text: '🔔 ', style: 'plain' }, { text: 'TRADE PROPOSAL', style: 'bold' }, { text: ' ', style: 'plain' }, { text: 'p7', style: 'code' }],
+      [{ text: '🟢📈 LONG at ~65,000', style: 'plain' }],
+      [{ text: status, style: 'plain' }],
+    ];
+    const id = await adapter.send(chat, {
+      rich: card('⏳ waiting'),
+      imagePath: image,
+      card: { kind: 'proposal', tone: 'up' },
+      buttons: [[{ label: 'Approve', data: 'p:7:ap', style: 'success' }, { label: 'Reject', data: 'p:7:rj', style: 'danger' }]],
+    });
+    const m = standin.messages.find((x) => x.id === id)!;
+    assert.deepEqual(m.buttons.map((b) => b.label), ['Approve', 'Reject']);
+    assert.equal(m.embeds[0].title, '🔔 TRADE PROPOSAL `p7`');
+    assert.match(m.embeds[0].description!, /waiting/);
+
+    await adapter.edit(chat, id, { rich: card('✅ Approved by alice'), buttons: [], card: { kind: 'proposal', tone: 'closed' } });
+    const edit = standin.edits.at(-1)!;
+    assert.equal(edit.messageId, id);
+    assert.ok(!('attachments' in edit.body), 'attachments untouched by the edit');
+    assert.deepEqual(m.buttons, [], 'buttons gone');
+    assert.equal(m.embeds.length, 1);
+    assert.match(m.embeds[0].description!, /Approved by alice/);
+    assert.doesNotMatch(m.embeds[0].description!, /waiting/);
+    assert.equal(m.embeds[0].color, 0x8a8f9c, 'grey once settled');
+    assert.deepEqual(m.embeds[0].image, { url: 'attachment://chart.png' }, 'the chart still shows in the embed');
+    assert.deepEqual(m.files, ['chart.png']);
+    assert.equal(m.content, '');
+  });
+
+  it('a usage error is only for the asker: the public placeholder goes, the answer follows ephemerally', async () => {
+    const iid = standin.slashCommand(chat, alice, 'train', 'x');
+    await standin.waitFor(() => commands.find((c) => c.command === 'train' && c.args[0] === 'x'));
+    assert.deepEqual(standin.interactionReplies.filter((r) => r.interactionId === iid).map((r) => [r.type, r.flags]), [[5, 0]]);
+    await adapter.send(chat, { rich: plain('⚠️ cycles must be a whole number\nUsage: /train <cycles> <symbol>'), private: true });
+    const answer = standin.messages.find((m) => m.interactionId === iid);
+    assert.ok(answer);
+    assert.equal(answer.source, 'followup');
+    assert.equal(answer.flags, 64, 'ephemeral');
+    assert.match(answer.content, /whole number/);
+    assert.equal(standin.deletions.filter((d) => d.interactionId === iid).length, 1, 'the public "thinking..." is deleted');
+    assert.equal(standin.messages.filter((m) => m.interactionId === iid).length, 1, 'nothing of it left in the channel');
+  });
+
+  it('a private answer whose followup fails is retried as a followup, never posted in the channel', async () => {
+    const iid = standin.slashCommand(chat, alice, 'train', 'y');
+    await standin.waitFor(() => commands.find((c) => c.command === 'train' && c.args[0] === 'y'));
+    standin.failNext(/^POST \/webhooks\/\d+\/[^/]+$/, 1, {
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 0.05, global: false },
+      headers: { 'retry-after': '0.05' },
+    });
+    const msg = { rich: plain('⚠️ cycles must be a whole number'), private: true };
+    const first = await adapter.send(chat, msg).catch((e: unknown) => e);
+    assert.ok(first instanceof RetryLaterError, String(first));
+    const channelBefore = standin.messages.filter((m) => m.source === 'channel').length;
+    // What the outbox does: wait as told, send again.
+    let wait = first.retryAfterMs;
+    for (let tries = 0; ; tries++) {
+      await new Promise((r) => setTimeout(r, wait));
+      const again = await adapter.send(chat, msg).then(() => null, (e: unknown) => e);
+      if (!again) break;
+      assert.ok(again instanceof RetryLaterError && tries < 20, String(again));
+      wait = again.retryAfterMs;
+    }
+    const answer = standin.messages.find((m) => m.interactionId === iid);
+    assert.ok(answer, 'answered to the asker');
+    assert.equal(answer.flags, 64);
+    assert.equal(answer.source, 'followup');
+    assert.equal(standin.messages.filter((m) => m.source === 'channel').length, channelBefore, 'nothing posted in the channel');
+  });
+
+  it('a refusal is deferred ephemerally, answered there, and a push never lands in an ephemeral deferral', async () => {
+    const iid = standin.slashCommand(chat, alice, 'secret');
+    await standin.waitFor(() => commands.find((c) => c.command === 'secret'));
+    assert.deepEqual(standin.interactionReplies.filter((r) => r.interactionId === iid).map((r) => [r.type, r.flags]), [[5, 64]]);
+    const before = standin.messages.length;
+    const pushId = await adapter.send(chat, { rich: plain('🔔 a push for everyone') });
+    const push = standin.messages.find((m) => m.id === pushId)!;
+    assert.equal(push.source, 'channel', 'the push is posted, not hidden in the ephemeral reply');
+    assert.equal(push.flags, 0);
+    await adapter.send(chat, { rich: plain('⛔ not for you'), private: true });
+    const answer = standin.messages.find((m) => m.interactionId === iid)!;
+    assert.equal(answer.content, '⛔ not for you');
+    assert.equal(answer.flags & 64, 64);
+    assert.equal(standin.messages.length, before + 1, 'only the push was added to the channel');
   });
 
   it('delivers a button press to the app and shows the notice only to the presser; edit removes the buttons', async () => {
@@ -325,6 +504,47 @@ describe('discord adapter against a local Discord stand-in', () => {
     assert.match(err.message, /invalid token/i);
     assertNoToken(err, wrong);
     await bad.stop();
+  });
+});
+
+describe('discord adapter after a restart', () => {
+  it('edits a proposal card it did not send itself: the chart is looked up (and an unreadable message is still edited)', async () => {
+    const s = await startDiscordStandin();
+    const dir = mkdtempSync(join(tmpdir(), 'discord-restart-'));
+    const image = join(dir, 'proposal.png');
+    writeFileSync(image, PNG);
+    const handlers = { onCommand: async () => {}, onButton: async () => '' };
+    const chat = s.channelIds[0];
+    const card = (status: string) => ({ rich: [[{ text: 'TRADE PROPOSAL', style: 'bold' as const }], [{ text: status, style: 'plain' as const }]], card: { kind: 'proposal' as const, tone: 'closed' as const }, buttons: [] });
+    try {
+      const before = createDiscordAdapter({ token: s.token, apiRoot: s.apiRoot });
+      await before.start(handlers, COMMANDS);
+      const id1 = await before.send(chat, { ...card('waiting'), imagePath: image, buttons: [[{ label: 'Approve', data: 'ap' }]] });
+      const id2 = await before.send(chat, { ...card('waiting'), imagePath: image, buttons: [[{ label: 'Approve', data: 'ap' }]] });
+      await before.stop();
+      // A new process: nothing cached, so the adapter reads the message to find its chart.
+      const after = createDiscordAdapter({ token: s.token, apiRoot: s.apiRoot });
+      await after.start(handlers, COMMANDS);
+      try {
+        await after.edit(chat, id1, card('approved'));
+        assert.ok(s.requests.includes(`GET /channels/${chat}/messages/${id1}`));
+        const m1 = s.messages.find((m) => m.id === id1)!;
+        assert.deepEqual(m1.embeds[0].image, { url: 'attachment://chart.png' });
+        assert.match(m1.embeds[0].description!, /approved/);
+        s.failNext(/^GET \/channels\/\d+\/messages\/\d+$/, 1, { status: 403, body: { message: 'Missing Access', code: 50001 } });
+        await after.edit(chat, id2, card('rejected'));
+        const m2 = s.messages.find((m) => m.id === id2)!;
+        assert.match(m2.embeds[0].description!, /rejected/, 'edited all the same');
+        assert.deepEqual(m2.buttons, []);
+        assert.equal(m2.embeds[0].image, undefined, 'the chart stays as an attachment');
+        assert.deepEqual(m2.files, ['chart.png']);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -77,12 +77,16 @@ after(async () => {
 
 /** Discord content as a person reads it (markdown escapes removed). */
 const seen = (s: string) => s.replace(/\\(.)/g, '$1').replace(/\*\*/g, '');
+/** A Discord message as a person reads it: its text and its embeds (title, description, fields). */
+const shown = (m: SeenMessage) =>
+  seen([m.content, ...m.embeds.flatMap((e) => [e.title ?? '', e.description ?? '', ...(e.fields ?? []).flatMap((f) => [f.name, f.value])])].filter(Boolean).join('\n'));
+const hasText = (m: SeenMessage) => !!m.content || m.embeds.length > 0;
 const tgText = (m: StandinMessage) => (m.text ?? m.caption ?? '').replace(/<[^>]+>/g, '').replace(/&amp;/g, '&');
 
 async function slash(user: { id: string; username: string }, name: string, args?: string): Promise<string> {
   const iid = dc.slashCommand(cmdChannel, user, name, args);
-  const reply = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === iid && m.content), 15_000);
-  return seen(reply.content);
+  const reply = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === iid && hasText(m)), 15_000);
+  return shown(reply);
 }
 
 test('slash commands are registered with typed options (integers, choices, required first)', () => {
@@ -112,33 +116,41 @@ test('typed option values become the command args in declared order (optional ga
 
 test('a slash command answers in the channel; a wrong argument gets the usage; roles hold', async () => {
   assert.match(await slash(BOB, 'status'), /STATUS[\s\S]*Mode: paper/);
-  assert.match(await slash(BOB, 'trades', 'abc'), /n must be a whole number[\s\S]*Usage: \/trades \[n\]/);
+  // A usage error is only for the asker: the public "thinking..." goes, the answer is ephemeral.
+  const usageIid = dc.slashCommand(cmdChannel, BOB, 'trades', 'abc');
+  const usage = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === usageIid && hasText(m)), 15_000);
+  assert.match(shown(usage), /n must be a whole number[\s\S]*Usage: \/trades \[n\]/);
+  assert.equal(usage.flags & 64, 64, 'the usage error is ephemeral');
+  assert.equal(usage.source, 'followup');
+  assert.ok(dc.deletions.some((x) => x.interactionId === usageIid), 'the public placeholder was deleted');
   const iid = dc.slashCommand(cmdChannel, BOB, 'agent', 'ETH');
-  const reply = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === iid && m.content), 15_000);
-  assert.match(seen(reply.content), /AGENT ETH\/USDT[\s\S]*Training record/);
+  const reply = await dc.waitFor(() => dc.messages.find((m) => m.interactionId === iid && hasText(m)), 15_000);
+  assert.match(shown(reply), /AGENT ETH\/USDT[\s\S]*Training record/);
   assert.ok(reply.attachments >= 1 && reply.multipart, 'the agent chart is attached');
+  assert.deepEqual(reply.embeds[0].image, { url: 'attachment://chart.png' }, 'shown as the embed image');
+  assert.deepEqual(reply.files, ['chart.png']);
   assert.match(await slash(DVIEWER, 'balance'), /BALANCE/);
   assert.match(await slash(DVIEWER, 'close', 'all'), /needs the trader role/);
   const refusal = await slash(DSTRANGER, 'balance');
   assert.match(refusal, /not allowed to use \/balance/);
   assert.doesNotMatch(refusal, /\$/);
   // Refusals are ephemeral: only the asker sees them (and the stranger's id), not the channel.
-  const ephemeral = (iid: string) => dc.messages.filter((m) => m.interactionId === iid && m.content).every((m) => (m.flags & 64) === 64);
+  const ephemeral = (iid: string) => dc.messages.filter((m) => m.interactionId === iid && hasText(m)).every((m) => (m.flags & 64) === 64);
   const strangerIid = dc.slashCommand(cmdChannel, DSTRANGER, 'approve', 'p1');
-  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === strangerIid && m.content), 15_000);
+  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === strangerIid && hasText(m)), 15_000);
   assert.ok(ephemeral(strangerIid), 'a stranger\'s refusal is ephemeral');
   const viewerIid = dc.slashCommand(cmdChannel, DVIEWER, 'close', 'all');
-  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === viewerIid && m.content), 15_000);
+  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === viewerIid && hasText(m)), 15_000);
   assert.ok(ephemeral(viewerIid), 'a viewer\'s refusal is ephemeral');
   const okIid = dc.slashCommand(cmdChannel, BOB, 'status');
-  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === okIid && m.content), 15_000);
+  await dc.waitFor(() => dc.messages.find((m) => m.interactionId === okIid && hasText(m)), 15_000);
   assert.ok(!ephemeral(okIid), 'an answer is public');
 });
 
 /** The proposal's message in each chat, once both have it. */
 async function proposalCopies(id: string): Promise<{ d: SeenMessage; t: StandinMessage }> {
   await app.outbox.drain(15_000);
-  const d = await dc.waitFor(() => dc.messages.find((m) => m.channelId === pushChannel && m.content.includes(id) && m.buttons.length === 2), 15_000);
+  const d = await dc.waitFor(() => dc.messages.find((m) => m.channelId === pushChannel && shown(m).includes(id) && m.buttons.length === 2), 15_000);
   await tg.waitFor(() => tg.sent.some((m) => (m.caption ?? m.text ?? '').includes(id) && m.reply_markup?.inline_keyboard?.length), 15_000);
   const t = tg.sent.find((m) => (m.caption ?? m.text ?? '').includes(id) && m.reply_markup?.inline_keyboard?.length)!;
   return { d, t };
@@ -148,6 +160,11 @@ test('a proposal reaches Telegram and Discord with buttons; presses on both exec
   const id = await scanUntilProposal(app);
   const { d, t } = await proposalCopies(id);
   assert.ok(d.attachments >= 1, 'chart attached on Discord');
+  // An embed: the header as its title, the chart as its image, coloured by direction.
+  assert.equal(d.content, '');
+  assert.match(d.embeds[0].title ?? '', new RegExp(`TRADE PROPOSAL \`${id}\``));
+  assert.deepEqual(d.embeds[0].image, { url: 'attachment://chart.png' });
+  assert.ok(d.embeds[0].color === 0x26a69a || d.embeds[0].color === 0xef5350, String(d.embeds[0].color));
   assert.ok((t.photoBytes ?? 0) > 5_000, 'chart attached on Telegram');
   assert.deepEqual(d.buttons.map((b) => [b.label, b.style]), [['✅ Approve', 3], ['❌ Reject', 4]]);
   const approveD = d.buttons[0].customId;
@@ -177,12 +194,15 @@ test('a proposal reaches Telegram and Discord with buttons; presses on both exec
   // Every copy now says who approved and the fill, without buttons.
   await app.outbox.drain(15_000);
   const who = p.decided_by!; // "bob (discord)" or "alice (telegram)", whoever won
-  await dc.waitFor(() => seen(dc.messages.find((m) => m.id === d.id)!.content).includes(`Approved by ${who}`), 10_000);
-  assert.deepEqual(dc.messages.find((m) => m.id === d.id)!.buttons, []);
+  await dc.waitFor(() => shown(dc.messages.find((m) => m.id === d.id)!).includes(`Approved by ${who}`), 10_000);
+  const edited = dc.messages.find((m) => m.id === d.id)!;
+  assert.deepEqual(edited.buttons, []);
+  assert.equal(edited.embeds[0].color, 0x8a8f9c, 'the edited embed is grey: settled');
+  assert.deepEqual(edited.embeds[0].image, { url: 'attachment://chart.png' }, 'the chart still shows');
   await tg.waitFor(() => t.edits.some((e) => tgText({ ...t, caption: e.caption, text: e.text }).includes(`Approved by ${who}`)), 10_000);
   assert.deepEqual(t.edits.at(-1)!.reply_markup?.inline_keyboard ?? [], []);
   // And both chats got the fill report.
-  await dc.waitFor(() => dc.messages.some((m) => m.channelId === pushChannel && seen(m.content).includes('ORDER FILLED') && m.content.includes(id)), 10_000);
+  await dc.waitFor(() => dc.messages.some((m) => m.channelId === pushChannel && shown(m).includes('ORDER FILLED') && shown(m).includes(id)), 10_000);
   await tg.waitFor(() => tg.sent.some((m) => tgText(m).includes('ORDER FILLED') && tgText(m).includes(id)), 10_000);
 });
 
@@ -195,7 +215,7 @@ test('rejected on Telegram: the Discord copy is edited too, and its button then 
   await tg.waitFor(() => tg.callbackAnswers.some((a) => a.callback_query_id === cb), 10_000);
   assert.match(tg.callbackAnswers.find((a) => a.callback_query_id === cb)!.text!, /Rejected/);
   await app.outbox.drain(15_000);
-  await dc.waitFor(() => seen(dc.messages.find((m) => m.id === d.id)!.content).includes('Rejected by alice (telegram)'), 10_000);
+  await dc.waitFor(() => shown(dc.messages.find((m) => m.id === d.id)!).includes('Rejected by alice (telegram)'), 10_000);
   assert.deepEqual(dc.messages.find((m) => m.id === d.id)!.buttons, []);
   // A stale Discord button (e.g. an old client still showing it) is answered and ignored.
   const late = dc.pressButton(pushChannel, BOB, d.id, approveD);
@@ -210,10 +230,12 @@ test('the daily summary is pushed to every push chat with its equity chart', asy
   const tBefore = tg.sent.length;
   await pushDailySummary(app);
   await app.outbox.drain(15_000);
-  const d = await dc.waitFor(() => dc.messages.slice(dBefore).find((m) => m.channelId === pushChannel && seen(m.content).includes('DAILY SUMMARY')), 10_000);
+  const d = await dc.waitFor(() => dc.messages.slice(dBefore).find((m) => m.channelId === pushChannel && shown(m).includes('DAILY SUMMARY')), 10_000);
   assert.ok(d.attachments >= 1, 'equity chart attached on Discord');
+  assert.deepEqual(d.embeds[0].image, { url: 'attachment://chart.png' }, 'the equity chart is the embed image');
+  assert.deepEqual(d.embeds[0].fields?.map((f) => f.name).slice(0, 2), ['🧾 Trades:', '📂 Open positions (1):'], 'its sections are fields');
   // The position opened by the approval above, and every agent's standing.
-  assert.match(seen(d.content), /Open positions \(1\)[\s\S]*Agents:[\s\S]*BTC\/USDT[\s\S]*ETH\/USDT[\s\S]*SOL\/USDT/);
+  assert.match(shown(d), /Open positions \(1\)[\s\S]*Agents:[\s\S]*BTC\/USDT[\s\S]*ETH\/USDT[\s\S]*SOL\/USDT/);
   const t = tg.sent.slice(tBefore);
   assert.ok((t[0].photoBytes ?? 0) > 5_000 && tgText(t[0]).includes('DAILY SUMMARY'), 'photo first on Telegram');
   assert.match(t.map(tgText).join('\n'), /Open positions \(1\)/);

@@ -1,6 +1,7 @@
 /**
  * Discord chat adapter (discord.js 14): slash commands and buttons in, markdown messages with
- * buttons and chart images out.
+ * buttons out; reports (proposals, trades, cycle and daily summaries, anything with a chart) as
+ * embeds with the chart as the embed's image (layout and limits: src/chat/discord-embeds.ts).
  *
  * Choices worth knowing:
  * - Intents: Guilds only. Slash commands and buttons arrive as interactions, which need no
@@ -28,8 +29,12 @@
  *   callbacks) keep the library's own waiting.
  * - 5xx: @discordjs/rest retries up to 3 times at once before giving up; after that we throw a
  *   plain Error and the outbox retries with its backoff.
- * - Sending: a message's chunks are its parts (`text:0`, `text:1`, ...; the chart rides on the
- *   first). Each is reported to the outbox's SendProgress once Discord accepted it, and the ones
+ * - Private answers (OutgoingMessage.private: usage errors, refusals) are ephemeral. A refusal is
+ *   known before deferring, so its deferral is ephemeral; a usage error is known only once the
+ *   command ran, after a public deferral, so the public placeholder is deleted and the answer is
+ *   an ephemeral followup. A message for everyone never completes an ephemeral deferral.
+ * - Sending: a message's chunks are its parts (`text:0`, ... or `embed:0`, ...; the chart rides
+ *   on the first). Each is reported to the outbox's SendProgress once Discord accepted it, and the ones
  *   already accepted are skipped, so a retry sends only the rest. Channel posts carry a nonce
  *   derived from the outbox row and part with `enforce_nonce`: if an earlier attempt was delivered
  *   but its answer lost (reset, timeout), Discord returns that message instead of posting it again
@@ -62,6 +67,7 @@ import {
   type RateLimitData,
 } from 'discord.js';
 import { lineToDiscordMarkdown, splitLines } from '../render/rich.js';
+import { CHART_FILE, cardMessages, isCard, type Embed } from './discord-embeds.js';
 import {
   PermanentSendError,
   RetryLaterError,
@@ -249,6 +255,27 @@ function rejectOnRateLimit(data: RateLimitData): boolean {
 interface PendingReply {
   interaction: ChatInputCommandInteraction;
   timer: NodeJS.Timeout;
+  /** Deferred ephemerally (a refusal): only a private answer may complete it. */
+  ephemeral: boolean;
+  /**
+   * The public placeholder was already deleted for a private answer whose followup then failed:
+   * the retry follows up again (ephemerally) instead of posting the answer in the channel.
+   */
+  placeholderGone?: boolean;
+}
+
+/** One Discord message of an outgoing message: text, or embeds (a report). */
+interface DiscordPart {
+  /** Key in the outbox's SendProgress. */
+  key: string;
+  content: string;
+  embeds: Embed[];
+}
+
+/** The Discord messages an outgoing message becomes, in order. Pure. */
+export function discordParts(msg: OutgoingMessage): DiscordPart[] {
+  if (isCard(msg)) return cardMessages(msg, !!msg.imagePath).map((embeds, k) => ({ key: `embed:${k}`, content: '', embeds }));
+  return discordChunks(msg).map((content, k) => ({ key: `text:${k}`, content, embeds: [] }));
 }
 
 export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
@@ -273,16 +300,19 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
 
   const userOf = (i: Interaction): ChatUser => ({ id: i.user.id, name: i.user.username });
 
-  /** Removes and returns the oldest open deferral in a channel (or exactly `only`, when given). */
-  function takePending(chatId: string, only?: ChatInputCommandInteraction): ChatInputCommandInteraction | undefined {
+  /**
+   * Removes and returns the oldest open deferral in a channel (or exactly `only`, when given).
+   * A message for everyone never takes an ephemeral deferral: only the asker would see it.
+   */
+  function takePending(chatId: string, o: { only?: ChatInputCommandInteraction; privateOk?: boolean } = {}): PendingReply | undefined {
     const list = pending.get(chatId);
     if (!list?.length) return undefined;
-    const k = only ? list.findIndex((p) => p.interaction === only) : 0;
+    const k = o.only ? list.findIndex((p) => p.interaction === o.only) : list.findIndex((p) => o.privateOk || !p.ephemeral);
     if (k < 0) return undefined;
     const [p] = list.splice(k, 1);
     if (!list.length) pending.delete(chatId);
     clearTimeout(p.timer);
-    return p.interaction;
+    return p;
   }
 
   /** Declared options per command name, from the specs given to start(). */
@@ -295,10 +325,10 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
     const chatId = i.channelId;
     // If the app never answers, close the "thinking..." placeholder before the token expires.
     const timer = setTimeout(() => {
-      if (takePending(chatId, i)) void i.editReply({ content: '✓' }).catch(() => {});
+      if (takePending(chatId, { only: i })) void i.editReply({ content: '✓' }).catch(() => {});
     }, replyWindowMs);
     timer.unref();
-    pending.set(chatId, [...(pending.get(chatId) ?? []), { interaction: i, timer }]);
+    pending.set(chatId, [...(pending.get(chatId) ?? []), { interaction: i, timer, ephemeral: refusal }]);
     const name = i.commandName.toLowerCase();
     const args = argsFromOptions(declaredOptions.get(name), i.options.data);
     try {
@@ -311,7 +341,7 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
       });
     } catch (err) {
       log.error({ err: fail(err, 'command handler').message, command: i.commandName }, 'discord command failed');
-      if (takePending(chatId, i)) {
+      if (takePending(chatId, { only: i })) {
         await i.editReply({ content: '⚠️ Something went wrong with that command.' }).catch(() => {});
       }
     }
@@ -400,34 +430,51 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
     },
 
     async send(chatId, msg, progress?: SendProgress) {
-      const chunks = discordChunks(msg);
+      const parts = discordParts(msg);
       const rows = msg.buttons?.length ? buttonRows(msg.buttons) : [];
       const ch = await fetchSendable(chatId);
       let carrierId = '';
-      for (let k = 0; k < chunks.length; k++) {
+      /** A private message answering a public deferral goes on as ephemeral followups of it. */
+      let privateVia: ChatInputCommandInteraction | undefined;
+      for (let k = 0; k < parts.length; k++) {
+        const { key, content: text, embeds } = parts[k];
         const first = k === 0;
-        const last = k === chunks.length - 1;
-        const part = `text:${k}`;
-        if (progress?.done.has(part)) {
+        const last = k === parts.length - 1;
+        if (progress?.done.has(key)) {
           // Accepted by an earlier attempt: not again (and a deferral waits for the next message).
-          if (last) carrierId = progress.done.get(part) ?? '';
+          if (last) carrierId = progress.done.get(key) ?? '';
           continue;
         }
-        const files = first && msg.imagePath ? [new AttachmentBuilder(msg.imagePath)] : [];
+        // The chart rides on the first part; its embed (if any) shows it as attachment://chart.png.
+        const files = first && msg.imagePath ? [new AttachmentBuilder(msg.imagePath, { name: CHART_FILE })] : [];
         const components = last ? rows : [];
         // Discord refuses a message with nothing in it.
-        const content = chunks[k] || (files.length || components.length ? '' : '\u200b');
-        const payload = { content, files, components, allowedMentions: { parse: [] } } satisfies MessageCreateOptions &
+        const content = text || (files.length || components.length || embeds.length ? '' : '\u200b');
+        const payload = { content, embeds, files, components, allowedMentions: { parse: [] } } satisfies MessageCreateOptions &
           InteractionEditReplyOptions;
-        const deferred = first ? takePending(chatId) : undefined;
+        const deferred = first ? takePending(chatId, { privateOk: !!msg.private }) : undefined;
         let id: string | undefined;
-        if (deferred) {
-          try {
-            id = (await deferred.editReply(payload)).id;
-          } catch (err) {
-            // Token expired or the reply was deleted: post to the channel instead.
-            log.warn({ err: fail(err, 'deferred reply').message, chatId }, 'discord deferred reply failed, posting instead');
+        try {
+          if (privateVia) id = (await privateVia.followUp({ ...payload, flags: MessageFlags.Ephemeral })).id;
+          else if (deferred && msg.private && (!deferred.ephemeral || deferred.placeholderGone)) {
+            // The deferral was public ("thinking..." in the channel) and the answer is for the
+            // asker only (a usage error): Discord cannot turn a reply ephemeral, so the public
+            // placeholder goes and the answer follows ephemerally.
+            if (!deferred.placeholderGone) await deferred.interaction.deleteReply();
+            privateVia = deferred.interaction;
+            id = (await privateVia.followUp({ ...payload, flags: MessageFlags.Ephemeral })).id;
+          } else if (deferred) id = (await deferred.interaction.editReply(payload)).id;
+        } catch (err) {
+          if (privateVia) {
+            // Keep the asker's interaction for the outbox's retry (first in line, private only),
+            // so the answer is never posted in the channel instead.
+            const timer = setTimeout(() => takePending(chatId, { only: privateVia }), replyWindowMs);
+            timer.unref();
+            pending.set(chatId, [{ interaction: privateVia, timer, ephemeral: true, placeholderGone: true }, ...(pending.get(chatId) ?? [])]);
+            throw fail(err, `private answer in ${chatId}`);
           }
+          // Token expired or the reply was deleted: post to the channel instead.
+          log.warn({ err: fail(err, 'deferred reply').message, chatId }, 'discord deferred reply failed, posting instead');
         }
         if (id === undefined) {
           try {
@@ -436,28 +483,47 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
             throw fail(err, `send to ${chatId}`);
           }
         }
-        progress?.accepted(part, id);
+        progress?.accepted(key, id);
         if (last) carrierId = id;
       }
       return carrierId;
     },
 
     async edit(chatId, messageId, msg) {
-      let chunks = discordChunks(msg);
-      if (chunks.length > 1) {
-        // An edit is one message: keep whole lines and say that something was cut.
-        chunks = splitLines(msg.rich.map(lineToDiscordMarkdown), DISCORD_TEXT_LIMIT - 2);
-        chunks = [chunks[0] + '\n…'];
-      }
       const ch = await fetchSendable(chatId);
       if (!('messages' in ch)) throw new PermanentSendError(`Discord channel ${chatId} has no messages to edit`);
+      const components = msg.buttons ? { components: buttonRows(msg.buttons) } : {};
       try {
+        if (isCard(msg)) {
+          // A report edited (a proposal approved or rejected): its embed is replaced. The chart
+          // stays attached (without an `attachments` field Discord keeps them), and the new embed
+          // shows it again when the message has it; an edit never carries the image itself.
+          // Reading the message must never block the edit (no history permission, say): then the
+          // chart stays as a plain attachment below the embed.
+          const hasChart = await ch.messages
+            .fetch(messageId)
+            .then((old) => old.attachments.some((a) => a.name === CHART_FILE))
+            .catch((err: unknown) => {
+              log.warn({ err: fail(err, `read ${messageId}`).message, chatId }, 'discord could not read the message to edit; its chart stays outside the embed');
+              return false;
+            });
+          const [embeds, ...rest] = cardMessages(msg, hasChart);
+          // An edit is one message: what does not fit is cut, and the cut is said.
+          if (rest.length) {
+            const e = embeds[embeds.length - 1];
+            if (e.description) e.description = e.description.slice(0, -1) + '…';
+          }
+          await ch.messages.edit(messageId, { content: '', embeds, ...components, allowedMentions: { parse: [] } });
+          return;
+        }
+        let chunks = discordChunks(msg);
+        if (chunks.length > 1) {
+          // An edit is one message: keep whole lines and say that something was cut.
+          chunks = splitLines(msg.rich.map(lineToDiscordMarkdown), DISCORD_TEXT_LIMIT - 2);
+          chunks = [chunks[0] + '\n…'];
+        }
         // Attachments are left alone: without an `attachments` field Discord keeps them.
-        await ch.messages.edit(messageId, {
-          content: chunks[0] || '\u200b',
-          ...(msg.buttons ? { components: buttonRows(msg.buttons) } : {}),
-          allowedMentions: { parse: [] },
-        });
+        await ch.messages.edit(messageId, { content: chunks[0] || '\u200b', ...components, allowedMentions: { parse: [] } });
       } catch (err) {
         throw fail(err, `edit ${messageId} in ${chatId}`);
       }

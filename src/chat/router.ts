@@ -48,16 +48,16 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       if (!role) {
         audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command}`, allowed: false, detail: 'unknown user' });
         app.log.warn({ adapter: c.adapter, user: c.user.id, command: c.command }, 'refused unknown user');
-        reply(simpleMessage('', str(L, 'forbidden', { command: c.command, userId: c.user.id, hint: envHintFor(c.adapter) })));
+        reply({ ...simpleMessage('', str(L, 'forbidden', { command: c.command, userId: c.user.id, hint: envHintFor(c.adapter) })), private: true });
         return;
       }
       if (!cmd) {
-        reply(simpleMessage('❓', str(L, 'unknown_command', { command: c.command })));
+        reply({ ...simpleMessage('❓', str(L, 'unknown_command', { command: c.command })), private: true });
         return;
       }
       if (!allows(role, cmd.role) && !PUBLIC.has(cmd.name)) {
         audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command}`, allowed: false, detail: `needs ${cmd.role}` });
-        reply(simpleMessage('', str(L, 'forbidden_viewer', { command: c.command })));
+        reply({ ...simpleMessage('', str(L, 'forbidden_viewer', { command: c.command })), private: true });
         return;
       }
       if (cmd.role === 'trader') audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command} ${c.args.join(' ')}`.trim(), allowed: true });
@@ -77,7 +77,8 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       try {
         await cmd.run(ctx);
       } catch (e) {
-        if (e instanceof UsageError) reply(simpleMessage('⚠️', str(L, 'usage_error', { error: e.message, usage: usageIn(L, cmd) })));
+        // Only the asker needs to see their mistake (Discord: ephemeral).
+        if (e instanceof UsageError) reply({ ...simpleMessage('⚠️', str(L, 'usage_error', { error: e.message, usage: usageIn(L, cmd) })), private: true });
         else {
           app.log.error({ command: c.command, err: app.scrub(String((e as Error)?.stack ?? e)) }, 'command failed');
           reply(simpleMessage('', str(L, 'failed', { command: c.command, error: app.scrub((e as Error)?.message ?? String(e)) })));

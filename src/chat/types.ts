@@ -17,6 +17,22 @@ export interface OutgoingMessage {
   imagePath?: string;
   /** Rows of buttons; an empty array removes the buttons when editing. */
   buttons?: Button[][];
+  /**
+   * A report with a look of its own (proposal, trade, cycle, daily summary): platforms with cards
+   * show it as one (Discord: an embed coloured by `tone`, the chart as its image). Others ignore it.
+   */
+  card?: Card;
+  /**
+   * Only the person who asked should see it (a usage error, a refusal): Discord answers the slash
+   * command ephemerally. Platforms without private answers send it as usual.
+   */
+  private?: boolean;
+}
+
+export interface Card {
+  kind: 'proposal' | 'trade' | 'cycle' | 'daily' | 'report';
+  /** up: a gain or a long; down: a loss or a short; closed: settled (an approved or rejected proposal). */
+  tone: 'up' | 'down' | 'neutral' | 'closed';
 }
 
 export interface ChatUser {

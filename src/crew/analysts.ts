@@ -2,7 +2,8 @@ import type { Decision } from '../agents/decision.js';
 import { regimeAt } from '../agents/decision.js';
 import type { Features } from '../indicators/features.js';
 import { scoreHeadline, type NewsFeed } from './news.js';
-import type { Analysis, Analyst, AnalystName, FeatureRow, PositionView, RiskView, Snapshot } from './types.js';
+import { because, sayReason, type Reason } from './reasons.js';
+import type { Abstain, Analysis, Analyst, AnalystName, FeatureRow, PositionView, RiskView, Snapshot, Vote } from './types.js';
 
 /**
  * The rule analysts: deterministic, offline, pure functions of the snapshot. Each one reads a
@@ -57,6 +58,19 @@ export function buildSnapshot(x: {
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
+const r0 = (v: number) => Math.round(v);
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * A vote or an abstention with its reason as a key and figures (`why`) and, from the same English
+ * string, the sentence the LLM analysts read in the debate (`reasoning` / `reason`).
+ */
+function vote(v: Omit<Vote, 'reasoning' | 'why'>, why: Reason): Vote {
+  return { ...v, reasoning: sayReason('en', why), why };
+}
+function abstain(why: Reason): Abstain {
+  return { abstain: true, reason: sayReason('en', why), why };
+}
 const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
 const sideOf = (d: Decision) => (d.direction === 'LONG' ? 'BUY' : 'SELL') as 'BUY' | 'SELL';
 
@@ -69,24 +83,22 @@ const sideOf = (d: Decision) => (d.direction === 'LONG' ? 'BUY' : 'SELL') as 'BU
 export function technicalView(s: Snapshot): Analysis {
   const x = s.features;
   const parts = [x.emaFast - x.emaSlow, x.close - x.sma50, x.macdHist, x.rsi - 50, x.pdi - x.mdi, x.momentum];
-  if (parts.some((v) => !Number.isFinite(v)) || !Number.isFinite(x.adx)) return { abstain: true, reason: 'indicators still warming up' };
+  if (parts.some((v) => !Number.isFinite(v)) || !Number.isFinite(x.adx)) return abstain(because('tech_warmup'));
   const ups = parts.filter((v) => v > 0).length;
   const downs = parts.filter((v) => v < 0).length;
   const score = (ups - downs) / parts.length;
   const adxF = Math.min(x.adx / 40, 1);
   const supportingData = { ups, downs, score: r2(score), rsi: r2(x.rsi), adx: r2(x.adx), macdHist: r2(x.macdHist) };
   if (Math.abs(score) < 1 / 3 - 1e-9) {
-    return { recommendation: 'HOLD', confidence: r2(0.45 + 0.25 * (1 - adxF)), reasoning: `indicators split ${ups} up / ${downs} down (ADX ${x.adx.toFixed(0)}): no edge`, supportingData };
+    return vote({ recommendation: 'HOLD', confidence: r2(0.45 + 0.25 * (1 - adxF)), supportingData }, because('tech_split', { ups, downs, adx: r0(x.adx) }));
   }
   const up = score > 0;
   const overextended = up ? x.rsi > 75 : x.rsi < 25;
   const confidence = clamp01(0.4 + 0.35 * Math.abs(score) + 0.2 * adxF - (overextended ? 0.15 : 0));
-  return {
-    recommendation: up ? 'BUY' : 'SELL',
-    confidence: r2(confidence),
-    reasoning: `${up ? ups : downs} of 6 indicators point ${up ? 'up' : 'down'}, ADX ${x.adx.toFixed(0)}, RSI ${x.rsi.toFixed(0)}${overextended ? ' (overextended)' : ''}`,
-    supportingData,
-  };
+  return vote(
+    { recommendation: up ? 'BUY' : 'SELL', confidence: r2(confidence), supportingData },
+    because(`tech_${up ? 'up' : 'down'}${overextended ? '_overextended' : ''}`, { n: up ? ups : downs, adx: r0(x.adx), rsi: r0(x.rsi) }),
+  );
 }
 
 /**
@@ -96,24 +108,22 @@ export function technicalView(s: Snapshot): Analysis {
  */
 export function monitorView(s: Snapshot): Analysis {
   const x = s.features;
-  if (!Number.isFinite(x.adx) || !Number.isFinite(x.volatilityAvg)) return { abstain: true, reason: 'regime not measurable yet (warm-up)' };
+  if (!Number.isFinite(x.adx) || !Number.isFinite(x.volatilityAvg)) return abstain(because('monitor_warmup'));
   const volRatio = x.volSma > 0 ? x.volume / x.volSma : 1;
   const volatilityRatio = x.volatilityAvg > 0 ? x.volatility / x.volatilityAvg : 1;
   const supportingData = { regime: s.regime, adx: r2(x.adx), volumeRatio: r2(volRatio), volatilityRatio: r2(volatilityRatio) };
   switch (s.regime) {
     case 'VOLATILE':
-      return { recommendation: 'HOLD', confidence: 0.65, reasoning: `volatility spike: ATR% at ${volatilityRatio.toFixed(1)}x its average`, supportingData };
+      return vote({ recommendation: 'HOLD', confidence: 0.65, supportingData }, because('monitor_volatile', { ratio: r1(volatilityRatio) }));
     case 'RANGING':
-      return { recommendation: 'HOLD', confidence: 0.4, reasoning: `ranging market (ADX ${x.adx.toFixed(0)}): no trend to follow`, supportingData };
+      return vote({ recommendation: 'HOLD', confidence: 0.4, supportingData }, because('monitor_ranging', { adx: r0(x.adx) }));
     default: {
       const up = s.regime === 'TRENDING_UP';
       const confirmed = volRatio > 1;
-      return {
-        recommendation: up ? 'BUY' : 'SELL',
-        confidence: r2(clamp01(0.45 + 0.3 * Math.min(x.adx / 50, 1) + (confirmed ? 0.1 : 0))),
-        reasoning: `${up ? 'uptrend' : 'downtrend'} (ADX ${x.adx.toFixed(0)}), volume ${volRatio.toFixed(2)}x average${confirmed ? ' confirms' : ''}`,
-        supportingData,
-      };
+      return vote(
+        { recommendation: up ? 'BUY' : 'SELL', confidence: r2(clamp01(0.45 + 0.3 * Math.min(x.adx / 50, 1) + (confirmed ? 0.1 : 0))), supportingData },
+        because(`monitor_${up ? 'up' : 'down'}${confirmed ? '_confirmed' : ''}`, { adx: r0(x.adx), volume: r2(volRatio) }),
+      );
     }
   }
 }
@@ -127,7 +137,7 @@ export function monitorView(s: Snapshot): Analysis {
  */
 export function riskView(s: Snapshot): Analysis {
   const d = s.decision;
-  if (!d) return { abstain: true, reason: 'no trade proposed to assess' };
+  if (!d) return abstain(because('risk_no_trade'));
   const r = s.risk;
   const exposurePct = r.equity > 0 ? r.exposure / r.equity : 0;
   const drawdown = r.peakEquity > 0 ? 1 - r.equity / r.peakEquity : 0;
@@ -141,19 +151,17 @@ export function riskView(s: Snapshot): Analysis {
     volatilityRatio: r2(volatilityRatio),
     sameSidePositions: sameSide,
   };
-  if (r.openPositions >= r.maxOpenPositions) return { recommendation: 'HOLD', confidence: 0.9, firm: true, reasoning: `${r.openPositions} positions open, the limit is ${r.maxOpenPositions}`, supportingData };
-  if (exposurePct >= 0.9 * r.maxTotalExposure) return { recommendation: 'HOLD', confidence: 0.85, firm: true, reasoning: `exposure ${(exposurePct * 100).toFixed(0)}% of equity, near the ${(r.maxTotalExposure * 100).toFixed(0)}% limit`, supportingData };
-  if (drawdown >= 0.75 * r.maxDrawdown) return { recommendation: 'HOLD', confidence: 0.85, firm: true, reasoning: `drawdown ${(drawdown * 100).toFixed(1)}% is close to the ${(r.maxDrawdown * 100).toFixed(0)}% kill switch`, supportingData };
-  if (volatilityRatio >= 2) return { recommendation: 'HOLD', confidence: 0.7, reasoning: `volatility ${volatilityRatio.toFixed(1)}x its average: stops get hit by noise`, supportingData };
-  if (d.riskReward < 1.5) return { recommendation: 'HOLD', confidence: 0.6, reasoning: `reward:risk ${d.riskReward.toFixed(2)} is below 1.5`, supportingData };
+  if (r.openPositions >= r.maxOpenPositions) return vote({ recommendation: 'HOLD', confidence: 0.9, firm: true, supportingData }, because('risk_positions', { open: r.openPositions, max: r.maxOpenPositions }));
+  if (exposurePct >= 0.9 * r.maxTotalExposure) return vote({ recommendation: 'HOLD', confidence: 0.85, firm: true, supportingData }, because('risk_exposure', { pct: r0(exposurePct * 100), limit: r0(r.maxTotalExposure * 100) }));
+  if (drawdown >= 0.75 * r.maxDrawdown) return vote({ recommendation: 'HOLD', confidence: 0.85, firm: true, supportingData }, because('risk_drawdown', { dd: r1(drawdown * 100), kill: r0(r.maxDrawdown * 100) }));
+  if (volatilityRatio >= 2) return vote({ recommendation: 'HOLD', confidence: 0.7, supportingData }, because('risk_volatility', { ratio: r1(volatilityRatio) }));
+  if (d.riskReward < 1.5) return vote({ recommendation: 'HOLD', confidence: 0.6, supportingData }, because('risk_rr', { rr: r2(d.riskReward) }));
   const headroom = 1 - r.openPositions / r.maxOpenPositions;
   const confidence = clamp01(0.5 + 0.1 * Math.min(d.riskReward - 1.5, 2) + 0.15 * headroom - 0.05 * sameSide);
-  return {
-    recommendation: sideOf(d),
-    confidence: r2(confidence),
-    reasoning: `risk acceptable: R:R ${d.riskReward.toFixed(2)}, ${r.openPositions}/${r.maxOpenPositions} positions, exposure ${(exposurePct * 100).toFixed(0)}%`,
-    supportingData,
-  };
+  return vote(
+    { recommendation: sideOf(d), confidence: r2(confidence), supportingData },
+    because('risk_ok', { rr: r2(d.riskReward), open: r.openPositions, max: r.maxOpenPositions, pct: r0(exposurePct * 100) }),
+  );
 }
 
 /**
@@ -162,7 +170,7 @@ export function riskView(s: Snapshot): Analysis {
  * HOLD. Confidence grows with |net| and with the number of headlines (up to 3). No headlines: abstain.
  */
 export function sentimentView(s: Snapshot): Analysis {
-  if (s.news.length === 0) return { abstain: true, reason: `no recent news (last ${s.newsDays} days)` };
+  if (s.news.length === 0) return abstain(because('sentiment_no_news', { days: s.newsDays }));
   const scored = s.news.map((h) => scoreHeadline(h.headline));
   const good = scored.filter((h) => h.score > 0).length;
   const bad = scored.filter((h) => h.score < 0).length;
@@ -170,13 +178,10 @@ export function sentimentView(s: Snapshot): Analysis {
   const weight = Math.min(scored.length / 3, 1);
   const top = scored.filter((h) => h.score !== 0).slice(-2).map((h) => `"${h.headline}" (${h.hits.join(' ')})`).join('; ');
   const supportingData = { headlines: scored.length, good, bad, net: r2(net) };
-  if (Math.abs(net) < 0.25) return { recommendation: 'HOLD', confidence: r2(0.4 + 0.2 * weight), reasoning: `${scored.length} headline(s), ${good} good / ${bad} bad: mixed${top ? ` — ${top}` : ''}`, supportingData };
-  return {
-    recommendation: net > 0 ? 'BUY' : 'SELL',
-    confidence: r2(clamp01(0.4 + 0.4 * Math.abs(net) * weight)),
-    reasoning: `${scored.length} headline(s), ${good} good / ${bad} bad — ${top}`,
-    supportingData,
-  };
+  // The headlines themselves are quoted as they came (data, not our words).
+  const counts = { headlines: scored.length, good, bad };
+  if (Math.abs(net) < 0.25) return vote({ recommendation: 'HOLD', confidence: r2(0.4 + 0.2 * weight), supportingData }, because('sentiment_mixed', { ...counts, top: top ? ` — ${top}` : '' }));
+  return vote({ recommendation: net > 0 ? 'BUY' : 'SELL', confidence: r2(clamp01(0.4 + 0.4 * Math.abs(net) * weight)), supportingData }, because('sentiment_view', { ...counts, top }));
 }
 
 /**
@@ -185,13 +190,13 @@ export function sentimentView(s: Snapshot): Analysis {
  */
 export function strategistView(s: Snapshot): Analysis {
   const d = s.decision;
-  if (!d) return { abstain: true, reason: 'the agent proposes no entry' };
-  return {
-    recommendation: sideOf(d),
-    confidence: r2(d.confidence),
-    reasoning: `${d.strategy}: ${d.reason}`,
-    supportingData: { strategy: d.strategy, confluence: r2(d.confluence), regime: d.regime, riskReward: r2(d.riskReward) },
-  };
+  if (!d) return abstain(because('strategist_no_entry'));
+  // The agent's own reason as its key and figures when it has them (decisions stored before reasons had codes: as stored).
+  const reason: string | Reason = d.reasonCode ? { code: d.reasonCode, params: { ...d.reasonParams } } : d.reason;
+  return vote(
+    { recommendation: sideOf(d), confidence: r2(d.confidence), supportingData: { strategy: d.strategy, confluence: r2(d.confluence), regime: d.regime, riskReward: r2(d.riskReward) } },
+    because('strategist_view', { strategy: d.strategy, reason }),
+  );
 }
 
 export const RULE_VIEWS: Record<AnalystName, (s: Snapshot) => Analysis> = {

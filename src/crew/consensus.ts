@@ -1,4 +1,5 @@
 import { isVote, RECOMMENDATIONS, type Analysis, type Analyst, type AnalystName, type FinalVote, type Position, type Recommendation, type RoundEntry, type Snapshot, type Verdict, type Vote } from './types.js';
+import { because, recWord } from './reasons.js';
 
 /**
  * How the crew reaches a decision, as in the seed: initial analyses, up to N debate rounds in
@@ -61,10 +62,13 @@ export function reviseByRule(own: Analysis, others: Position[], s: Pick<Consensu
   if (!isVote(own) || own.firm || own.confidence >= s.reviseBelow) return own;
   const t = top(scoresOf(others));
   if (t.rec === null || t.rec === own.recommendation || t.share < s.persuadeShare) return own;
+  // Said as a key and figures (the earlier reason nested), so /why words it in the chat's language.
+  const why = because('revised', { from: recWord(own.recommendation), to: recWord(t.rec), share: Math.round(t.share * 100), before: own.why ?? own.reasoning });
   const revised: Vote = {
     recommendation: t.rec,
     confidence: r2(own.confidence * 0.8),
     reasoning: `revised ${own.recommendation}→${t.rec}: ${Math.round(t.share * 100)}% of the others' weight backs ${t.rec} (before: ${own.reasoning})`,
+    why,
     supportingData: { ...own.supportingData, revisedFrom: own.recommendation },
   };
   return revised;
@@ -85,7 +89,8 @@ function finish(analysts: Analyst[], current: Analysis[], history: RoundEntry[],
 
 /** A thrown analyst is an abstention with the error as its reason: never a made-up vote. */
 function guard(name: string, e: unknown): Analysis {
-  return { abstain: true, reason: `${name} failed: ${(e as Error)?.message ?? String(e)}`.slice(0, 300) };
+  const error = ((e as Error)?.message ?? String(e)).slice(0, 250);
+  return { abstain: true, reason: `${name} failed: ${error}`.slice(0, 300), why: because('failed', { name: { code: `analyst.${name}` }, error }) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { DB } from '../store/db.js';
 import { llmUsageOn, recordLlmCall } from '../store/llm-usage.js';
 import type { Analysis, Analyst, AnalystName, Position, Snapshot } from './types.js';
+import { because } from './reasons.js';
 import { isVote } from './types.js';
 
 /**
@@ -175,7 +176,7 @@ export function llmAnalyst(name: AnalystName, llm: LlmClient, rule?: (s: Snapsho
     kind: 'llm',
     async analyze(s) {
       // Nothing to read: no request (and no tokens) for a sentiment analyst without headlines.
-      if (name === 'sentiment' && s.news.length === 0) return { abstain: true, reason: `no recent news (last ${s.newsDays} days)` };
+      if (name === 'sentiment' && s.news.length === 0) return { abstain: true, reason: `no recent news (last ${s.newsDays} days)`, why: because('sentiment_no_news', { days: s.newsDays }) };
       try {
         return toVote(await llm.askJson(system, JSON.stringify({ snapshot: promptSnapshot(s, rule?.(s)) }), voteSchema));
       } catch (e) {

@@ -1,8 +1,9 @@
 import type { Fmt } from '../render/format.js';
 import { richToPlain, type Rich } from '../render/rich.js';
-import { plural, renderTemplate } from '../render/template.js';
+import { plural, renderTemplate, str } from '../render/template.js';
 import type { DecisionRow, RoundRow } from '../store/crew.js';
-import { votesOf } from '../store/crew.js';
+import { analysisOf, votesOf } from '../store/crew.js';
+import { numberIn, reasonOr } from './reasons.js';
 import { isVote, type Analysis, type AnalystName } from './types.js';
 
 /**
@@ -14,9 +15,31 @@ export const ANALYST_EMOJI: Record<AnalystName, string> = { technical: '📐', r
 
 const WORDS: Record<string, Record<string, string>> = {
   en: { abstains: 'abstains', initial: 'initial analyses', round: 'debate round', unchanged: 'nobody changed their mind', changed: 'changed', proposal: 'consensus → proposal', no_consensus: 'no consensus → proposal for you to decide', hold: 'HOLD consensus → no proposal', disagree: "consensus against the agent's side → no proposal", none: 'none' },
-  es: { abstains: 'se abstiene', initial: 'análisis iniciales', round: 'ronda de debate', unchanged: 'nadie cambió de opinión', changed: 'cambió', proposal: 'consenso → propuesta', no_consensus: 'sin consenso → propuesta para que decidas', hold: 'consenso HOLD → sin propuesta', disagree: 'consenso contra el lado del agente → sin propuesta', none: 'ninguna' },
+  es: { abstains: 'se abstiene', initial: 'análisis iniciales', round: 'ronda de debate', unchanged: 'nadie cambió de opinión', changed: 'cambió', proposal: 'consenso → propuesta', no_consensus: 'sin consenso → propuesta para que decidas', hold: 'consenso MANTENER → sin propuesta', disagree: 'consenso contra el lado del agente → sin propuesta', none: 'ninguna' },
 };
 export const word = (lang: string, k: string) => (WORDS[lang] ?? WORDS.en)[k] ?? WORDS.en[k];
+
+/** A string, or `fallback` when the strings have no such key (an LLM's own supporting-data key). */
+function strOr(lang: string, key: string, fallback: string): string {
+  try {
+    return str(lang, key);
+  } catch {
+    return fallback;
+  }
+}
+
+/** An analyst's name, a recommendation, in the chat's words. */
+const analystName = (lang: string, a: string) => strOr(lang, `analyst.${a}`, a);
+const recName = (lang: string, r: string) => strOr(lang, `rec.${r}`, r);
+
+/** A supporting figure as the chat writes it: a number in its format, a regime in words, yes/no. */
+function dataValue(lang: string, fmt: Fmt, key: string, v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : fmt.num(v, 2);
+  if (typeof v === 'boolean') return str(lang, v ? 'on' : 'off');
+  if (key === 'regime' && typeof v === 'string') return strOr(lang, `regime_${v}`, v);
+  if (key === 'revisedFrom' && typeof v === 'string') return recName(lang, v);
+  return String(v);
+}
 
 function cut(s: string, n: number): string {
   if (n <= 0) return '';
@@ -24,10 +47,12 @@ function cut(s: string, n: number): string {
 }
 
 function voteLine(lang: string, fmt: Fmt, analyst: AnalystName, kind: string, a: Analysis, reasonMax: number, weight?: number): string {
-  const who = `${ANALYST_EMOJI[analyst]} ${analyst}${kind === 'llm' ? ' (LLM)' : ''}${weight !== undefined ? ` ×${fmt.num(weight, 2)}` : ''}`;
-  if (!isVote(a)) return `• ${who}: ${word(lang, 'abstains')} — ${cut(a.reason, Math.max(reasonMax, 40))}`;
-  const why = cut(a.reasoning, reasonMax);
-  return `• ${who}: ${a.recommendation} ${fmt.pct(a.confidence, 0)}${why ? ` — ${why}` : ''}`;
+  const who = `${ANALYST_EMOJI[analyst]} ${analystName(lang, analyst)}${kind === 'llm' ? ' (LLM)' : ''}${weight !== undefined ? ` ×${fmt.num(weight, 2)}` : ''}`;
+  // The reason in the chat's language when it has a key (rule analysts); an LLM's own words as it gave them.
+  const num = numberIn(lang);
+  if (!isVote(a)) return `• ${who}: ${word(lang, 'abstains')} — ${cut(reasonOr(lang, a.why, a.reason, num), Math.max(reasonMax, 40))}`;
+  const why = cut(reasonOr(lang, a.why, a.reasoning, num), reasonMax);
+  return `• ${who}: ${recName(lang, a.recommendation)} ${fmt.pct(a.confidence, 0)}${why ? ` — ${why}` : ''}`;
 }
 
 /**
@@ -40,8 +65,8 @@ export function crewVotesRich(lang: string, fmt: Fmt, d: DecisionRow, maxChars =
   const render = (reasonMax: number) =>
     renderTemplate(lang, 'crew_votes', {
       rounds: plural(lang, 'debate_rounds', d.rounds),
-      consensus: d.consensus_reached ? d.consensus : undefined,
-      top: d.consensus_reached ? undefined : (topOf(d) ?? '—'),
+      consensus: d.consensus_reached && d.consensus ? recName(lang, d.consensus) : undefined,
+      top: d.consensus_reached ? undefined : recName(lang, topOf(d) ?? '—'),
       agreement: fmt.pct(d.agreement, 0),
       threshold: fmt.pct(d.threshold, 0),
       votes: votes.map((v) => voteLine(lang, fmt, v.analyst, v.kind, v.analysis, reasonMax)).join('\n'),
@@ -72,23 +97,22 @@ export function whyRich(lang: string, fmt: Fmt, d: DecisionRow, rounds: RoundRow
     const shown = n === 0 ? rows : rows.filter((r) => r.changed);
     if (shown.length === 0) lines.push(`  ${word(lang, 'unchanged')}`);
     for (const r of shown) {
-      const a: Analysis = r.abstained ? { abstain: true, reason: r.reasoning } : { recommendation: r.recommendation!, confidence: r.confidence!, reasoning: r.reasoning, supportingData: {} };
-      lines.push(`  ${voteLine(lang, fmt, r.analyst, r.kind, a, 400)}${n > 0 ? ` (${word(lang, 'changed')})` : ''}`);
+      lines.push(`  ${voteLine(lang, fmt, r.analyst, r.kind, analysisOf(r), 400)}${n > 0 ? ` (${word(lang, 'changed')})` : ''}`);
       const data = JSON.parse(r.supporting_json) as Record<string, unknown>;
       const keys = Object.entries(data);
-      if (n === 0 && keys.length) lines.push(`    ${keys.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+      if (n === 0 && keys.length) lines.push(`    ${keys.map(([k, v]) => `${strOr(lang, `crew_data.${k}`, k)}=${dataValue(lang, fmt, k, v)}`).join(', ')}`);
     }
   }
   const finals = votesOf(d).map((v) => voteLine(lang, fmt, v.analyst, v.kind, v.analysis, 160, v.weight));
   return renderTemplate(lang, 'why', {
     id: d.proposal_id ?? `#${d.id}`,
     symbol: d.symbol,
-    side: d.agent_side ?? '—',
+    side: d.agent_side ? strOr(lang, `side.${d.agent_side}`, d.agent_side) : '—',
     time: fmt.dateTime(d.ts),
-    agent: p ? `${p.strategy} · ${p.direction} · ${fmt.pct(p.confidence, 0)}` : undefined,
-    status: p?.status,
+    agent: p ? `${p.strategy} · ${strOr(lang, `side.${p.direction}`, p.direction)} · ${fmt.pct(p.confidence, 0)}` : undefined,
+    status: p ? strOr(lang, `proposal_state.${p.status}`, p.status) : undefined,
     outcome: word(lang, d.outcome),
-    consensus: d.consensus ?? word(lang, 'none'),
+    consensus: d.consensus ? recName(lang, d.consensus) : word(lang, 'none'),
     agreement: fmt.pct(d.agreement, 0),
     threshold: fmt.pct(d.threshold, 0),
     rounds: plural(lang, 'debate_rounds', d.rounds),

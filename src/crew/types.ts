@@ -1,5 +1,6 @@
 import type { Decision } from '../agents/decision.js';
 import type { Regime } from '../metrics/types.js';
+import type { Reason } from './reasons.js';
 
 /**
  * The analyst crew's one contract. Every analyst — rule-based or LLM-backed — takes the same
@@ -20,6 +21,8 @@ export interface Vote {
   /** 0-1. */
   confidence: number;
   reasoning: string;
+  /** `reasoning` as a key and figures, for the chat's language (rule analysts; an LLM's own words have none). */
+  why?: Reason;
   supportingData: SupportingData;
   /**
    * A firm view is not revised in debate (the risk manager's hard limits): being outvoted does not
@@ -31,6 +34,8 @@ export interface Vote {
 export interface Abstain {
   abstain: true;
   reason: string;
+  /** `reason` as a key and figures, for the chat's language. */
+  why?: Reason;
   /** The analyst could not vote because its LLM failed (timeout, invalid answer, budget): the proposal says so. */
   llmFailure?: true;
 }

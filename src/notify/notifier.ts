@@ -111,9 +111,9 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
       if (e.type === 'proposal_created') {
         const p = e.proposal;
         const decision = JSON.parse(p.decision_json) as Decision;
-        images.set(e, await proposalChart(d.chartsDir, d.log, { id: p.id, symbol: p.symbol, timeframe: d.cfg.timeframe, candles: e.candles.slice(-120), decision }));
+        images.set(e, await proposalChart(d.chartsDir, d.log, { id: p.id, symbol: p.symbol, timeframe: d.cfg.timeframe, candles: e.candles.slice(-120), decision }, L));
       } else if (e.type === 'trade_closed') {
-        images.set(e, await tradeChart(d.chartsDir, d.log, e.trade, e.candles));
+        images.set(e, await tradeChart(d.chartsDir, d.log, e.trade, e.candles, L));
       }
     },
     emit(e) {

@@ -7,6 +7,7 @@ import type { AgentEdge, AgentFit, AgentState } from '../agents/types.js';
 import { MIN_CALIBRATION_TRADES } from '../evaluation/calibration.js';
 import type { DetailedTradeMetric, Regime } from '../metrics/types.js';
 import type { Fmt } from './format.js';
+import { numberIn, reasonOr } from '../crew/reasons.js';
 import { plural, renderTemplate, str } from './template.js';
 
 /**
@@ -72,7 +73,9 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     status: o.status,
     hint: o.hint,
   });
-  return { rich, buttons: o.buttons ?? [], imagePath: o.imagePath };
+  // Coloured by direction while it waits for an answer, grey once settled.
+  const tone = o.buttons?.length ? (d.direction === 'LONG' ? 'up' : 'down') : 'closed';
+  return { rich, buttons: o.buttons ?? [], imagePath: o.imagePath, card: { kind: 'proposal', tone } };
 }
 
 export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePath?: string): OutgoingMessage {
@@ -117,7 +120,7 @@ export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePat
     slippage: fmt.money(t.slippage),
     fee: fmt.money(t.fee),
   });
-  return { rich, imagePath };
+  return { rich, imagePath, card: { kind: 'trade', tone: win ? 'up' : 'down' } };
 }
 
 export function fillMessage(fmt: Fmt, f: { id: string; symbol: string; direction: string; quantity: number; price: number; fee: number; stop: number; target: number; broker: string; approvedBy?: string }): OutgoingMessage {
@@ -206,7 +209,7 @@ export function cycleSummaryMessage(fmt: Fmt, v: CycleView, imagePath?: string):
     avgConfluence: fmt.pct(p.avgConfluence, 0),
     agents: agents || str(fmt.lang, 'none'),
   });
-  return { rich, imagePath };
+  return { rich, imagePath, card: { kind: 'cycle', tone: p.pnl >= 0 ? 'up' : 'down' } };
 }
 
 export function progressBar(frac: number, width = 16): string {
@@ -788,6 +791,7 @@ export function renderDailySummary(fmt: Fmt, v: DailySummaryView, imagePath?: st
       you: v.you || undefined,
     }),
     imagePath,
+    card: { kind: 'daily', tone: v.pnl >= 0 ? 'up' : 'down' },
   };
 }
 
@@ -814,14 +818,11 @@ export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number;
   });
 }
 
-/** The proposal's reason in the chat's language (decisions stored before reasons had codes: as stored). */
+/**
+ * The proposal's reason in the chat's language, its figures in the chat's number format and its
+ * regime in words (decisions stored before reasons had codes: as stored). The same rendering as
+ * the analysts' reasons in /why (src/crew/reasons.ts).
+ */
 export function reasonText(lang: string, d: Pick<Decision, 'reason' | 'reasonCode' | 'reasonParams'>): string {
-  if (!d.reasonCode) return d.reason;
-  try {
-    const params = { ...d.reasonParams };
-    if (typeof params.regime === 'string') params.regime = str(lang, `regime_${params.regime}`);
-    return str(lang, d.reasonCode, params);
-  } catch {
-    return d.reason;
-  }
+  return reasonOr(lang, d.reasonCode ? { code: d.reasonCode, params: { ...d.reasonParams } } : undefined, d.reason, numberIn(lang));
 }

@@ -1,4 +1,5 @@
-import { isVote, type AnalystName, type FinalVote, type Outcome, type Recommendation, type RoundEntry, type Verdict } from '../crew/types.js';
+import { isVote, type Analysis, type AnalystName, type FinalVote, type Outcome, type Recommendation, type RoundEntry, type Verdict } from '../crew/types.js';
+import type { Reason } from '../crew/reasons.js';
 import type { DB } from './db.js';
 
 /**
@@ -34,6 +35,8 @@ export interface RoundRow {
   confidence: number | null;
   reasoning: string;
   supporting_json: string;
+  /** The reason as a key and figures (JSON of a Reason); null for rounds stored before it existed. */
+  reason_json: string | null;
   abstained: number;
   changed: number;
 }
@@ -57,12 +60,13 @@ export function recordDecision(db: DB, x: { ts: number; symbol: string; candleTs
     .run(x.ts, x.symbol, x.candleTs, x.proposalId, x.agentSide, v.consensus, v.consensus === null ? 0 : 1, v.agreement, v.threshold, x.outcome, v.rounds, JSON.stringify(v.votes), reasoningOf(v), v.notice ?? null);
   const id = Number(r.lastInsertRowid);
   const ins = db.prepare(
-    `INSERT INTO decision_rounds (decision_id, round, analyst, kind, recommendation, confidence, reasoning, supporting_json, abstained, changed) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+    `INSERT INTO decision_rounds (decision_id, round, analyst, kind, recommendation, confidence, reasoning, supporting_json, abstained, changed, reason_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
   );
   for (const h of v.history) {
     const a = h.analysis;
-    if (isVote(a)) ins.run(id, h.round, h.analyst, h.kind, a.recommendation, a.confidence, a.reasoning, JSON.stringify(a.supportingData), 0, h.changed ? 1 : 0);
-    else ins.run(id, h.round, h.analyst, h.kind, null, null, a.reason, '{}', 1, h.changed ? 1 : 0);
+    const why = a.why ? JSON.stringify(a.why) : null;
+    if (isVote(a)) ins.run(id, h.round, h.analyst, h.kind, a.recommendation, a.confidence, a.reasoning, JSON.stringify(a.supportingData), 0, h.changed ? 1 : 0, why);
+    else ins.run(id, h.round, h.analyst, h.kind, null, null, a.reason, '{}', 1, h.changed ? 1 : 0, why);
   }
   return id;
 }
@@ -97,8 +101,16 @@ export function historyFromRows(rows: RoundRow[]): RoundEntry[] {
     analyst: r.analyst,
     kind: r.kind,
     changed: r.changed === 1,
-    analysis: r.abstained ? { abstain: true as const, reason: r.reasoning } : { recommendation: r.recommendation!, confidence: r.confidence!, reasoning: r.reasoning, supportingData: JSON.parse(r.supporting_json) },
+    analysis: analysisOf(r),
   }));
+}
+
+/** A stored round as the analysis it was (with its reason's key and figures when it has them). */
+export function analysisOf(r: RoundRow): Analysis {
+  const why = r.reason_json ? (JSON.parse(r.reason_json) as Reason) : undefined;
+  return r.abstained
+    ? { abstain: true as const, reason: r.reasoning, ...(why ? { why } : {}) }
+    : { recommendation: r.recommendation!, confidence: r.confidence!, reasoning: r.reasoning, ...(why ? { why } : {}), supportingData: JSON.parse(r.supporting_json) };
 }
 
 /** Stored hits and misses; an analyst never scored has no row. */

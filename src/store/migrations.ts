@@ -179,4 +179,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE outbox ADD COLUMN uncertain_count INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX IF NOT EXISTS outbox_dedupe ON outbox(adapter, chat_id, dedupe_key, created_at);
   `,
+  `
+  -- The analysts' reasons as a key and figures (src/crew/reasons.ts), so /why says them in the
+  -- chat's language; NULL for rounds recorded before (their English text is shown as stored).
+  ALTER TABLE decision_rounds ADD COLUMN reason_json TEXT;
+  `,
 ];

@@ -131,7 +131,7 @@ export function createTrainer(app: App): Trainer {
       // Summaries: every summary_every cycles, but not more often than SUMMARY_MIN_GAP_MS.
       if (r.portfolio && (r.final || t - lastSummary >= SUMMARY_MIN_GAP_MS)) {
         lastSummary = t;
-        const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl });
+        const image = await cycleChart(app.chartsDir, app.log, { runId: r.runId, cycle: r.cycle, points: r.points, bars: r.agentPnl }, app.cfg.language);
         const span = `${new Date(JSON.parse(runConfigJson(app.db, r.runId)).plan[0].from).toISOString().slice(0, 10)} → ${r.summary.to.slice(0, 10)}`;
         reporter.send(cycleSummaryMessage(app.fmt, { runId: r.runId, cycle: r.cycle, done: r.cycle, total: r.total, completedAt: app.now(), span, final: r.final, portfolio: r.portfolio, agents: r.portfolio.agents, sharpeCI: r.sharpeCI ?? undefined }, image));
       }

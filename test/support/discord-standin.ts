@@ -9,7 +9,15 @@
  * and we refuse `compress=` in the URL so a surprise shows up as a failure, not a hang).
  *
  * Messages are kept as a user would see them in a channel (`messages`, current state, edits
- * applied); `edits` and `interactionReplies` log the raw requests for finer assertions.
+ * applied, deleted ones gone); `edits`, `deletions` and `interactionReplies` log the raw requests
+ * for finer assertions.
+ *
+ * As strict as Discord about what a message may hold, so a message Discord would refuse fails
+ * here too: content 2000, at most 10 embeds, embed title 256, description 4096, 25 fields, field
+ * name 256 and value 1024 (both required), footer 2048, author name 256, 6000 characters over all
+ * embeds of a message (counted in code points, as Discord does). Exceeding one is a 400 with
+ * Discord's error body (code 50035 "Invalid Form Body" and the path of the offending field); a
+ * new message with nothing in it is 50006 "Cannot send an empty message".
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +47,10 @@ export interface SeenMessage {
   buttons: SeenButton[];
   /** Number of attachments: uploaded files plus kept ones. */
   attachments: number;
+  /** File names of the attachments, in order (an embed shows one as `attachment://<name>`). */
+  files: string[];
+  /** Embeds as sent (raw Discord JSON). */
+  embeds: SeenEmbed[];
   /** True when the request that created the message was multipart/form-data. */
   multipart: boolean;
   /** How it got there: a plain channel post, an interaction's original response, or a followup. */
@@ -49,6 +61,16 @@ export interface SeenMessage {
   flags: number;
   /** allowed_mentions as sent, to check nobody gets pinged by market text. */
   allowedMentions: unknown;
+}
+
+export interface SeenEmbed {
+  title?: string;
+  description?: string;
+  color?: number;
+  fields?: Array<{ name: string; value: string; inline?: boolean }>;
+  image?: { url: string };
+  footer?: { text: string };
+  author?: { name: string };
 }
 
 export interface SeenEdit {
@@ -91,6 +113,8 @@ export interface DiscordStandin {
   channelIds: string[];
   messages: SeenMessage[];
   edits: SeenEdit[];
+  /** Messages deleted (interaction replies the client removed), with where they were. */
+  deletions: Array<{ channelId: string; messageId: string; interactionId?: string }>;
   interactionReplies: SeenInteractionReply[];
   commandsRegistered: RegisteredCommands[];
   /** Every REST request as `METHOD /path` (path below /api/v10, query stripped). */
@@ -123,6 +147,8 @@ function userObject(u: StandinUser, bot = false): Record<string, unknown> {
 interface ParsedBody {
   json: Record<string, unknown>;
   files: number;
+  /** Names of the uploaded files, in order. */
+  fileNames: string[];
   multipart: boolean;
 }
 
@@ -133,14 +159,16 @@ async function readBody(req: IncomingMessage): Promise<ParsedBody> {
       const bb = busboy({ headers: req.headers });
       let json: Record<string, unknown> = {};
       let files = 0;
-      bb.on('file', (_name, stream) => {
+      const fileNames: string[] = [];
+      bb.on('file', (_name, stream, info) => {
         files++;
+        fileNames.push(info.filename ?? '');
         stream.resume();
       });
       bb.on('field', (name, value) => {
         if (name === 'payload_json') json = JSON.parse(value) as Record<string, unknown>;
       });
-      bb.on('close', () => resolve({ json, files, multipart: true }));
+      bb.on('close', () => resolve({ json, files, fileNames, multipart: true }));
       bb.on('error', reject);
       req.pipe(bb);
     });
@@ -148,7 +176,64 @@ async function readBody(req: IncomingMessage): Promise<ParsedBody> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  return { json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, files: 0, multipart: false };
+  return { json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, files: 0, fileNames: [], multipart: false };
+}
+
+/** Discord's 400 for a form that breaks its rules: code 50035 and the path of each offence. */
+export interface FormError {
+  status: 400;
+  body: { message: string; code: number; errors?: Record<string, unknown> };
+}
+
+const codePoints = (s: unknown) => (typeof s === 'string' ? [...s].length : 0);
+const maxLength = (n: number) => ({ _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${n} or fewer in length.` }] });
+const required = () => ({ _errors: [{ code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }] });
+
+/**
+ * Checks a message body (create or edit) against Discord's limits; null when Discord would take
+ * it. `create`: a new message must hold something (content, an embed, a file or a component).
+ */
+export function checkMessageBody(j: Record<string, unknown>, files: number, create: boolean): FormError | null {
+  const errors: Record<string, unknown> = {};
+  if (codePoints(j.content) > 2000) errors.content = maxLength(2000);
+  const embeds = Array.isArray(j.embeds) ? (j.embeds as SeenEmbed[]) : [];
+  if (embeds.length > 10) errors.embeds = maxLength(10);
+  else {
+    const each: Record<string, unknown> = {};
+    let total = 0;
+    embeds.forEach((e, k) => {
+      const err: Record<string, unknown> = {};
+      if (codePoints(e.title) > 256) err.title = maxLength(256);
+      if (codePoints(e.description) > 4096) err.description = maxLength(4096);
+      if (codePoints(e.footer?.text) > 2048) err.footer = { text: maxLength(2048) };
+      if (codePoints(e.author?.name) > 256) err.author = { name: maxLength(256) };
+      const fields = e.fields ?? [];
+      if (fields.length > 25) err.fields = maxLength(25);
+      else {
+        const fe: Record<string, unknown> = {};
+        fields.forEach((f, i) => {
+          const one: Record<string, unknown> = {};
+          if (!f.name) one.name = required();
+          else if (codePoints(f.name) > 256) one.name = maxLength(256);
+          if (!f.value) one.value = required();
+          else if (codePoints(f.value) > 1024) one.value = maxLength(1024);
+          if (Object.keys(one).length) fe[i] = one;
+        });
+        if (Object.keys(fe).length) err.fields = fe;
+      }
+      if (Object.keys(err).length) each[k] = err;
+      total += codePoints(e.title) + codePoints(e.description) + codePoints(e.footer?.text) + codePoints(e.author?.name);
+      for (const f of fields) total += codePoints(f.name) + codePoints(f.value);
+    });
+    if (Object.keys(each).length) errors.embeds = each;
+    else if (total > 6000) errors.embeds = { _errors: [{ code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' }] };
+  }
+  if (Object.keys(errors).length) return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors } };
+  const hasComponents = Array.isArray(j.components) && j.components.length > 0;
+  if (create && !codePoints(j.content) && !embeds.length && !files && !hasComponents) {
+    return { status: 400, body: { message: 'Cannot send an empty message', code: 50006 } };
+  }
+  return null;
 }
 
 function flattenButtons(components: unknown): SeenButton[] {
@@ -174,6 +259,7 @@ export async function startDiscordStandin(
 
   const messages: SeenMessage[] = [];
   const edits: SeenEdit[] = [];
+  const deletions: DiscordStandin['deletions'] = [];
   const interactionReplies: SeenInteractionReply[] = [];
   const commandsRegistered: RegisteredCommands[] = [];
   const requests: string[] = [];
@@ -210,14 +296,14 @@ export async function startDiscordStandin(
     mention_everyone: false,
     mentions: [],
     mention_roles: [],
-    attachments: Array.from({ length: m.attachments }, (_, i) => ({
+    attachments: m.files.map((name, i) => ({
       id: m.id + i,
-      filename: `file${i}.png`,
+      filename: name,
       size: 1,
-      url: `https://cdn.invalid/${m.id}/${i}.png`,
-      proxy_url: `https://cdn.invalid/${m.id}/${i}.png`,
+      url: `https://cdn.invalid/${m.id}/${name}`,
+      proxy_url: `https://cdn.invalid/${m.id}/${name}`,
     })),
-    embeds: [],
+    embeds: m.embeds,
     components: m.components,
     pinned: false,
     type: 0,
@@ -235,6 +321,8 @@ export async function startDiscordStandin(
       components: Array.isArray(j.components) ? j.components : [],
       buttons: flattenButtons(j.components),
       attachments: body.files,
+      files: [...body.fileNames],
+      embeds: Array.isArray(j.embeds) ? (j.embeds as SeenEmbed[]) : [],
       multipart: body.multipart,
       source,
       interactionId,
@@ -249,15 +337,17 @@ export async function startDiscordStandin(
     const j = body.json;
     edits.push({ channelId: m.channelId, messageId: m.id, body: j, via });
     if (typeof j.content === 'string') m.content = j.content;
+    if (Array.isArray(j.embeds)) m.embeds = j.embeds as SeenEmbed[];
     if (Array.isArray(j.components)) {
       m.components = j.components;
       m.buttons = flattenButtons(j.components);
     }
     // Discord keeps old attachments unless `attachments` lists what to keep; new files add up.
     if (Array.isArray(j.attachments)) {
-      const kept = (j.attachments as Array<{ id?: unknown }>).filter((a) => !/^\d{1,2}$/.test(String(a.id))).length;
-      m.attachments = kept + body.files;
-    } else m.attachments += body.files;
+      const keptIds = new Set((j.attachments as Array<{ id?: unknown }>).map((a) => String(a.id)).filter((id) => !/^\d{1,2}$/.test(id)));
+      m.files = [...m.files.filter((_, i) => keptIds.has(m.id + i)), ...body.fileNames];
+    } else m.files = [...m.files, ...body.fileNames];
+    m.attachments = m.files.length;
     if (body.multipart) m.multipart = true;
     if (j.allowed_mentions !== undefined) m.allowedMentions = j.allowed_mentions;
   };
@@ -290,7 +380,7 @@ export async function startDiscordStandin(
       return send(res, 401, { message: '401: Unauthorized', code: 0 });
     }
 
-    const body = method === 'GET' || method === 'DELETE' ? { json: {}, files: 0, multipart: false } : await readBody(req);
+    const body = method === 'GET' || method === 'DELETE' ? { json: {}, files: 0, fileNames: [], multipart: false } : await readBody(req);
 
     const fail = failures.find((f) => f.left > 0 && f.route.test(route));
     if (fail) {
@@ -335,11 +425,16 @@ export async function startDiscordStandin(
     }
     if (method === 'POST' && (p = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       if (!channelIds.includes(p[1])) return notFound(res, 'Unknown Channel', 10003);
+      const refused = checkMessageBody(body.json, body.files, true);
+      if (refused) return send(res, refused.status, refused.body);
       return send(res, 200, messageObject(newMessage(p[1], body, 'channel')));
     }
-    if (method === 'PATCH' && (p = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+    if ((method === 'PATCH' || method === 'GET') && (p = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
       const msg = messages.find((x) => x.id === p![2] && x.channelId === p![1] && !(x.flags & 64));
       if (!msg) return notFound(res, 'Unknown Message', 10008);
+      if (method === 'GET') return send(res, 200, messageObject(msg));
+      const refused = checkMessageBody(body.json, body.files, false);
+      if (refused) return send(res, refused.status, refused.body);
       applyEdit(msg, body, 'channel');
       return send(res, 200, messageObject(msg));
     }
@@ -349,6 +444,10 @@ export async function startDiscordStandin(
       if (it.originalId) return send(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
       const type = Number(body.json.type);
       const data = (body.json.data ?? {}) as Record<string, unknown>;
+      if (type === 4 || type === 7) {
+        const refused = checkMessageBody(data, body.files, type === 4);
+        if (refused) return send(res, refused.status, refused.body);
+      }
       const flags = typeof data.flags === 'number' ? data.flags : 0;
       interactionReplies.push({
         interactionId: it.id,
@@ -367,13 +466,24 @@ export async function startDiscordStandin(
     if ((p = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) {
       const it = interactions.get(p[2]);
       if (p[1] !== applicationId || !it) return notFound(res, 'Unknown Webhook', 10015);
-      if (method === 'POST' && !p[3]) return send(res, 200, messageObject(newMessage(it.channelId, body, 'followup', it.id)));
+      if (method === 'POST' && !p[3]) {
+        const refused = checkMessageBody(body.json, body.files, true);
+        if (refused) return send(res, refused.status, refused.body);
+        return send(res, 200, messageObject(newMessage(it.channelId, body, 'followup', it.id)));
+      }
       const target = p[3] === '@original' ? it.originalId : p[3];
       const msg = messages.find((x) => x.id === target);
       if (!msg) return notFound(res, 'Unknown Message', 10008);
       if (method === 'PATCH') {
+        const refused = checkMessageBody(body.json, body.files, false);
+        if (refused) return send(res, refused.status, refused.body);
         applyEdit(msg, body, 'webhook');
         return send(res, 200, messageObject(msg));
+      }
+      if (method === 'DELETE') {
+        messages.splice(messages.indexOf(msg), 1);
+        deletions.push({ channelId: msg.channelId, messageId: msg.id, interactionId: msg.interactionId });
+        return send(res, 204);
       }
       if (method === 'GET') return send(res, 200, messageObject(msg));
     }
@@ -500,6 +610,7 @@ export async function startDiscordStandin(
     channelIds,
     messages,
     edits,
+    deletions,
     interactionReplies,
     commandsRegistered,
     requests,

@@ -2,18 +2,19 @@
 import type { ChartDataset, Scale } from 'chart.js';
 import type { Candle } from '../../market/types.js';
 import { candleWindow, finite, formatPrice, timeLabels } from './data.js';
-import { NO_DATA_NOTE, renderNoData } from './no-data.js';
+import { noDataNote, renderNoData } from './no-data.js';
 import { markerLabelsPlugin, priceLinesPlugin } from './plugins.js';
 import { renderConfig, type AnyConfig } from './pool.js';
 import { MARKER_STYLE, TAG_FONT, THEME, baseOptions, categoryAxis, size, valueAxis } from './theme.js';
 import type { Marker, Overlay, PriceLine } from './types.js';
+import { DEFAULT_CHART_LANG, chartSignedPct, chartWord } from './words.js';
 
-/** Entry (blue), Stop (red), Target (green): the three lines of a trade proposal. */
-export function proposalLines(entry: number, stop: number, target: number): PriceLine[] {
+/** Entry (blue), Stop (red), Target (green): the three lines of a trade proposal, named in `lang`. */
+export function proposalLines(entry: number, stop: number, target: number, lang = DEFAULT_CHART_LANG): PriceLine[] {
   return [
-    { label: 'Entry', value: entry, color: THEME.entry },
-    { label: 'Stop', value: stop, color: THEME.stop },
-    { label: 'Target', value: target, color: THEME.target },
+    { label: chartWord(lang, 'entry'), value: entry, color: THEME.entry },
+    { label: chartWord(lang, 'stop'), value: stop, color: THEME.stop },
+    { label: chartWord(lang, 'target'), value: target, color: THEME.target },
   ];
 }
 
@@ -32,12 +33,14 @@ export interface CandleChartOptions {
   markers?: Marker[];
   width?: number;
   height?: number;
+  /** The language of every word and number drawn (default en). */
+  lang?: string;
 }
 
 export async function renderCandleChart(opts: CandleChartOptions): Promise<Buffer> {
   const { width, height } = size(opts.width, opts.height);
   const config = candleChartConfig(opts);
-  if (!config) return renderNoData(opts.title ?? '', width, height, NO_DATA_NOTE);
+  if (!config) return renderNoData(opts.title ?? '', width, height, noDataNote(opts.lang));
   return renderConfig(width, height, config);
 }
 
@@ -45,11 +48,15 @@ export async function renderCandleChart(opts: CandleChartOptions): Promise<Buffe
 export function candleChartConfig(opts: CandleChartOptions): AnyConfig | null {
   const { width } = size(opts.width, opts.height);
   const title = opts.title ?? '';
+  const lang = opts.lang ?? DEFAULT_CHART_LANG;
   const win = candleWindow(opts.candles ?? [], opts.overlays ?? [], opts.markers ?? []);
   const cs = win.candles;
   if (cs.length === 0) return null;
   const n = cs.length;
-  const labels = timeLabels(cs.map((c) => c.ts));
+  const labels = timeLabels(
+    cs.map((c) => c.ts),
+    lang,
+  );
   const colors = cs.map((c) => (c.close >= c.open ? THEME.up : THEME.down));
   const lines: Required<PriceLine>[] = (opts.lines ?? [])
     .filter((l) => l && finite(l.value))
@@ -109,7 +116,7 @@ export function candleChartConfig(opts: CandleChartOptions): AnyConfig | null {
     for (const m of ms) data[m.index] = m.price;
     datasets.push({
       type: 'line',
-      label: { buy: 'Buys', sell: 'Sells', entry: 'Entries', exit: 'Exits' }[kind],
+      label: chartWord(lang, { buy: 'buys', sell: 'sells', entry: 'entries', exit: 'exits' }[kind]),
       data,
       showLine: false,
       pointStyle: st.style as 'triangle',
@@ -129,11 +136,11 @@ export function candleChartConfig(opts: CandleChartOptions): AnyConfig | null {
   const change = first.open !== 0 ? ((last.close - first.open) / Math.abs(first.open)) * 100 : 0;
   const total = win.start + n;
   const subtitle =
-    `Last ${formatPrice(last.close)}  ${change >= 0 ? '+' : ''}${change.toFixed(2)}%  ·  ` +
-    `${labels[0]} → ${labels[n - 1]} UTC` +
-    (total > n ? `  ·  last ${n} of ${total} bars` : '');
+    chartWord(lang, 'candle_subtitle', { price: formatPrice(last.close, lang), change: chartSignedPct(lang, change), from: labels[0], to: labels[n - 1] }) +
+    (total > n ? `  ·  ${chartWord(lang, 'candle_window', { n, total })}` : '');
   const lineValues = lines.map((l) => l.value);
-  const tagTexts = lines.map((l) => formatPrice(l.value));
+  const price = (v: number) => formatPrice(v, lang);
+  const tagTexts = lines.map((l) => price(l.value));
 
   const base = baseOptions(title, subtitle, datasets.length > 2);
   const config: AnyConfig = {
@@ -150,7 +157,7 @@ export function candleChartConfig(opts: CandleChartOptions): AnyConfig | null {
       },
       scales: {
         x: categoryAxis({ offset: true, grid: { display: false }, ticks: { ...categoryAxis().ticks, maxTicksLimit: 7 } }),
-        y: valueAxis(formatPrice, {
+        y: valueAxis(price, {
           position: 'right',
           beginAtZero: false, // bar charts start at zero by default; prices must not
           grace: '4%',
@@ -168,7 +175,7 @@ export function candleChartConfig(opts: CandleChartOptions): AnyConfig | null {
         }),
       },
     },
-    plugins: [priceLinesPlugin(lines), markerLabelsPlugin(win.markers)],
+    plugins: [priceLinesPlugin(lines, price), markerLabelsPlugin(win.markers)],
   };
   return config;
 }

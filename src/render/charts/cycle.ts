@@ -6,22 +6,35 @@ import { renderEquityChart } from './equity.js';
 import { enqueue } from './pool.js';
 import { DEFAULT_WIDTH, THEME, size } from './theme.js';
 import type { Bar } from './types.js';
+import { DEFAULT_CHART_LANG, chartWord } from './words.js';
 
-export async function renderCycleChart(opts: {
+export interface CycleChartOptions {
   title: string;
   points: EquityPoint[];
   bars: Bar[];
   width?: number;
   height?: number;
-}): Promise<Buffer> {
+  /** The language of every word and number drawn (default en). */
+  lang?: string;
+}
+
+/** The two panels of the cycle image: equity on top, PnL by agent below. */
+export function cyclePanels(opts: CycleChartOptions) {
   const { width, height } = size(opts.width, opts.height, DEFAULT_WIDTH, 960);
+  const lang = opts.lang ?? DEFAULT_CHART_LANG;
   const topH = Math.round(height * 0.55);
-  const bottomH = height - topH;
-  const title = opts.title ?? '';
-  const [top, bottom] = [
-    await renderEquityChart({ title: `${title} · equity`, points: opts.points ?? [], width, height: topH }),
-    await renderBarChart({ title: 'PnL by agent', bars: opts.bars ?? [], width, height: bottomH }),
-  ];
+  return {
+    width,
+    height,
+    topH,
+    equity: { title: chartWord(lang, 'cycle_equity', { title: opts.title ?? '' }), points: opts.points ?? [], width, height: topH, lang },
+    bars: { title: chartWord(lang, 'pnl_by_agent'), bars: opts.bars ?? [], width, height: height - topH, lang },
+  };
+}
+
+export async function renderCycleChart(opts: CycleChartOptions): Promise<Buffer> {
+  const { width, height, topH, equity, bars } = cyclePanels(opts);
+  const [top, bottom] = [await renderEquityChart(equity), await renderBarChart(bars)];
   return enqueue(async () => {
     const canvas = createCanvas(width, height);
     const ctx = canvas.getContext('2d');

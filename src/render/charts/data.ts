@@ -5,6 +5,7 @@
 import type { Candle } from '../../market/types.js';
 import type { EquityPoint } from '../../metrics/types.js';
 import type { Marker, Overlay } from './types.js';
+import { DEFAULT_CHART_LANG, chartNumber, chartWord } from './words.js';
 
 export const MAX_CANDLES = 200;
 export const MAX_EQUITY_POINTS = 1000;
@@ -13,8 +14,11 @@ const MAX_BINS = 200;
 const DAY_MS = 86_400_000;
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
-/** UTC labels: `YYYY-MM-DD` when every stamp is a midnight at least a day apart, else `MM-DD HH:mm`. */
-export function timeLabels(ts: readonly number[]): string[] {
+/**
+ * UTC labels: the day (en `YYYY-MM-DD`, es `DD/MM/YYYY`) when every stamp is a midnight at least
+ * a day apart, else day and time (en `MM-DD HH:mm`, es `DD/MM HH:mm`); the forms are strings.
+ */
+export function timeLabels(ts: readonly number[], lang = DEFAULT_CHART_LANG): string[] {
   let daily = ts.length > 0;
   for (let i = 0; i < ts.length && daily; i++) {
     if (ts[i] % DAY_MS !== 0) daily = false;
@@ -22,16 +26,16 @@ export function timeLabels(ts: readonly number[]): string[] {
   }
   return ts.map((t) => {
     const d = new Date(t);
-    const date = `${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
-    return daily ? `${d.getUTCFullYear()}-${date}` : `${date} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+    const parts = { y: d.getUTCFullYear(), m: pad2(d.getUTCMonth() + 1), d: pad2(d.getUTCDate()), H: pad2(d.getUTCHours()), M: pad2(d.getUTCMinutes()) };
+    return chartWord(lang, daily ? 'date_day' : 'date_time', parts);
   });
 }
 
-/** Price text: thousands separators, more decimals for small prices (0.000123). */
-export function formatPrice(v: number): string {
+/** Price text: thousands separators, more decimals for small prices (0.000123), in the language's format. */
+export function formatPrice(v: number, lang = DEFAULT_CHART_LANG): string {
   const a = Math.abs(v);
   const digits = a >= 1000 ? 2 : a >= 1 ? (a >= 100 ? 2 : 4) : a === 0 ? 2 : Math.min(10, 3 - Math.floor(Math.log10(a)));
-  return v.toLocaleString('en-US', { minimumFractionDigits: a >= 1000 ? 0 : Math.min(2, digits), maximumFractionDigits: digits });
+  return chartNumber(lang, v, digits, a >= 1000 ? 0 : Math.min(2, digits));
 }
 
 export const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -185,12 +189,19 @@ function minMax(v: readonly number[]): [number, number] {
   return [a, b];
 }
 
-export function compact(v: number): string {
+/** Short amounts for axes: 1.2k, 3.4M (es: 1,2k, 3,4M, 1,5 mil M). */
+export function compact(v: number, lang = DEFAULT_CHART_LANG): string {
   const a = Math.abs(v);
-  if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}B`;
-  if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
-  if (a >= 1e3) return `${+(v / 1e3).toFixed(a >= 1e4 ? 1 : 2)}k`;
-  return formatPrice(v);
+  if (a >= 1e9) return `${chartNumber(lang, v / 1e9, 2)}${suffix(lang, 'B')}`;
+  if (a >= 1e6) return `${chartNumber(lang, v / 1e6, 2)}${suffix(lang, 'M')}`;
+  if (a >= 1e3) return `${chartNumber(lang, v / 1e3, a >= 1e4 ? 1 : 2)}${suffix(lang, 'k')}`;
+  return formatPrice(v, lang);
+}
+
+/** `k`, `M`, `B` or the language's words for them; a word (mil M) gets a space before it. */
+function suffix(lang: string, k: 'k' | 'M' | 'B'): string {
+  const s = chartWord(lang, `suffix_${k}`);
+  return s.includes(' ') ? ` ${s}` : s;
 }
 
 export function truncate(s: string, n: number): string {
@@ -198,9 +209,9 @@ export function truncate(s: string, n: number): string {
 }
 
 /** Money or percent amounts: no noise digits (99.99, 1.2k, 0.0042). */
-export function formatAmount(v: number): string {
+export function formatAmount(v: number, lang = DEFAULT_CHART_LANG): string {
   const a = Math.abs(v);
-  if (a >= 1e4) return compact(v);
+  if (a >= 1e4) return compact(v, lang);
   const digits = a >= 100 ? 1 : a >= 1 || a === 0 ? 2 : Math.min(8, 1 - Math.floor(Math.log10(a)));
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits });
+  return chartNumber(lang, v, digits);
 }

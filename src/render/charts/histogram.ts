@@ -1,17 +1,18 @@
 /** Histograms: equal-width bins, a count over each bar, n / mean / median in the subtitle. */
 import { finite, histogram } from './data.js';
-import { NO_DATA_NOTE, renderNoData } from './no-data.js';
+import { noDataNote, renderNoData } from './no-data.js';
 import { valueLabelsPlugin } from './plugins.js';
 import { renderConfig, type AnyConfig } from './pool.js';
 import { THEME, baseOptions, categoryAxis, size, valueAxis } from './theme.js';
+import { DEFAULT_CHART_LANG, chartNumber, chartWord } from './words.js';
 
-function edgeText(v: number, step: number): string {
+function edgeText(v: number, step: number, lang: string): string {
   if (Number.isInteger(v) && Number.isInteger(step)) return String(v);
   const d = Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(Math.abs(step) || 1))));
-  return v.toFixed(d);
+  return chartNumber(lang, v, d, d);
 }
 
-export async function renderHistogram(opts: {
+export interface HistogramOptions {
   title: string;
   values: number[];
   bins: number;
@@ -19,28 +20,41 @@ export async function renderHistogram(opts: {
   max?: number;
   width?: number;
   height?: number;
-}): Promise<Buffer> {
+  /** The language of every word and number drawn (default en). */
+  lang?: string;
+}
+
+export async function renderHistogram(opts: HistogramOptions): Promise<Buffer> {
   const { width, height } = size(opts.width, opts.height);
+  const config = histogramConfig(opts);
+  if (!config) return renderNoData(opts.title ?? '', width, height, noDataNote(opts.lang));
+  return renderConfig(width, height, config);
+}
+
+/** The Chart.js configuration of a histogram (null when there is nothing to draw). */
+export function histogramConfig(opts: HistogramOptions): AnyConfig | null {
   const title = opts.title ?? '';
+  const lang = opts.lang ?? DEFAULT_CHART_LANG;
+  const edge = (v: number, step: number) => edgeText(v, step, lang);
   const vals = (opts.values ?? []).filter(finite);
-  if (vals.length === 0) return renderNoData(title, width, height, NO_DATA_NOTE);
+  if (vals.length === 0) return null;
   const h = histogram(vals, opts.bins, opts.min, opts.max);
   const step = h.edges[1] - h.edges[0];
-  const labels = h.counts.map((_, i) => `${edgeText(h.edges[i], step)}–${edgeText(h.edges[i + 1], step)}`);
+  const labels = h.counts.map((_, i) => `${edge(h.edges[i], step)}–${edge(h.edges[i + 1], step)}`);
   const sorted = [...vals].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
   const subtitle =
-    `n = ${vals.length}  ·  mean ${edgeText(mean, step / 10)}  ·  median ${edgeText(median, step / 10)}` +
-    (h.outside > 0 ? `  ·  ${h.outside} outside ${edgeText(h.min, step)}–${edgeText(h.max, step)}` : '');
+    chartWord(lang, 'hist_subtitle', { n: vals.length, mean: edge(mean, step / 10), median: edge(median, step / 10) }) +
+    (h.outside > 0 ? `  ·  ${chartWord(lang, 'hist_outside', { n: h.outside, lo: edge(h.min, step), hi: edge(h.max, step) })}` : '');
   const base = baseOptions(title, subtitle, false);
-  const config: AnyConfig = {
+  return {
     type: 'bar',
     data: {
       labels,
       datasets: [
         {
-          label: 'count',
+          label: chartWord(lang, 'count'),
           data: h.counts,
           backgroundColor: THEME.histogram,
           borderWidth: 0,
@@ -58,5 +72,4 @@ export async function renderHistogram(opts: {
     },
     plugins: [valueLabelsPlugin(h.counts.map((c) => (c > 0 && h.counts.length <= 30 ? String(c) : '')), false)],
   };
-  return renderConfig(width, height, config);
 }

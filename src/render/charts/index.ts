@@ -22,10 +22,12 @@ export {
   type HistogramBins,
 } from './data.js';
 export { newRenderer, type AnyConfig } from './pool.js';
-export { renderNoData } from './no-data.js';
+export { noDataNote, renderNoData } from './no-data.js';
 export { candleChartConfig, proposalLines, renderCandleChart, type CandleChartOptions } from './candle.js';
-export { renderEquityChart } from './equity.js';
-export { renderBarChart } from './bars.js';
-export { renderHistogram } from './histogram.js';
-export { renderCycleChart } from './cycle.js';
+export { equityChartConfig, renderEquityChart, type EquityChartOptions } from './equity.js';
+export { barChartConfig, renderBarChart, type BarChartOptions } from './bars.js';
+export { histogramConfig, renderHistogram, type HistogramOptions } from './histogram.js';
+export { cyclePanels, renderCycleChart, type CycleChartOptions } from './cycle.js';
+export { chartWord, chartNumber } from './words.js';
+export type { TextPlugin } from './plugins.js';
 export { writePng } from './files.js';

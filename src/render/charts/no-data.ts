@@ -2,11 +2,13 @@
 import { createCanvas } from 'canvas';
 import { enqueue } from './pool.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, THEME, TITLE_FONT, size } from './theme.js';
+import { DEFAULT_CHART_LANG, chartWord } from './words.js';
 
-export const NO_DATA_NOTE = 'No data';
+/** "No data" in the chart's language. */
+export const noDataNote = (lang = DEFAULT_CHART_LANG) => chartWord(lang, 'no_data');
 
 /** A valid PNG with the title and a "no data" note, for empty or all-invalid input. */
-export async function renderNoData(title: string, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT, note = 'No data'): Promise<Buffer> {
+export async function renderNoData(title: string, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT, note = noDataNote()): Promise<Buffer> {
   const { width: w, height: h } = size(width, height);
   return enqueue(async () => {
     const canvas = createCanvas(w, h);

@@ -27,10 +27,14 @@ function textOn(bg: string): string {
   return lum > 150 ? '#0b0e14' : '#ffffff';
 }
 
+/** A plugin that draws text of its own, and says which (tests check its words without pixels). */
+export type TextPlugin = Plugin & { texts: string[] };
+
 /** Horizontal dashed price lines, a name at the right end of the plot and a price tag on the axis. */
-export function priceLinesPlugin(lines: Required<PriceLine>[]): Plugin {
+export function priceLinesPlugin(lines: Required<PriceLine>[], price: (v: number) => string = formatPrice): TextPlugin {
   return {
     id: 'tcPriceLines',
+    texts: lines.flatMap((l) => [l.label, price(l.value)]),
     afterDatasetsDraw(chart: Chart) {
       const { ctx, chartArea: area } = chart;
       const y = chart.scales.y;
@@ -63,7 +67,7 @@ export function priceLinesPlugin(lines: Required<PriceLine>[]): Plugin {
         ctx.font = TAG_FONT;
         ctx.textAlign = 'left';
         ctx.textBaseline = 'middle';
-        ctx.fillText(formatPrice(p.l.value), area.right + 8, tagY + tagH / 2 + 1);
+        ctx.fillText(price(p.l.value), area.right + 8, tagY + tagH / 2 + 1);
         // Name in a dark box just left of the tag, at the right end of the plot.
         if (p.l.label) {
           ctx.font = LINE_LABEL_FONT;
@@ -85,9 +89,10 @@ export function priceLinesPlugin(lines: Required<PriceLine>[]): Plugin {
 }
 
 /** Text next to each trade marker (above sells/exits, below buys/entries). */
-export function markerLabelsPlugin(markers: (Marker & { index: number })[]): Plugin {
+export function markerLabelsPlugin(markers: (Marker & { index: number })[]): TextPlugin {
   return {
     id: 'tcMarkerLabels',
+    texts: markers.map((m) => m.label),
     afterDatasetsDraw(chart: Chart) {
       const { ctx, chartArea: area } = chart;
       const x = chart.scales.x;
@@ -116,9 +121,10 @@ export function markerLabelsPlugin(markers: (Marker & { index: number })[]): Plu
 }
 
 /** A value over (or beside, when horizontal) each bar of the first dataset. */
-export function valueLabelsPlugin(texts: string[], horizontal: boolean): Plugin {
+export function valueLabelsPlugin(texts: string[], horizontal: boolean): TextPlugin {
   return {
     id: 'tcValueLabels',
+    texts,
     afterDatasetsDraw(chart: Chart) {
       const { ctx } = chart;
       const meta = chart.getDatasetMeta(0);
