@@ -6,6 +6,7 @@ import { WARMUP_CANDLES } from '../src/training/run.js';
 import { timeframeMs } from '../src/market/timeframe.js';
 import type { Reporter } from '../src/training/trainer.js';
 import { intArg, t, usage } from './args.js';
+import { manifestOf } from '../src/training/manifest.js';
 
 function reporterFor(ctx: CommandContext): Reporter {
   return { send: (m) => ctx.reply(m), edit: (id, m) => ctx.edit(id, m) };
@@ -14,7 +15,7 @@ function reporterFor(ctx: CommandContext): Reporter {
 export const train: Command = {
   name: 'train',
   description: 'Train the crew on history in cycles, with progress and summaries',
-  usage: '/train [days] [symbols] [cycle_hours] | /train status | /train resume',
+  usage: '/train [days] [symbols] [cycle_hours] | /train status [run id] | /train resume',
   details: 'days: 1-3650 (default from config); symbols: comma separated, e.g. BTC/USDT,ETH/USDT (default: all); cycle_hours: length of one cycle (default 24). One run at a time.',
   role: 'trader',
   run(ctx) {
@@ -22,6 +23,21 @@ export const train: Command = {
     const L = app.cfg.language;
     const sub = ctx.args[0]?.toLowerCase();
     const cur = app.trainer.current();
+    if (sub === 'status' && ctx.args[1]) {
+      // One run's manifest: what it was, on what data, and how to replay it.
+      const id = ctx.args[1];
+      const m = manifestOf(app.db, id);
+      if (!m) throw usage(app, 'err_train_no_run', { runId: id });
+      if (!m.manifest) {
+        ctx.reply(simpleMessage('', t(app, 'train_manifest_none', { runId: id, status: m.status })));
+        return;
+      }
+      const x = m.manifest;
+      const data = Object.entries(x.data).map(([s, d]) => `${s} ${d.timeframe}: ${d.candles} (${d.from !== null ? app.fmt.day(d.from) : '–'} → ${d.to !== null ? app.fmt.day(d.to) : '–'}), sha256 ${d.sha256.slice(0, 12)}`).join('\n');
+      const search = x.search ? t(app, 'train_manifest_search', { n: x.search.configurationsPerRefit, refits: x.search.refits, strategies: x.search.strategies.join(', ') }) : t(app, 'train_manifest_no_search');
+      ctx.reply(simpleMessage('🧾', t(app, 'train_manifest', { runId: id, status: m.status, strategy: x.strategy, seed: x.seed, version: x.code.version, commit: x.code.commit ? ` (${x.code.commit.slice(0, 10)})` : '', data, search, replay: x.replayOf ? t(app, 'train_manifest_replay_of', { runId: x.replayOf }) : '' })));
+      return;
+    }
     if (sub === 'status') {
       if (cur) {
         // The run itself, not a pointer back to this command.

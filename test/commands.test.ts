@@ -148,6 +148,7 @@ test('wrong arguments get the reason and the right usage; nothing changes', asyn
     ['/autoapprove 1.5', /"1.5" is ambiguous: write 1.5% or a fraction such as 0.85/],
     ['/help nothing', /no command \/nothing/],
     ['/train 7 DOGE/USDT', /unknown symbol DOGE\/USDT/],
+    ['/train status r-nope', /there is no training run r-nope/],
   ];
   const settingsBefore = app.db.prepare(`SELECT value FROM kv WHERE key='risk.overrides'`).get();
   for (const [text, reason] of cases) {

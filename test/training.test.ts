@@ -79,7 +79,7 @@ test('a run killed with SIGKILL mid-way resumes from its checkpoint to the same 
 
 test('a training run is one account: positions carry across cycle ends, only the end of the run forces a close', { skip: SKIP }, () => {
   const r = uninterrupted();
-  assert.ok(r.final.portfolio.trades > 100);
+  assert.ok(r.final.portfolio.trades > 50, `${r.final.portfolio.trades} trades: enough to see positions cross cycle ends`);
   assert.deepEqual(Object.keys(r.final.agents).sort(), ['BTC/USD', 'ETH/USD', 'LTC/USD']);
   for (const k of ['totalReturn', 'sharpe', 'maxDrawdown', 'winRate', 'trades']) assert.equal(typeof r.final.portfolio[k], 'number', k);
   // The Sharpe comes with its 95% interval and the returns it rests on (hourly, ~500 days).

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKTEST_USAGE, backtestCommand } from './backtest.js';
 import { LOOKAHEAD_USAGE, lookaheadCommand } from './lookahead.js';
+import { REPLAY_USAGE, replayCommand } from './replay.js';
 import { IMPORT_USAGE, importCommand, TRAIN_USAGE, trainCommand } from './train.js';
 
 /**
@@ -22,6 +23,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   'lookahead-check': { usage: LOOKAHEAD_USAGE, run: lookaheadCommand },
   train: { usage: TRAIN_USAGE, run: trainCommand },
   'import-csv': { usage: IMPORT_USAGE, run: importCommand },
+  replay: { usage: REPLAY_USAGE, run: replayCommand },
 };
 
 export function usage(): string {

@@ -42,7 +42,7 @@ function intFlag(name: string, v: string | undefined, min: number, max: number):
 }
 
 /** The config, with a config problem reported like any other bad input (one line, exit 1). */
-function configOrInputError() {
+export function configOrInputError() {
   try {
     return loadConfig();
   } catch (e) {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { emptySeries, sliceSeries, type Candle, type Series } from '../market/types.js';
 import type { DB } from './db.js';
 
@@ -67,4 +68,26 @@ export function loadSeries(db: DB, symbol: string, timeframe: string, from: numb
 export function newestCandleTs(db: DB, timeframe: string): number | null {
   const r = db.prepare('SELECT MAX(ts) AS ts FROM candles WHERE timeframe=?').get(timeframe) as { ts: number | null };
   return r.ts;
+}
+
+/**
+ * SHA-256 of every candle of a symbol and timeframe before `to` (open time, OHLCV as float64
+ * bytes), with their count and range: what a run read, to tell later whether a replay reads the
+ * same. Streams the rows (no array of a year of candles in memory).
+ */
+export function candleDigest(db: DB, symbol: string, timeframe: string, to: number): { sha256: string; candles: number; from: number | null; to: number | null } {
+  const h = crypto.createHash('sha256');
+  const buf = new Float64Array(6);
+  let n = 0;
+  let first: number | null = null;
+  let last: number | null = null;
+  const stmt = db.prepare('SELECT ts, open, high, low, close, volume FROM candles WHERE symbol=? AND timeframe=? AND ts<? ORDER BY ts').raw(true);
+  for (const r of stmt.iterate(symbol, timeframe, to) as Iterable<number[]>) {
+    for (let k = 0; k < 6; k++) buf[k] = r[k];
+    h.update(new Uint8Array(buf.buffer));
+    first ??= r[0];
+    last = r[0];
+    n++;
+  }
+  return { sha256: h.digest('hex'), candles: n, from: first, to: last };
 }

@@ -123,3 +123,8 @@ export function saveAgentStates(db: DB, states: ReadonlyArray<{ agent: string; s
     for (const s of states) save.run(s.agent, JSON.stringify(s.state), now());
   })();
 }
+
+/** A run's status and final result (null until done); undefined when there is no such run. */
+export function runResult(db: DB, runId: string): { status: string; result_json: string | null } | undefined {
+  return db.prepare('SELECT status, result_json FROM training_runs WHERE id=?').get(runId) as { status: string; result_json: string | null } | undefined;
+}

@@ -27,6 +27,7 @@ import { loadSeries } from '../store/candles.js';
 import { checkpointJsonOf, insertRun, loadRun, markRunDone, markRunStopped, rewindRun, runWriter, trainingCyclesOf, trainingTradesOf } from '../store/training.js';
 import { createRng, hashString } from '../util/rng.js';
 import { planCycles, type CyclePlan } from './plan.js';
+import { buildManifest, type RunManifest } from './manifest.js';
 import { forceGc, rssMb } from '../util/memory.js';
 import { tradeJson, type TradeJson } from '../metrics/trade-json.js';
 
@@ -234,15 +235,19 @@ export class TrainingStopped extends Error {
 }
 
 /** Creates the run's row; the plan is fixed here so a resume cuts the same cycles. */
-export function createRun(db: DB, runId: string, params: TrainingParams): { plan: CyclePlan[] } {
+export function createRun(db: DB, runId: string, params: TrainingParams, replay?: { plan: CyclePlan[]; of: string }): { plan: CyclePlan[]; manifest: RunManifest } {
   const tfMs = timeframeMs(params.timeframe);
   const lasts = params.symbols.map((s) => lastCandleTs(db, s, params.timeframe));
   const missing = params.symbols.filter((_, k) => lasts[k] === null);
   if (missing.length) throw new Error(`no candles for ${missing.join(', ')} (${params.timeframe}) in the cache`);
   const lastTs = Math.min(...(lasts as number[]));
-  const plan = planCycles(lastTs, params.days, params.cycleHours, tfMs);
-  insertRun(db, runId, JSON.stringify({ params, plan }), Date.now(), plan.length);
-  return { plan };
+  // A replay cuts the cycles its original cut (candles may have been added since).
+  const plan = replay?.plan ?? planCycles(lastTs, params.days, params.cycleHours, tfMs);
+  const now = Date.now();
+  // The manifest: code version, data digests, search size (src/training/manifest.ts).
+  const manifest: RunManifest = { ...buildManifest(db, params, plan, now), ...(replay ? { replayOf: replay.of } : {}) };
+  insertRun(db, runId, JSON.stringify({ params, plan, manifest }), now, plan.length);
+  return { plan, manifest };
 }
 
 /**
