@@ -8,11 +8,12 @@ import { backtest } from './backtest.js';
 import { balance } from './balance.js';
 import { chart } from './chart.js';
 import { close } from './close.js';
-import { daily, weekly } from './daily.js';
+import { daily, monthly, weekly } from './daily.js';
 import { describe, help } from './help.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
 import { pnl } from './pnl.js';
+import { logs } from './logs.js';
 import { count, health, profit, stats, version } from './profit.js';
 import { positions } from './positions.js';
 import { reject } from './reject.js';
@@ -38,6 +39,7 @@ export const COMMANDS: Command[] = [
   count,
   daily,
   weekly,
+  monthly,
   balance,
   chart,
   pending,
@@ -54,6 +56,7 @@ export const COMMANDS: Command[] = [
   train,
   stopTraining,
   backtest,
+  logs,
   health,
   version,
 ];

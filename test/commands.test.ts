@@ -64,6 +64,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     stats: '',
     daily: '',
     weekly: '2',
+    monthly: '3',
     agent: 'BTC/USDT',
     chart: `ETH/USDT ${app.cfg.timeframe}`,
     close: 'all',
@@ -90,6 +91,8 @@ test('every command answers its valid arguments with its own reply (no usage, no
     version: /tradecrew \d+\.\d+\.\d+ · Node v20\.\d+\.\d+ · ccxt \d+\.\d+\.\d+ · mode paper/,
     daily: /DAILY SUMMARY[\s\S]*Open positions \(1\)/,
     weekly: /WEEKLY · LAST 2 WEEKS/,
+    logs: /This bot keeps no log lines in memory/,
+    monthly: /MONTHLY · LAST 3 MONTHS\nMONTH +TR +WR +PNL\n[A-Z][a-z]{2} \d{4}/,
     balance: /BALANCE[\s\S]*Equity/,
     chart: /ETH\/USDT 1h · last \d+ candles/,
     pending: /Pending proposals/,
@@ -131,6 +134,8 @@ test('wrong arguments get the reason and the right usage; nothing changes', asyn
     ['/trades 0', /n must be between 1 and 200/],
     ['/pnl 1000', /days must be between 1 and 365/],
     ['/daily 2 3', /too many arguments/],
+    ['/monthly 0', /n must be between 1 and 36, got 0/],
+    ['/monthly 2,5', /n must be a whole number, got "2,5"/],
     ['/agent DOGE/USDT', /unknown symbol "DOGE\/USDT"/],
     ['/agent', /give a symbol/],
     ['/chart BTC/USDT 5m', /only 1h candles are cached/],
@@ -308,6 +313,7 @@ test('a second /pause says it was already paused; counted titles use the singula
   assert.match(joined(await ask(TRADER, '/resume')), /Resumed/);
   assert.match(joined(await ask(TRADER, '/pnl 1')), /PnL · LAST DAY\b/);
   assert.match(joined(await ask(TRADER, '/weekly 1')), /WEEKLY · LAST WEEK\b/);
+  assert.match(joined(await ask(TRADER, '/monthly 1')), /MONTHLY · LAST MONTH\b/);
 });
 
 test('one "today": /status and /daily show the same PnL for the day', async () => {

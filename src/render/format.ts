@@ -20,6 +20,10 @@ export interface Fmt {
   dayStart(ts: number): number;
   /** Monday midnight (configured timezone) of the week holding `ts`. */
   weekStart(ts: number): number;
+  /** Midnight (configured timezone) of the first day of the month holding `ts`. */
+  monthStart(ts: number): number;
+  /** A calendar month for tables: `Nov 2026` / `nov 2026`. */
+  month(ts: number): string;
 }
 
 const DAY_MS = 86_400_000;
@@ -68,6 +72,8 @@ export function createFmt(lang: string, timeZone: string): Fmt {
   const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
   const dtFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
   const dayFmt = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', day: '2-digit', month: 'short' });
+  const monthFmt = new Intl.DateTimeFormat(locale, { timeZone, month: 'short', year: 'numeric' });
+  const dayOfMonthFmt = new Intl.DateTimeFormat('en-US', { timeZone, day: 'numeric' });
   const shortFmt = new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
   return {
     lang,
@@ -86,6 +92,13 @@ export function createFmt(lang: string, timeZone: string): Fmt {
       // Step back whole days to Monday, re-anchoring at each midnight (DST-safe).
       return d.weekday === 0 ? d.start : zonedDayStart(d.start - d.weekday * DAY_MS + DAY_MS / 2, timeZone).start;
     },
+    monthStart: (ts) => {
+      const d = zonedDayStart(ts, timeZone);
+      const dom = Number(dayOfMonthFmt.format(d.start + DAY_MS / 2));
+      // Back to the 1st, re-anchored at its midnight (DST-safe), as weekStart does.
+      return dom === 1 ? d.start : zonedDayStart(d.start - (dom - 1) * DAY_MS + DAY_MS / 2, timeZone).start;
+    },
+    month: (ts) => monthFmt.format(ts),
     time: (ts) => timeFmt.format(ts),
     dateTime: (ts) => dtFmt.format(ts),
     shortDate: (ts) => shortFmt.format(ts),

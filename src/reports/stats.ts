@@ -184,11 +184,14 @@ export interface PeriodRow {
   pnl: number;
 }
 
-/** The last `n` days (or weeks), newest first, with the trades closed in each. */
-export function periods(app: App, kind: 'day' | 'week', n: number): PeriodRow[] {
+export type PeriodKind = 'day' | 'week' | 'month';
+
+/** The last `n` days, weeks or months, newest first, with the trades closed in each. */
+export function periods(app: App, kind: PeriodKind, n: number): PeriodRow[] {
   const { fmt } = app;
-  const startOf = (ts: number) => (kind === 'day' ? fmt.dayStart(ts) : fmt.weekStart(ts));
-  const span = kind === 'day' ? 86_400_000 : 7 * 86_400_000;
+  const startOf = (ts: number) => (kind === 'day' ? fmt.dayStart(ts) : kind === 'week' ? fmt.weekStart(ts) : fmt.monthStart(ts));
+  // Half of the shortest such period: a month is at least 28 days.
+  const halfSpan = (kind === 'day' ? 1 : kind === 'week' ? 7 : 28) * 43_200_000;
   const out: PeriodRow[] = [];
   let end = Number.MAX_SAFE_INTEGER;
   let start = startOf(marketNow(app));
@@ -196,8 +199,8 @@ export function periods(app: App, kind: 'day' | 'week', n: number): PeriodRow[] 
     const s = tradeStats(closedIn(app, start, end));
     out.push({ start, end, trades: s.trades, wins: s.wins, pnl: s.pnl });
     end = start;
-    // Half a span back lands inside the previous period whatever DST did to its length.
-    start = startOf(start - span / 2);
+    // Half a period back lands inside the previous one whatever DST (or the month's length) did.
+    start = startOf(start - halfSpan);
   }
   return out;
 }
