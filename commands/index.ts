@@ -14,6 +14,7 @@ import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
 import { pnl } from './pnl.js';
 import { logs } from './logs.js';
+import { locks, unlock } from './locks.js';
 import { count, health, profit, stats, version } from './profit.js';
 import { positions } from './positions.js';
 import { reject } from './reject.js';
@@ -23,6 +24,8 @@ import { status } from './status.js';
 import { stopTraining, train } from './train.js';
 import { trades } from './trades.js';
 import { why } from './why.js';
+import { buy, sell } from './buy.js';
+import { whitelist } from './whitelist.js';
 
 /** Every chat command, in the order /help and the platforms' menus show them. */
 export const COMMANDS: Command[] = [
@@ -45,12 +48,17 @@ export const COMMANDS: Command[] = [
   pending,
   why,
   ask,
+  buy,
+  sell,
   approve,
   reject,
   close,
+  locks,
+  unlock,
   pause,
   resume,
   autoapprove,
+  whitelist,
   settings,
   set,
   train,

@@ -204,11 +204,12 @@ test('a bot configured with language: es answers every command in Spanish', asyn
       await app.outbox.drain(20_000);
       return tges.sent.slice(before).map((m) => visible(m.text ?? m.caption ?? '')).join('\n');
     };
-    const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
+    const args: Record<string, string> = { buy: 'BTC 100,5', sell: 'BTC', unlock: 'all', agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
     const english = /\b(Usage|none|Trades|Waiting|Balance|Equity|not yet|no run yet|failed)\b/;
     const spanish: Record<string, RegExp> = {
       start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTC\/USDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/,
-      positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, logs: /no guarda líneas de registro/, monthly: /MENSUAL · ÚLTIMOS 6 MESES\nMES +OP/, balance: /SALDO[\s\S]*Efectivo/,
+      positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, logs: /no guarda líneas de registro/, buy: /Propuesta p\w+: BUY [\d.,]+ BTC\/USDT a ~\$[\d.,]+ \(\$100,50\)[\s\S]*Espera aprobación/, sell: /solo opera en largo/,
+      locks: /BLOQUEOS · lo que impide[\s\S]*la propuesta p\w+ espera una decisión/, unlock: /Ningún símbolo está en pausa tras una salida/, whitelist: /LISTA DE SÍMBOLOS · 3 símbolos en demo \(con semilla\)/, monthly: /MENSUAL · ÚLTIMOS 6 MESES\nMES +OP/, balance: /SALDO[\s\S]*Efectivo/,
       chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ|aún no ha decidido nada/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,
       backtest: /BACKTEST[\s\S]*velas no vistas/,

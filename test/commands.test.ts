@@ -55,7 +55,13 @@ test('every command answers its valid arguments with its own reply (no usage, no
   assert.equal((await approveProposal(app, opened, 'setup')).ok, true);
   proposalA = await scanUntilProposal(app);
   await app.outbox.drain(10_000);
+  // /buy on the symbol with neither a position nor a proposal.
+  const busy = app.db.prepare(`SELECT symbol FROM trades WHERE status='open' UNION SELECT symbol FROM proposals WHERE status IN ('pending','approved')`).all() as Array<{ symbol: string }>;
+  const free = app.cfg.symbols.find((s) => !busy.some((b) => b.symbol === s))!;
   const valid: Record<string, string> = {
+    buy: `${free} 50`,
+    sell: free,
+    unlock: 'all',
     approve: proposalA,
     reject: 'pnothere9',
     trades: '5',
@@ -92,6 +98,11 @@ test('every command answers its valid arguments with its own reply (no usage, no
     daily: /DAILY SUMMARY[\s\S]*Open positions \(1\)/,
     weekly: /WEEKLY · LAST 2 WEEKS/,
     logs: /This bot keeps no log lines in memory/,
+    buy: /Proposal p\w+: BUY [\d.,]+ \w+\/USDT at ~\$[\d.,]+ \(\$50\.00\), stop \$[\d.,]+, target \$[\d.,]+, expires .*\nIt waits for approval like any proposal/,
+    sell: /\/sell would open a short, and this market \(demo \(seeded\)\) is long-only here[\s\S]*\/close <trade id>/,
+    locks: /LOCKS · what keeps new trades from opening\nSymbols:[\s\S]*proposal p\w+ waits for a decision until/,
+    unlock: /No symbol is in a cooldown; nothing changed/,
+    whitelist: /WHITELIST · 3 symbols traded on demo \(seeded\)\n• BTC\/USDT\n• ETH\/USDT\n• SOL\/USDT/,
     monthly: /MONTHLY · LAST 3 MONTHS\nMONTH +TR +WR +PNL\n[A-Z][a-z]{2} \d{4}/,
     balance: /BALANCE[\s\S]*Equity/,
     chart: /ETH\/USDT 1h · last \d+ candles/,
@@ -260,7 +271,8 @@ test('/close can also be confirmed by typing its code (the console has no button
     open = app.db.prepare(`SELECT id FROM trades WHERE status='open' ORDER BY entry_ts`).all() as Array<{ id: string }>;
   }
   const id = open[0].id;
-  const [confirmation] = await ask(TRADER, `/close ${id}`);
+  // The proposal and fill pushed just above may still be on their way: the confirmation is the one with buttons.
+  const confirmation = (await ask(TRADER, `/close ${id}`)).find((m) => visible(textOf(m)).includes('POSITION(S) AT MARKET?'))!;
   const code = (confirmation.reply_markup.inline_keyboard.flat()[0] as { callback_data: string }).callback_data.split(':')[1];
   assert.match(joined(await ask(TRADER, `/close confirm ${code}`)), /Closed 1 position/);
   assert.equal((app.db.prepare('SELECT status FROM trades WHERE id=?').get(id) as { status: string }).status, 'closed');

@@ -14,6 +14,7 @@ import { createFmt } from '../render/format.js';
 import { dbFile, openDb } from '../store/db.js';
 import { getKv, setKv } from '../store/kv.js';
 import type { Broker } from '../trading/broker.js';
+import { effectiveSymbols } from '../trading/whitelist.js';
 import { createCcxtBroker } from '../trading/ccxt-broker.js';
 import { createPaperBroker } from '../trading/paper-broker.js';
 import { createNotifier } from '../notify/notifier.js';
@@ -49,6 +50,8 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const scrub = makeScrubber(secretsOf(cfg));
   const log = opts.log ?? createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub });
   const db = openDb(dbFile(cfg.data_dir), { check: true });
+  // The traded symbols as /whitelist left them (kept in SQLite), before anything reads them.
+  cfg.symbols = effectiveSymbols(db, cfg.symbols);
   let buttonKey = getKv<string | null>(db, 'button.key', null);
   if (!buttonKey) {
     buttonKey = crypto.randomBytes(24).toString('base64url');

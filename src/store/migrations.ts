@@ -179,4 +179,14 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE outbox ADD COLUMN uncertain_count INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX IF NOT EXISTS outbox_dedupe ON outbox(adapter, chat_id, dedupe_key, created_at);
   `,
+  `
+  -- Cooldown releases (/unlock, issue #14): the cooldown after a symbol's exit ending early. A row
+  -- releases every exit up to exit_candle_ts; a later exit starts a new cooldown as usual.
+  CREATE TABLE IF NOT EXISTS cooldown_releases (
+    symbol TEXT PRIMARY KEY,
+    exit_candle_ts INTEGER NOT NULL,
+    released_by TEXT NOT NULL,
+    released_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

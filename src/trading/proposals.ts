@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import * as store from '../store/proposals.js';
 import type { ProposalRow, ProposalStatus } from '../store/proposals.js';
 import { claimEntryOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected, releaseClaim, type Claim } from '../store/orders.js';
-import { insertTrade } from '../store/trades.js';
+import { insertTrade, openTrades as openTradesOf } from '../store/trades.js';
 import type { Decision } from '../agents/decision.js';
 import type { App } from '../app/context.js';
 import type { Candle } from '../market/types.js';
@@ -56,9 +56,11 @@ export function expiryFor(app: App, candleTs: number, tfMs: number): number {
 
 /**
  * Persists a proposal and queues its message to every push chat, in one transaction: if the
- * process dies right after, the proposal exists and its message is still sent.
+ * process dies right after, the proposal exists and its message is still sent. One symbol, one
+ * agent, one position: when the symbol already has a proposal open or a trade open by the time
+ * the transaction runs (a scan and a trader's /buy raced), nothing is created and null is returned.
  */
-export async function createProposal(app: App, x: { symbol: string; decision: Decision; quantity: number; candles: Candle[]; tfMs: number; crew?: CrewConsult }): Promise<ProposalRow> {
+export async function createProposal(app: App, x: { symbol: string; decision: Decision; quantity: number; candles: Candle[]; tfMs: number; crew?: CrewConsult }): Promise<ProposalRow | null> {
   const now = app.now();
   const id = newProposalId(now);
   const d = x.decision;
@@ -83,15 +85,26 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
   };
   const created = { type: 'proposal_created' as const, proposal: row, candles: x.candles };
   await app.events.prepare(created);
-  app.db.transaction(() => {
+  const made = app.db.transaction((): boolean => {
+    if (symbolBusy(app, x.symbol)) return false;
     store.insertProposal(app.db, row);
     // The crew's deliberation is stored with the proposal: a proposal never exists without its reasons.
     if (x.crew) recordConsult(app, x.crew, id);
     app.events.emit(created);
+    return true;
   })();
+  if (!made) {
+    app.log.info({ symbol: x.symbol }, 'proposal not created: the symbol already has a proposal or a position');
+    return null;
+  }
   app.events.flush();
   app.log.info({ id, symbol: x.symbol, direction: d.direction, confidence: d.confidence }, 'proposal created');
   return row;
+}
+
+/** Does `symbol` have a proposal waiting or executing, or an open trade? (Call inside a transaction.) */
+export function symbolBusy(app: App, symbol: string): boolean {
+  return store.openProposals(app.db).some((p) => p.symbol === symbol) || openTradesOf(app.db).some((t) => t.symbol === symbol);
 }
 
 /**
