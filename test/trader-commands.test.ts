@@ -11,6 +11,14 @@ import { makeScrubber } from '../src/util/redact.js';
 import { secretsOf } from '../src/config/load.js';
 import { createLogger } from '../src/util/logger.js';
 import { createLogRing } from '../src/util/log-ring.js';
+import { loadConfig } from '../src/config/load.js';
+import { WARMUP } from '../src/indicators/features.js';
+import { timeframeMs } from '../src/market/timeframe.js';
+import { refreshCandles } from '../src/market/refresh.js';
+import { candleCount, lastCandles } from '../src/store/candles.js';
+import { closeTrade, lastPrices, riskState, scanAll } from '../src/trading/live.js';
+import { proposeManualEntry } from '../src/trading/manual.js';
+import { effectiveSymbols } from '../src/trading/whitelist.js';
 import { startTestApp, telegramBot } from './support/app.js';
 import { startTelegramStandin, type StandinMessage } from './support/telegram-standin.js';
 
@@ -85,4 +93,158 @@ test('/logs shows the newest log lines without secrets; traders only; long answe
   assert.ok(ks.length >= 190, `most of the 200 lines arrived (${ks.length})`);
   assert.deepEqual(ks, [...ks].sort((a, b) => a - b), 'oldest first, across the parts');
   assert.equal(ks.at(-1), 199, 'the newest line is there');
+});
+
+const tfMs = () => timeframeMs(app.cfg.timeframe);
+const lastTs = (symbol: string) => lastCandles(app.db, symbol, app.cfg.timeframe, 1)[0].ts;
+const count = (sql: string, ...args: unknown[]) => (app.db.prepare(sql).get(...args) as { n: number }).n;
+
+/** A closed trade of `symbol` whose exit was on the candle that opened at `exitCandleTs`. */
+function closedTradeAt(id: string, symbol: string, exitCandleTs: number): void {
+  app.db
+    .prepare(
+      `INSERT INTO trades (id, symbol, direction, strategy, quantity, entry_price, entry_ts, entry_fee, stop, target, entry_candle_ts, checked_ts, decision_json, status, exit_price, exit_ts, exit_reason, pnl, exit_candle_ts)
+       VALUES (?, ?, 'LONG', 'trend_following', 0.01, 100, ?, 0.01, 90, 120, ?, ?, '{}', 'closed', 95, ?, 'STOP_LOSS', -5.01, ?)`,
+    )
+    .run(id, symbol, exitCandleTs - 5 * tfMs(), exitCandleTs - 5 * tfMs(), exitCandleTs - 5 * tfMs(), exitCandleTs, exitCandleTs);
+}
+
+test('/locks shows a cooldown until when; /unlock ends it (audited, traders only); a later exit starts a new one; /buy meets the same gate', async () => {
+  assert.match(await say(VIEWER, '/locks'), /No locks: every symbol may open a trade/);
+  const eth = lastTs('ETH/USDT');
+  closedTradeAt('Tlock1', 'ETH/USDT', eth);
+  assert.equal(riskState(app, 'ETH/USDT', eth, tfMs()).candlesSinceExit, 0, 'the gate counts the cooldown from this exit');
+  const until = app.fmt.dateTime(eth + 4 * tfMs());
+  const locks = await say(VIEWER, '/locks');
+  assert.ok(locks.includes(`ETH/USDT: cooldown after its last exit (0 of 3 candles), until ${until} (demo market clock) · /unlock ETH/USDT ends it`), locks);
+  // The gate refuses a trader's own entry on it too, and says why.
+  assert.match(await say(TRADER, '/buy ETH'), /The risk gate refuses an entry on ETH\/USDT: cooldown: 0\/3 candles since the last exit\. Nothing proposed/);
+
+  // Wrong arguments and a viewer change nothing.
+  assert.match(await say(TRADER, '/unlock'), /give a symbol or all: BTC\/USDT, ETH\/USDT, SOL\/USDT\nUsage: \/unlock <symbol\|all>/);
+  assert.match(await say(TRADER, '/unlock DOGE'), /unknown symbol "DOGE"/);
+  assert.match(await say(TRADER, '/unlock ETH BTC'), /too many arguments/);
+  assert.match(await say(VIEWER, '/unlock ETH'), /\/unlock needs the trader role/);
+  assert.equal(riskState(app, 'ETH/USDT', eth, tfMs()).candlesSinceExit, 0, 'still in its cooldown');
+
+  const done = await say(TRADER, '/unlock eth');
+  assert.match(done, new RegExp(`🔓 ETH/USDT: the cooldown after its exit on ${app.fmt.dateTime(eth).replace(/[/.]/g, '\\$&')} \\(demo market clock\\) is over`));
+  assert.equal(riskState(app, 'ETH/USDT', eth, tfMs()).candlesSinceExit, Infinity, 'the gate no longer counts that exit');
+  const row = app.db.prepare(`SELECT allowed FROM audit_log WHERE user_id=? AND action='/unlock eth' ORDER BY id DESC`).get(String(TRADER.id)) as { allowed: number };
+  assert.equal(row.allowed, 1, 'audited');
+  assert.match(await say(TRADER, '/unlock ETH'), /ETH\/USDT is not in a cooldown; nothing changed/);
+  assert.match(await say(TRADER, '/locks'), /No locks/);
+
+  // A later exit is a new cooldown: the release covered the exit it was given for, not the symbol forever.
+  closedTradeAt('Tlock2', 'ETH/USDT', eth + tfMs());
+  assert.match(await say(TRADER, '/locks'), /ETH\/USDT: cooldown after its last exit/);
+  assert.match(await say(TRADER, '/unlock all'), /🔓 ETH\/USDT: the cooldown after its exit/);
+  assert.equal(riskState(app, 'ETH/USDT', eth + tfMs(), tfMs()).candlesSinceExit, Infinity);
+});
+
+test('/buy: bad amounts are refused with the reason; a valid one becomes a proposal approved like any other, once', async () => {
+  const before = count(`SELECT COUNT(*) AS n FROM proposals`);
+  const cases: Array<[string, RegExp]> = [
+    ['/buy', /give a symbol: BTC\/USDT, ETH\/USDT, SOL\/USDT\nUsage: \/buy <symbol> \[amount\]/],
+    ['/buy DOGE', /unknown symbol "DOGE"/],
+    ['/buy BTC lots', /the amount must be a number such as 100 or 250\.5, got "lots"/],
+    ['/buy BTC 0', /the amount must be more than 0, got "0"/],
+    ['/buy BTC 1,000', /"1,000" is ambiguous: write it without a thousands separator/],
+    ['/buy BTC 99999999', /\$99,999,999\.00 is more than the risk gate allows for this entry \(\$[\d,.]+ at most\)\. Nothing proposed/],
+    ['/buy BTC 10 20', /too many arguments/],
+  ];
+  for (const [text, want] of cases) assert.match(await say(TRADER, text), want, text);
+  assert.match(await say(VIEWER, '/buy BTC'), /\/buy needs the trader role/);
+  assert.equal(count(`SELECT COUNT(*) AS n FROM proposals`), before, 'nothing proposed');
+
+  // 250,5 is the same amount as 250.5 (either decimal separator, as /set takes them).
+  const replies = await ask(TRADER, '/buy btc 250,5');
+  const text = joined(replies);
+  const id = /Proposal (p\w+): BUY [\d.]+ BTC\/USDT at ~\$[\d,.]+ \(\$250\.50\)/.exec(text)?.[1];
+  assert.ok(id, text);
+  assert.match(text, new RegExp(`It waits for approval like any proposal: ✅ Approve under it, or /approve ${id}\\. Nothing is bought until then\\.`));
+  // The proposal itself went to the chat like the crew's, with its buttons and the trader named.
+  await tg.waitFor(() => tg.sent.some((m) => textOf(m).includes(id) && textOf(m).includes('TRADE PROPOSAL') && m.reply_markup?.inline_keyboard?.length), 10_000);
+  const pushed = tg.sent.filter((m) => textOf(m).includes('TRADE PROPOSAL') && textOf(m).includes(id)).map((m) => visible(textOf(m))).join('\n');
+  assert.match(pushed, /manual buy by tara \(telegram\); stop and target from the ATR/);
+  const p = app.db.prepare(`SELECT status, quantity, entry FROM proposals WHERE id=?`).get(id) as { status: string; quantity: number; entry: number };
+  assert.equal(p.status, 'pending');
+  assert.ok(Math.abs(p.quantity * p.entry - 250.5) < 1e-6);
+  assert.match(await say(TRADER, '/buy BTC'), new RegExp(`BTC/USDT already has proposal ${id} open: /approve ${id} or /reject ${id} first`));
+
+  // Approved through the one path: the trade opens once, at the proposed size.
+  assert.match(await say(TRADER, `/approve ${id}`), /Approved/);
+  const t = app.db.prepare(`SELECT id, quantity FROM trades WHERE proposal_id=? AND status='open'`).get(id) as { id: string; quantity: number };
+  assert.ok(Math.abs(t.quantity - p.quantity) < 1e-12);
+  assert.match(await say(TRADER, '/buy BTC 100'), new RegExp(`BTC/USDT already has an open position \\(${t.id}\\): one position per symbol`));
+
+  // Two entries on one symbol at once: one proposal.
+  const both = await Promise.all([proposeManualEntry(app, { symbol: 'SOL/USDT', direction: 'LONG', by: 'a' }), proposeManualEntry(app, { symbol: 'SOL/USDT', direction: 'LONG', by: 'b' })]);
+  assert.equal(both.filter((o) => o.ok).length, 1, JSON.stringify(both.map((o) => (o.ok ? 'ok' : o.code))));
+  assert.equal(count(`SELECT COUNT(*) AS n FROM proposals WHERE symbol='SOL/USDT' AND status='pending'`), 1);
+  // A scan does not add a second proposal next to it.
+  await scanAll(app);
+  assert.equal(count(`SELECT COUNT(*) AS n FROM proposals WHERE symbol='SOL/USDT' AND status IN ('pending','approved')`), 1);
+
+  // Spot demo: no shorts. /sell says so and where to go instead.
+  assert.match(await say(TRADER, '/sell BTC'), /\/sell would open a short, and this market \(demo \(seeded\)\) is long-only here[\s\S]*\/close <trade id>/);
+});
+
+test('/whitelist: shows, adds a listed symbol (kept for a restart), refuses bad ones; a removed symbol’s position is managed until it exits', async () => {
+  assert.match(await say(VIEWER, '/whitelist'), /WHITELIST · 3 symbols traded on demo \(seeded\)\n• BTC\/USDT\n• ETH\/USDT\n• SOL\/USDT/);
+  const cases: Array<[string, RegExp]> = [
+    ['/whitelist frob', /"frob" is not add or remove/],
+    ['/whitelist add', /give a symbol to add, e\.g\. LTC\/USDT/],
+    ['/whitelist add DOGE', /DOGE\/USDT is not listed on demo \(seeded\)/],
+    ['/whitelist add LTC/BTC', /LTC\/BTC is not quoted in USDT, the account's currency/],
+    ['/whitelist add LTC/USDT/X', /"LTC\/USDT\/X" is not a symbol like BASE\/QUOTE/],
+    ['/whitelist remove DOGE', /unknown symbol "DOGE"/],
+  ];
+  for (const [text, want] of cases) {
+    const r = await say(TRADER, text);
+    assert.match(r, want, text);
+    assert.match(r, /Usage: \/whitelist \[add\|remove <symbol>\]/, text);
+  }
+  assert.match(await say(VIEWER, '/whitelist add LTC'), /\/whitelist add needs the trader role/);
+  const refused = app.db.prepare(`SELECT allowed, detail FROM audit_log WHERE user_id=? AND action='/whitelist add LTC'`).get(String(VIEWER.id)) as { allowed: number; detail: string };
+  assert.deepEqual({ ...refused }, { allowed: 0, detail: 'needs trader' });
+  assert.deepEqual(app.cfg.symbols, ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], 'nothing changed');
+
+  // Added: traded at once, its history fetched, and a restart keeps it.
+  assert.match(await say(TRADER, '/whitelist add ltc'), /LTC\/USDT added: the crew now trades BTC\/USDT, ETH\/USDT, SOL\/USDT, LTC\/USDT/);
+  assert.ok(candleCount(app.db, 'LTC/USDT', app.cfg.timeframe) >= WARMUP + 2, 'its candles are there for the next scan');
+  const scanned = (await scanAll(app)).find((o) => o.symbol === 'LTC/USDT');
+  assert.ok(scanned && scanned.action !== 'warmup', JSON.stringify(scanned));
+  const configured = loadConfig({ env: { TRADECREW_DATA_DIR: app.dataDir } }).symbols;
+  assert.deepEqual(effectiveSymbols(app.db, configured), ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'LTC/USDT'], 'what the next start trades');
+  assert.match(await say(TRADER, '/whitelist add LTC/USDT'), /LTC\/USDT is already traded; nothing changed/);
+
+  // Removed with an open position (BTC, from the /buy test) and a waiting proposal (SOL).
+  const pos = app.db.prepare(`SELECT * FROM trades WHERE symbol='BTC/USDT' AND status='open'`).get() as { id: string };
+  assert.ok(pos, 'the BTC position of the /buy test');
+  const removed = await say(TRADER, '/whitelist remove BTC');
+  assert.match(removed, /BTC\/USDT removed: the crew now trades ETH\/USDT, SOL\/USDT, LTC\/USDT\. Nothing new opens on BTC\/USDT/);
+  assert.ok(removed.includes(`Its open position ${pos.id} stays and is still managed until it exits`), removed);
+  assert.match(await say(VIEWER, '/whitelist'), /Off the list, still managed until their position exits: BTC\/USDT/);
+  const sol = app.db.prepare(`SELECT id FROM proposals WHERE symbol='SOL/USDT' AND status='pending'`).get() as { id: string };
+  assert.ok((await say(TRADER, '/whitelist remove SOL')).includes(`Rejected its waiting proposal(s): ${sol.id}`));
+  assert.equal((app.db.prepare(`SELECT status FROM proposals WHERE id=?`).get(sol.id) as { status: string }).status, 'rejected');
+  // Still watched, scanned and marked while open.
+  assert.ok('BTC/USDT' in lastPrices(app), 'still marked to market');
+  await refreshCandles(app);
+  const out = await scanAll(app);
+  assert.ok(out.some((o) => o.symbol === 'BTC/USDT'), 'still scanned (stop, target, exit signal)');
+  assert.equal(effectiveSymbols(app.db, configured).includes('BTC/USDT'), false, 'a restart keeps it off the list');
+  // Once it exits, nothing new opens on it.
+  const open = app.db.prepare(`SELECT * FROM trades WHERE id=? AND status='open'`).get(pos.id);
+  if (open) await closeTrade(app, open as never, { ref: await app.source.lastPrice('BTC/USDT'), reason: 'MANUAL', exitCandleTs: lastTs('BTC/USDT') });
+  for (let k = 0; k < 5; k++) {
+    await refreshCandles(app);
+    assert.ok(!(await scanAll(app)).some((o) => o.symbol === 'BTC/USDT'), 'no longer scanned once flat');
+  }
+  assert.equal(count(`SELECT COUNT(*) AS n FROM proposals WHERE symbol='BTC/USDT' AND status IN ('pending','approved')`), 0);
+  // The last symbol cannot go.
+  assert.match(await say(TRADER, '/whitelist remove ETH'), /ETH\/USDT removed/);
+  assert.match(await say(TRADER, '/whitelist remove LTC/USDT'), /LTC\/USDT is the only symbol left; add another before removing it/);
+  for (const s of ['BTC', 'ETH', 'SOL']) assert.match(await say(TRADER, `/whitelist add ${s}`), /added/);
 });
