@@ -24,6 +24,7 @@ import { status } from './status.js';
 import { stopTraining, train } from './train.js';
 import { trades } from './trades.js';
 import { why } from './why.js';
+import { reloadConfig } from './reload.js';
 import { buy, sell } from './buy.js';
 import { whitelist } from './whitelist.js';
 
@@ -61,6 +62,7 @@ export const COMMANDS: Command[] = [
   whitelist,
   settings,
   set,
+  reloadConfig,
   train,
   stopTraining,
   backtest,

@@ -102,6 +102,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     sell: /\/sell would open a short, and this market \(demo \(seeded\)\) is long-only here[\s\S]*\/close <trade id>/,
     locks: /LOCKS · what keeps new trades from opening\nSymbols:[\s\S]*proposal p\w+ waits for a decision until/,
     unlock: /No symbol is in a cooldown; nothing changed/,
+    reload_config: /Config read again: nothing differs from what is running/,
     whitelist: /WHITELIST · 3 symbols traded on demo \(seeded\)\n• BTC\/USDT\n• ETH\/USDT\n• SOL\/USDT/,
     monthly: /MONTHLY · LAST 3 MONTHS\nMONTH +TR +WR +PNL\n[A-Z][a-z]{2} \d{4}/,
     balance: /BALANCE[\s\S]*Equity/,

@@ -5,13 +5,16 @@
  * what the people in the chat see and on what the database then holds.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { App } from '../src/app/context.js';
 import { makeScrubber } from '../src/util/redact.js';
 import { secretsOf } from '../src/config/load.js';
 import { createLogger } from '../src/util/logger.js';
 import { createLogRing } from '../src/util/log-ring.js';
-import { loadConfig } from '../src/config/load.js';
+import { effectiveRisk } from '../src/risk/settings.js';
 import { WARMUP } from '../src/indicators/features.js';
 import { timeframeMs } from '../src/market/timeframe.js';
 import { refreshCandles } from '../src/market/refresh.js';
@@ -29,12 +32,15 @@ const VIEWER = { id: 3002, username: 'vic' };
 
 let tg: Awaited<ReturnType<typeof startTelegramStandin>>;
 let app: App & { shutdown(): Promise<void>; dataDir: string };
+/** The bot's user config file (TRADECREW_CONFIG), rewritten by the /reload_config test. */
+const userConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tc-reload-')), 'local.yaml');
 
 before(async () => {
   tg = await startTelegramStandin({ token: TOKEN });
   const bot = telegramBot(tg, { token: TOKEN, chat: CHAT, traders: [TRADER.id], viewers: [VIEWER.id] });
+  fs.writeFileSync(userConfig, '{}\n');
   app = await startTestApp({
-    env: bot.env,
+    env: { ...bot.env, TRADECREW_CONFIG: userConfig },
     adapters: () => [bot.adapter()],
     log: (dataDir, cfg) => createLogger({ dataDir, level: 'info', scrub: makeScrubber(secretsOf(cfg)) }),
   });
@@ -215,7 +221,7 @@ test('/whitelist: shows, adds a listed symbol (kept for a restart), refuses bad 
   assert.ok(candleCount(app.db, 'LTC/USDT', app.cfg.timeframe) >= WARMUP + 2, 'its candles are there for the next scan');
   const scanned = (await scanAll(app)).find((o) => o.symbol === 'LTC/USDT');
   assert.ok(scanned && scanned.action !== 'warmup', JSON.stringify(scanned));
-  const configured = loadConfig({ env: { TRADECREW_DATA_DIR: app.dataDir } }).symbols;
+  const configured = app.readConfig().symbols;
   assert.deepEqual(effectiveSymbols(app.db, configured), ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'LTC/USDT'], 'what the next start trades');
   assert.match(await say(TRADER, '/whitelist add LTC/USDT'), /LTC\/USDT is already traded; nothing changed/);
 
@@ -247,4 +253,41 @@ test('/whitelist: shows, adds a listed symbol (kept for a restart), refuses bad 
   assert.match(await say(TRADER, '/whitelist remove ETH'), /ETH\/USDT removed/);
   assert.match(await say(TRADER, '/whitelist remove LTC/USDT'), /LTC\/USDT is the only symbol left; add another before removing it/);
   for (const s of ['BTC', 'ETH', 'SOL']) assert.match(await say(TRADER, `/whitelist add ${s}`), /added/);
+});
+
+test('/reload_config applies what can change live, lists what needs a restart, and refuses an invalid config changing nothing', async () => {
+  assert.match(await say(TRADER, '/reload_config'), /Config read again: nothing differs from what is running/);
+  assert.match(await say(VIEWER, '/reload_config'), /\/reload_config needs the trader role/);
+
+  fs.writeFileSync(userConfig, 'log_level: debug\ntimeframe: 4h\nrisk:\n  max_open_positions: 5\n  cooldown_candles: 7\napproval:\n  max_price_move: 0.75\n');
+  assert.match(await say(TRADER, '/set cooldown_candles 6'), /cooldown_candles: 3 → 6/);
+  const text = await say(TRADER, '/reload_config');
+  assert.match(text, /CONFIG RELOADED\nApplied now \(4\):\n• log_level: info → debug\n• approval\.max_price_move: 0\.5 → 0\.75\n• risk\.max_open_positions: 3 → 5\n• risk\.cooldown_candles: 3 → 7 \(but the value set in chat with \/set, 6, stays in force\)\nNeed a restart; unchanged until then \(1\):\n• timeframe: 1h → 4h/);
+  assert.equal(app.cfg.risk.max_open_positions, 5);
+  assert.equal(effectiveRisk(app).max_open_positions, 5, 'the gate uses it now');
+  assert.equal(effectiveRisk(app).cooldown_candles, 6, '/set still wins');
+  assert.equal(app.cfg.approval.max_price_move, 0.75);
+  assert.equal(app.log.level, 'debug');
+  assert.equal(app.cfg.timeframe, '1h', 'left as it is until a restart');
+
+  // Invalid: the loader's reason, and nothing changes.
+  const snapshot = JSON.stringify(app.cfg);
+  const bad: Array<[string, RegExp]> = [
+    ['risk:\n  max_open_positions: 500\n', /Config not reloaded: config error: risk\.max_open_positions .*\(got 500\); env override: TRADECREW_RISK__MAX_OPEN_POSITIONS\. Nothing changed/],
+    ['risk: [\n', /Config not reloaded: config error: .*local\.yaml is not valid YAML/],
+    ['riskk:\n  x: 1\n', /Config not reloaded: config error: unknown setting "riskk"/],
+    ['mode: live\n', /Config not reloaded: config error: mode live needs exchange\.id, exchange\.api_key and exchange\.secret/],
+  ];
+  for (const [yaml, want] of bad) {
+    fs.writeFileSync(userConfig, yaml);
+    assert.match(await say(TRADER, '/reload_config'), want, yaml);
+    assert.equal(JSON.stringify(app.cfg), snapshot, `nothing changed after ${JSON.stringify(yaml)}`);
+  }
+  // Back to the defaults; the timeframe never changed, so only the live keys move back.
+  fs.writeFileSync(userConfig, '{}\n');
+  const back = await say(TRADER, '/reload_config');
+  assert.match(back, /Applied now \(4\)/);
+  assert.doesNotMatch(back, /Need a restart/);
+  assert.equal(app.cfg.risk.max_open_positions, 3);
+  assert.match(await say(TRADER, '/set cooldown_candles 3'), /cooldown_candles: 6 → 3/);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AgentState } from '../agents/types.js';
 import { startSender } from '../chat/outbox.js';
 import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
-import { secretsOf } from '../config/load.js';
+import { loadConfig, secretsOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createExchange } from '../market/ccxt-exchange.js';
 import { createCcxtSource } from '../market/ccxt-source.js';
@@ -29,6 +29,8 @@ export interface CreateOptions {
   log?: Logger;
   /** A simulated market instead of the seeded demo (a replay of recorded candles). */
   market?: DemoMarket;
+  /** How /reload_config reads the configuration again (default: loadConfig() from the files and process.env). */
+  readConfig?: () => Config;
   /** Outbox tuning for tests. */
   outbox?: { backoffBaseMs?: number; pollMs?: number };
 }
@@ -103,6 +105,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     agents: new Map<string, AgentState>(),
     trainer: undefined as never,
     events: notifier,
+    readConfig: opts.readConfig ?? (() => loadConfig()),
     push(kind: string, msg: OutgoingMessage, proposalId?: string) {
       notifier.push(kind, msg, proposalId);
       outbox.kick();
