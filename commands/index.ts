@@ -24,6 +24,7 @@ import { status } from './status.js';
 import { stopTraining, train } from './train.js';
 import { trades } from './trades.js';
 import { why } from './why.js';
+import { cancel } from './cancel.js';
 import { reloadConfig } from './reload.js';
 import { buy, sell } from './buy.js';
 import { whitelist } from './whitelist.js';
@@ -54,6 +55,7 @@ export const COMMANDS: Command[] = [
   approve,
   reject,
   close,
+  cancel,
   locks,
   unlock,
   pause,

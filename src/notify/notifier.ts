@@ -140,6 +140,7 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
         }
         case 'order_cancelled': {
           const p = e.proposal;
+          if (e.by) return push('order_cancelled', simpleMessage('✖️', str(L, 'order_cancelled_by', { symbol: p.symbol, id: p.id, by: e.by })));
           return push('order_cancelled', simpleMessage('⌛', str(L, 'order_cancelled', { symbol: p.symbol, id: p.id, until: d.fmt.dateTime(p.expires_at) })));
         }
         case 'trade_closed':

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import * as store from '../store/proposals.js';
 import type { ProposalRow, ProposalStatus } from '../store/proposals.js';
-import { claimEntryOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected, releaseClaim, type Claim } from '../store/orders.js';
+import { claimEntryOrder, getOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected, releaseClaim, type Claim } from '../store/orders.js';
 import { insertTrade, openTrades as openTradesOf } from '../store/trades.js';
 import type { Decision } from '../agents/decision.js';
 import type { App } from '../app/context.js';
@@ -321,15 +321,61 @@ async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFi
   if (app.now() < p.expires_at) return null;
   const final = (await app.broker.cancelOrder(coid, p.symbol)) ?? fill;
   if (final.amount > 0) return final; // partly filled: that part is the trade
+  recordCancelled(app, p, coid, 'limit order not filled in time; cancelled');
+  return null;
+}
+
+/** A resting entry cancelled with nothing filled: the proposal ends (expired), the order is cancelled, the chat told. */
+function recordCancelled(app: App, p: ProposalRow, coid: string, note: string, by?: string): void {
   app.db.transaction(() => {
-    const note = 'limit order not filled in time; cancelled';
     store.finishApproved(app.db, p.id, 'expired', note);
     markOrderCancelled(app.db, coid);
     app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
-    app.events.emit({ type: 'order_cancelled', proposal: p });
+    app.events.emit({ type: 'order_cancelled', proposal: p, ...(by ? { by } : {}) });
   })();
   app.events.flush();
-  return null;
+}
+
+/** What /cancel did with one resting limit order, as data (the command says it in the chat's language). */
+export type CancelOutcome =
+  | { code: 'cancelled'; id: string; symbol: string }
+  | { code: 'partly_filled'; id: string; symbol: string; amount: number; price: number }
+  | { code: 'unknown'; id: string }
+  | { code: 'not_resting'; id: string; status: string }
+  | { code: 'busy'; id: string };
+
+/** Approved proposals whose live limit entry rests on the book now. */
+export function restingEntries(app: App): ProposalRow[] {
+  return store.openProposals(app.db).filter((p) => p.status === 'approved' && getOrder(app.db, clientOrderId(p.id))?.status === 'open');
+}
+
+/**
+ * Cancels a resting limit entry now instead of at its expiry (/cancel). The proposal's execution
+ * claim is taken first, so a scan looking at the same order meanwhile leaves it alone, and a second
+ * /cancel finds it no longer resting: cancelling is idempotent. What filled before the cancel
+ * reached the exchange is not lost: that part becomes the trade, as at expiry.
+ */
+export async function cancelResting(app: App, id: string, by: string): Promise<CancelOutcome> {
+  const p = getProposal(app, id);
+  if (!p) return { code: 'unknown', id };
+  const coid = clientOrderId(p.id);
+  const order = getOrder(app.db, coid);
+  if (p.status !== 'approved' || order?.status !== 'open' || !isCcxtBroker(app.broker)) return { code: 'not_resting', id, status: order?.status === 'cancelled' ? 'cancelled' : p.status };
+  const claim = store.claimExecution(app.db, p.id, claimOwner(app), app.now());
+  if (!claim) return getProposal(app, id)?.status === 'approved' ? { code: 'busy', id } : { code: 'not_resting', id, status: getProposal(app, id)!.status };
+  try {
+    const final = (await app.broker.cancelOrder(coid, p.symbol)) ?? (await app.broker.findOrder(coid, p.symbol));
+    if (final && final.amount > 0) {
+      recordEntry(app, p, coid, final);
+      app.log.info({ id, by, amount: final.amount }, 'limit order cancelled after a partial fill');
+      return { code: 'partly_filled', id, symbol: p.symbol, amount: final.amount, price: final.price };
+    }
+    recordCancelled(app, p, coid, `limit order cancelled by ${by}`, by);
+    app.log.info({ id, by }, 'limit order cancelled');
+    return { code: 'cancelled', id, symbol: p.symbol };
+  } finally {
+    releaseClaim(app.db, claim);
+  }
 }
 
 /** Records an entry fill: proposal executed, order filled, trade opened, chat told, in one transaction. */
