@@ -2,7 +2,6 @@ import type { App } from '../src/app/context.js';
 import type { Command, CommandContext } from '../src/chat/command.js';
 import { decisionNotice } from '../src/notify/notices.js';
 import { simpleMessage } from '../src/render/views.js';
-import { onMarketClock } from '../src/reports/stats.js';
 import { appEngineSettings } from '../src/risk/settings.js';
 import { quoteCurrency } from '../src/trading/account.js';
 import { proposeManualEntry, type ManualOutcome } from '../src/trading/manual.js';
@@ -29,7 +28,8 @@ function outcomeText(app: App, o: ManualOutcome, symbol: string): { emoji: strin
   const f = app.fmt;
   if (o.ok) {
     const p = o.proposal;
-    const base = t(app, 'buy_proposed', { id: p.id, side: p.direction === 'LONG' ? 'BUY' : 'SELL', symbol, qty: f.qty(p.quantity), price: f.price(p.entry), notional: f.money(p.quantity * p.entry), stop: f.price(p.stop), target: f.price(p.target), expires: f.dateTime(onMarketClock(app, p.expires_at)) });
+    // The expiry as the proposal message beside it says it.
+    const base = t(app, 'buy_proposed', { id: p.id, side: p.direction === 'LONG' ? 'BUY' : 'SELL', symbol, qty: f.qty(p.quantity), price: f.price(p.entry), notional: f.money(p.quantity * p.entry), stop: f.price(p.stop), target: f.price(p.target), expires: f.dateTime(p.expires_at) });
     if (!o.approval) return { emoji: '📝', text: `${base}\n${t(app, 'buy_waits', { id: p.id })}` };
     return { emoji: o.approval.ok ? '👍' : 'ℹ️', text: `${base}\n${t(app, 'buy_auto')} ${decisionNotice(app.cfg.language, f, o.approval)}` };
   }

@@ -26,3 +26,10 @@ test('monthStart is local midnight of the 1st, whatever the month length or a DS
     assert.equal(madrid.monthStart(start - 1), prev, `month ${m}`);
   }
 });
+
+test('midnight is 00:00, not 24:00 (en-US with hour12: false wrote 24:00)', () => {
+  const utc = createFmt('en', 'UTC');
+  assert.equal(utc.dateTime(Date.UTC(2026, 10, 30)), '11/30/2026, 00:00');
+  assert.equal(utc.time(Date.UTC(2026, 10, 30)), '00:00:00');
+  assert.equal(createFmt('es', 'UTC').dateTime(Date.UTC(2026, 10, 30)), '30/11/2026, 00:00');
+});

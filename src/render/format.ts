@@ -69,12 +69,13 @@ export function createFmt(lang: string, timeZone: string): Fmt {
     return Number.isFinite(v) ? f.format(v) : '–';
   };
   const priceDigits = (v: number) => (Math.abs(v) >= 1000 ? 2 : Math.abs(v) >= 1 ? 4 : 6);
-  const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-  const dtFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  // hourCycle h23, not hour12: false: en-US writes midnight as "24:00" with the latter.
+  const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const dtFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const dayFmt = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', day: '2-digit', month: 'short' });
   const monthFmt = new Intl.DateTimeFormat(locale, { timeZone, month: 'short', year: 'numeric' });
   const dayOfMonthFmt = new Intl.DateTimeFormat('en-US', { timeZone, day: 'numeric' });
-  const shortFmt = new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  const shortFmt = new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return {
     lang,
     money: (v, quote) => (quote && quote !== 'USD' && quote !== 'USDT' && quote !== 'USDC' ? `${n(v, 2, 2)} ${quote}` : `${v < 0 ? '-' : ''}$${n(Math.abs(v), 2, 2)}`),
