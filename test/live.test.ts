@@ -350,6 +350,8 @@ describe('live: limit orders', () => {
     l.command(`/cancel tc-${id}`);
     await l.waitChat(new RegExp(`Limit order ${id} \\(BTC/USDT\\) cancelled before anything filled; the proposal is closed`));
     await l.waitChat(new RegExp(`Limit order for BTC/USDT \\(${id}\\) was cancelled by alice \\(console\\) before anything filled`));
+    // The proposal's own message says it was cancelled, by whom (not that its time ran out).
+    await l.waitChat(/Limit order cancelled by alice \(console\) · not executed/);
     assert.equal(standin.orders[0].status, 'CANCELED');
     assert.equal(getProposal(app, id)!.status, 'expired');
     assert.deepEqual(app.db.prepare('SELECT status FROM orders WHERE client_order_id=?').get(clientOrderId(id)), { status: 'cancelled' });

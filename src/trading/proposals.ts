@@ -330,7 +330,7 @@ function recordCancelled(app: App, p: ProposalRow, coid: string, note: string, b
   app.db.transaction(() => {
     store.finishApproved(app.db, p.id, 'expired', note);
     markOrderCancelled(app.db, coid);
-    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
+    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired', note } });
     app.events.emit({ type: 'order_cancelled', proposal: p, ...(by ? { by } : {}) });
   })();
   app.events.flush();
@@ -370,7 +370,7 @@ export async function cancelResting(app: App, id: string, by: string): Promise<C
       app.log.info({ id, by, amount: final.amount }, 'limit order cancelled after a partial fill');
       return { code: 'partly_filled', id, symbol: p.symbol, amount: final.amount, price: final.price };
     }
-    recordCancelled(app, p, coid, `limit order cancelled by ${by}`, by);
+    recordCancelled(app, p, coid, `${store.CANCELLED_BY}${by}`, by);
     app.log.info({ id, by }, 'limit order cancelled');
     return { code: 'cancelled', id, symbol: p.symbol };
   } finally {
