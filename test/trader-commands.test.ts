@@ -21,7 +21,8 @@ import { refreshCandles } from '../src/market/refresh.js';
 import { candleCount, lastCandles } from '../src/store/candles.js';
 import { closeTrade, lastPrices, riskState, scanAll } from '../src/trading/live.js';
 import { proposeManualEntry } from '../src/trading/manual.js';
-import { effectiveSymbols } from '../src/trading/whitelist.js';
+import { createApp } from '../src/app/create.js';
+import { silentLogger } from '../src/util/logger.js';
 import { startTestApp, telegramBot } from './support/app.js';
 import { startTelegramStandin, type StandinMessage } from './support/telegram-standin.js';
 
@@ -196,6 +197,17 @@ test('/buy: bad amounts are refused with the reason; a valid one becomes a propo
   assert.match(await say(TRADER, '/sell BTC'), /\/sell would open a short, and this market \(demo \(seeded\)\) is long-only here[\s\S]*\/close <trade id>/);
 });
 
+/** The symbols a bot started now on this data directory would trade (createApp, as main.ts starts it). */
+async function symbolsAfterRestart(): Promise<string[]> {
+  const again = createApp(app.readConfig(), { adapters: [], log: silentLogger() });
+  try {
+    return [...again.cfg.symbols];
+  } finally {
+    await again.outbox.stop();
+    again.db.close();
+  }
+}
+
 test('/whitelist: shows, adds a listed symbol (kept for a restart), refuses bad ones; a removed symbol’s position is managed until it exits', async () => {
   assert.match(await say(VIEWER, '/whitelist'), /WHITELIST · 3 symbols traded on demo \(seeded\)\n• BTC\/USDT\n• ETH\/USDT\n• SOL\/USDT/);
   const cases: Array<[string, RegExp]> = [
@@ -221,8 +233,7 @@ test('/whitelist: shows, adds a listed symbol (kept for a restart), refuses bad 
   assert.ok(candleCount(app.db, 'LTC/USDT', app.cfg.timeframe) >= WARMUP + 2, 'its candles are there for the next scan');
   const scanned = (await scanAll(app)).find((o) => o.symbol === 'LTC/USDT');
   assert.ok(scanned && scanned.action !== 'warmup', JSON.stringify(scanned));
-  const configured = app.readConfig().symbols;
-  assert.deepEqual(effectiveSymbols(app.db, configured), ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'LTC/USDT'], 'what the next start trades');
+  assert.deepEqual(await symbolsAfterRestart(), ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'LTC/USDT'], 'a restart trades it too');
   assert.match(await say(TRADER, '/whitelist add LTC/USDT'), /LTC\/USDT is already traded; nothing changed/);
 
   // Removed with an open position (BTC, from the /buy test) and a waiting proposal (SOL).
@@ -240,7 +251,7 @@ test('/whitelist: shows, adds a listed symbol (kept for a restart), refuses bad 
   await refreshCandles(app);
   const out = await scanAll(app);
   assert.ok(out.some((o) => o.symbol === 'BTC/USDT'), 'still scanned (stop, target, exit signal)');
-  assert.equal(effectiveSymbols(app.db, configured).includes('BTC/USDT'), false, 'a restart keeps it off the list');
+  assert.equal((await symbolsAfterRestart()).includes('BTC/USDT'), false, 'a restart keeps it off the list');
   // Once it exits, nothing new opens on it.
   const open = app.db.prepare(`SELECT * FROM trades WHERE id=? AND status='open'`).get(pos.id);
   if (open) await closeTrade(app, open as never, { ref: await app.source.lastPrice('BTC/USDT'), reason: 'MANUAL', exitCandleTs: lastTs('BTC/USDT') });

@@ -36,7 +36,7 @@ export interface CreateOptions {
 }
 
 /** The demo market's clock survives restarts: candle k is the same candle after a restart. */
-function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number): DemoMarket {
+function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number, alsoListed: readonly string[]): DemoMarket {
   const tf = timeframeMs(cfg.timeframe);
   const history = Math.round((cfg.demo.history_days * 86_400_000) / tf);
   let clock = getKv<{ t0: number; closed: number; seed?: number } | null>(db, 'demo.clock', null);
@@ -44,7 +44,8 @@ function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number): De
     clock = { t0: Math.floor(now / tf) * tf - history * tf, closed: history, seed: cfg.demo.seed };
     setKv(db, 'demo.clock', clock);
   }
-  return createDemoMarket({ seed: cfg.demo.seed, symbols: cfg.symbols, timeframe: cfg.timeframe, t0: clock.t0, closed: clock.closed });
+  // A symbol the config names but /whitelist removed may still hold a position: the market lists it.
+  return createDemoMarket({ seed: cfg.demo.seed, symbols: [...new Set([...cfg.symbols, ...alsoListed])], timeframe: cfg.timeframe, t0: clock.t0, closed: clock.closed });
 }
 
 export function createApp(cfg: Config, opts: CreateOptions): App {
@@ -53,6 +54,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const log = opts.log ?? createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub });
   const db = openDb(dbFile(cfg.data_dir), { check: true });
   // The traded symbols as /whitelist left them (kept in SQLite), before anything reads them.
+  const configuredSymbols = cfg.symbols;
   cfg.symbols = effectiveSymbols(db, cfg.symbols);
   let buttonKey = getKv<string | null>(db, 'button.key', null);
   if (!buttonKey) {
@@ -63,7 +65,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   let source: CandleSource;
   let broker: Broker;
   if (!cfg.exchange.id) {
-    demo = opts.market ?? demoMarket(cfg, db, now());
+    demo = opts.market ?? demoMarket(cfg, db, now(), configuredSymbols);
     source = demo;
   } else {
     const ex = createExchange({
