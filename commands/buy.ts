@@ -29,7 +29,7 @@ function outcomeText(app: App, o: ManualOutcome, symbol: string): { emoji: strin
   if (o.ok) {
     const p = o.proposal;
     // The expiry as the proposal message beside it says it.
-    const base = t(app, 'buy_proposed', { id: p.id, side: p.direction === 'LONG' ? 'BUY' : 'SELL', symbol, qty: f.qty(p.quantity), price: f.price(p.entry), notional: f.money(p.quantity * p.entry), stop: f.price(p.stop), target: f.price(p.target), expires: f.dateTime(p.expires_at) });
+    const base = t(app, 'buy_proposed', { id: p.id, side: t(app, p.direction === 'LONG' ? 'buy_side_long' : 'buy_side_short'), symbol, qty: f.qty(p.quantity), price: f.price(p.entry), notional: f.money(p.quantity * p.entry), stop: f.price(p.stop), target: f.price(p.target), expires: f.dateTime(p.expires_at) });
     if (!o.approval) return { emoji: '📝', text: `${base}\n${t(app, 'buy_waits', { id: p.id })}` };
     return { emoji: o.approval.ok ? '👍' : 'ℹ️', text: `${base}\n${t(app, 'buy_auto')} ${decisionNotice(app.cfg.language, f, o.approval)}` };
   }
