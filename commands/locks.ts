@@ -23,11 +23,11 @@ function accountBlockLine(app: App, b: AccountBlock): string {
     case 'kill_switch':
       return t(app, 'lock_kill_switch', { dd: f.pct(b.drawdown, 1), limit: f.pct(b.limit, 1) });
     case 'daily_loss_limit':
-      return t(app, 'lock_daily_loss', { limit: f.pct(b.limit, 1), until: f.dateTime(b.until) });
+      return t(app, 'lock_daily_loss', { limit: f.pct(b.limit, 1), until: when(app, b.until) });
     case 'max_open_positions':
       return t(app, 'lock_max_open', { open: b.open, max: b.max });
     case 'daily_trade_limit':
-      return t(app, 'lock_daily_trades', { entries: b.entries, max: b.max, until: f.dateTime(b.until) });
+      return t(app, 'lock_daily_trades', { entries: b.entries, max: b.max, until: when(app, b.until) });
   }
 }
 

@@ -149,6 +149,15 @@ test('/locks shows a cooldown until when; /unlock ends it (audited, traders only
   assert.equal(riskState(app, 'ETH/USDT', eth + tfMs(), tfMs()).candlesSinceExit, Infinity);
 });
 
+test('/locks and /unlock say what blocks every symbol, and its way out: /unlock does not lift a pause', async () => {
+  assert.match(await say(TRADER, '/pause'), /Paused/);
+  assert.match(await say(VIEWER, '/locks'), /LOCKS · what keeps new trades from opening\nWhole account \(every symbol\):\n• paused: no new trades · \/resume/);
+  assert.match(await say(TRADER, '/unlock all'), /No symbol is in a cooldown; nothing changed\.\nStill blocking every symbol:\n• paused: no new trades · \/resume/);
+  assert.match(await say(TRADER, '/buy BTC'), /The risk gate refuses an entry on BTC\/USDT: trading is paused/);
+  assert.match(await say(TRADER, '/resume'), /Resumed/);
+  assert.match(await say(VIEWER, '/locks'), /No locks/);
+});
+
 test('/buy: bad amounts are refused with the reason; a valid one becomes a proposal approved like any other, once', async () => {
   const before = count(`SELECT COUNT(*) AS n FROM proposals`);
   const cases: Array<[string, RegExp]> = [
