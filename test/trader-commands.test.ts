@@ -204,6 +204,17 @@ test('/buy: bad amounts are refused with the reason; a valid one becomes a propo
 
   // Spot demo: no shorts. /sell says so and where to go instead.
   assert.match(await say(TRADER, '/sell BTC'), /\/sell would open a short, and this market \(demo \(seeded\)\) is long-only here[\s\S]*\/close <trade id>/);
+  assert.equal(count(`SELECT COUNT(*) AS n FROM proposals WHERE direction='SHORT'`), 0);
+  // Where shorts are allowed (a simulated market with risk.allow_short on), /sell proposes one the same way.
+  assert.match(await say(TRADER, '/set allow_short on'), /allow_short/);
+  const short = await say(TRADER, '/sell ETH 100');
+  const sid = /Proposal (p\w+): SHORT [\d.]+ ETH\/USDT at ~\$[\d,.]+ \(\$100\.00\)/.exec(short)?.[1];
+  assert.ok(sid, short);
+  const sp = app.db.prepare(`SELECT direction, entry, stop, target FROM proposals WHERE id=?`).get(sid) as { direction: string; entry: number; stop: number; target: number };
+  assert.equal(sp.direction, 'SHORT');
+  assert.ok(sp.stop > sp.entry && sp.target < sp.entry, 'a short: stop above, target below');
+  assert.match(await say(TRADER, `/reject ${sid}`), /Rejected|rejected/);
+  assert.match(await say(TRADER, '/set allow_short off'), /allow_short/);
 });
 
 /** The symbols a bot started now on this data directory would trade (createApp, as main.ts starts it). */
