@@ -15,6 +15,7 @@ import { secretsOf } from '../src/config/load.js';
 import { createLogger } from '../src/util/logger.js';
 import { createLogRing } from '../src/util/log-ring.js';
 import { effectiveRisk } from '../src/risk/settings.js';
+import { humanScore } from '../src/reports/stats.js';
 import { WARMUP } from '../src/indicators/features.js';
 import { timeframeMs } from '../src/market/timeframe.js';
 import { refreshCandles } from '../src/market/refresh.js';
@@ -214,6 +215,7 @@ test('/buy: bad amounts are refused with the reason; a valid one becomes a propo
   assert.equal(sp.direction, 'SHORT');
   assert.ok(sp.stop > sp.entry && sp.target < sp.entry, 'a short: stop above, target below');
   assert.match(await say(TRADER, `/reject ${sid}`), /Rejected|rejected/);
+  assert.equal(humanScore(app, 0).rejected, 0, 'your own /sell turned down is not a crew proposal you turned down (/stats)');
   assert.match(await say(TRADER, '/set allow_short off'), /allow_short/);
 });
 

@@ -1,5 +1,5 @@
 import { tradedStrategy } from '../agents/fitted.js';
-import type { Decision } from '../agents/decision.js';
+import { MANUAL_REASON, type Decision } from '../agents/decision.js';
 import { strategyByName } from '../agents/registry.js';
 import { followDecision } from '../evaluation/counterfactual.js';
 import { exitRulesFor } from '../kernel/step.js';
@@ -223,9 +223,11 @@ export function humanScore(app: App, since: number): { rejected: number; expired
   const settings = appEngineSettings(app);
   const out = { rejected: 0, expired: 0, finished: 0, won: 0, stillOpen: 0, turnedDownPnl: 0, executed: executedFromProposals(app.db, since) };
   for (const p of turnedDown(app.db, since)) {
+    const d = JSON.parse(p.decision_json) as Decision;
+    // A trader's own /buy or /sell that was not carried out is not a crew proposal turned down.
+    if (d.reasonCode?.startsWith(MANUAL_REASON)) continue;
     if (p.status === 'rejected') out.rejected++;
     else out.expired++;
-    const d = JSON.parse(p.decision_json) as Decision;
     const candles = loadCandles(app.db, p.symbol, app.cfg.timeframe, p.candle_ts + tfMs);
     const rules = exitRulesFor(strategyByName(d.strategy), settings);
     const r = followDecision({ decision: d, quantity: p.quantity, candles, tfMs, costs: settings.costs, maxHoldCandles: rules.maxHoldCandles, symbol: p.symbol, timeframe: app.cfg.timeframe });

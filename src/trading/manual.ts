@@ -1,4 +1,4 @@
-import { describeEntry, type Decision } from '../agents/decision.js';
+import { describeEntry, MANUAL_REASON, type Decision } from '../agents/decision.js';
 import { strategyByName } from '../agents/registry.js';
 import type { StrategyName } from '../agents/types.js';
 import type { App } from '../app/context.js';
@@ -62,7 +62,7 @@ export async function proposeManualEntry(app: App, x: { symbol: string; directio
       ...described,
       // Said in the chat's language by the proposal message (reasonText).
       reason: `manual ${x.direction === 'LONG' ? 'buy' : 'sell'} by ${x.by}`,
-      reasonCode: x.direction === 'LONG' ? 'reason_manual_long' : 'reason_manual_short',
+      reasonCode: `${MANUAL_REASON}${x.direction === 'LONG' ? 'long' : 'short'}`,
       reasonParams: { by: x.by },
     };
     const g = gate(decision, riskState(app, symbol, last.ts, tfMs), settings.risk);
