@@ -33,3 +33,17 @@ export const weekly: Command = {
     ctx.reply(periodsMessage(ctx.app.fmt, 'week', periods(ctx.app, 'week', n)));
   },
 };
+
+export const monthly: Command = {
+  name: 'monthly',
+  description: 'Trades, win rate and PnL of the last n months',
+  usage: '/monthly [n]',
+  details: 'n: 1-36 months (default 6). Months start on the 1st at midnight in the configured timezone (with the demo market, on its clock).',
+  role: 'viewer',
+  options: [{ name: 'n', description: 'months, 1-36 (default 6)', type: 'integer' }],
+  run(ctx) {
+    maxArgs(ctx, 1);
+    const n = intArg(ctx.app, ctx.args[0], 'n', 1, 36) ?? 6;
+    ctx.reply(periodsMessage(ctx.app.fmt, 'month', periods(ctx.app, 'month', n)));
+  },
+};

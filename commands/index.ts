@@ -8,11 +8,13 @@ import { backtest } from './backtest.js';
 import { balance } from './balance.js';
 import { chart } from './chart.js';
 import { close } from './close.js';
-import { daily, weekly } from './daily.js';
+import { daily, monthly, weekly } from './daily.js';
 import { describe, help } from './help.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
 import { pnl } from './pnl.js';
+import { logs } from './logs.js';
+import { locks, unlock } from './locks.js';
 import { count, health, profit, stats, version } from './profit.js';
 import { positions } from './positions.js';
 import { reject } from './reject.js';
@@ -22,6 +24,10 @@ import { status } from './status.js';
 import { stopTraining, train } from './train.js';
 import { trades } from './trades.js';
 import { why } from './why.js';
+import { cancel } from './cancel.js';
+import { reloadConfig } from './reload.js';
+import { buy, sell } from './buy.js';
+import { whitelist } from './whitelist.js';
 
 /** Every chat command, in the order /help and the platforms' menus show them. */
 export const COMMANDS: Command[] = [
@@ -38,22 +44,31 @@ export const COMMANDS: Command[] = [
   count,
   daily,
   weekly,
+  monthly,
   balance,
   chart,
   pending,
   why,
   ask,
+  buy,
+  sell,
   approve,
   reject,
   close,
+  cancel,
+  locks,
+  unlock,
   pause,
   resume,
   autoapprove,
+  whitelist,
   settings,
   set,
+  reloadConfig,
   train,
   stopTraining,
   backtest,
+  logs,
   health,
   version,
 ];

@@ -161,6 +161,14 @@ describe('ccxt candle source', () => {
     await assert.rejects(src.fetchCandles('DOGE/USDT', '1m', T0), { message: 'unknown symbol DOGE/USDT on binance' });
     await assert.rejects(src.lastPrice('DOGE/USDT'), { message: 'unknown symbol DOGE/USDT on binance' });
   });
+
+  test('hasSymbol (/whitelist add) answers from the exchange market list; an unreachable exchange is an error, not a no', async () => {
+    const src = createCcxtSource(ex, { cacheTtlMs: 1_000, now, retry: FAST });
+    assert.equal(await src.hasSymbol!('SOL/USDT'), true);
+    assert.equal(await src.hasSymbol!('DOGE/USDT'), false);
+    const down = createCcxtSource(createExchange({ id: 'binance', apiUrl: 'http://127.0.0.1:9/', timeoutMs: 500 }), { cacheTtlMs: 1_000, now, retry: FAST });
+    await assert.rejects(down.hasSymbol!('SOL/USDT'));
+  });
 });
 
 describe('ccxt broker', () => {

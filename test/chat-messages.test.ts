@@ -213,11 +213,12 @@ test('a bot configured with language: es answers every command in Spanish', asyn
     };
     // A crew decision for /why to show: the rule analysts on a snapshot where all of them speak.
     recordCrewDecision(app.db);
-    const args: Record<string, string> = { agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
+    const args: Record<string, string> = { cancel: 'all', buy: 'BTC 100,5', sell: 'BTC', unlock: 'all', agent: 'BTC', chart: 'BTC', approve: 'pnada1', reject: 'pnada1', close: 'all', set: 'cooldown_candles 4', train: 'status', backtest: 'BTC trend_following 30', trades: '3', ask: 'qué pasa' };
     const english = ENGLISH_WORDS;
     const spanish: Record<string, RegExp> = {
       start: /un equipo de agentes/, help: /Comandos \(trader/, status: /ESTADO[\s\S]*Último escaneo/, agents: /AGENTES[\s\S]*vigilando/, agent: /AGENTE BTC\/USDT[\s\S]*Registro de entrenamiento[\s\S]*sin calibrar/,
-      positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, balance: /SALDO[\s\S]*Efectivo/,
+      positions: /POSICIONES ABIERTAS/, trades: /ÚLTIMAS 0 OPERACIONES/, pnl: /ÚLTIMOS 7 DÍAS[\s\S]*Por día/, daily: /RESUMEN DIARIO/, weekly: /SEMANAL · ÚLTIMAS 4 SEMANAS/, logs: /no guarda líneas de registro/, buy: /Propuesta p\w+: COMPRA [\d.,]+ BTC\/USDT a ~\$[\d.,]+ \(\$100,50\)[\s\S]*Espera aprobación/, sell: /solo opera en largo/, reload_config: /nada difiere de lo que está en marcha/, cancel: /No hay ninguna orden límite en el libro[\s\S]*papel/,
+      locks: /BLOQUEOS · lo que impide[\s\S]*la propuesta p\w+ espera una decisión/, unlock: /Ningún símbolo está en pausa tras una salida/, whitelist: /LISTA DE SÍMBOLOS · 3 símbolos en demo \(con semilla\)/, monthly: /MENSUAL · ÚLTIMOS 6 MESES\nMES +OP/, balance: /SALDO[\s\S]*Efectivo/,
       chart: /últimas \d+ velas/, pending: /Propuestas pendientes/, why: /POR QUÉ[\s\S]*técnico[\s\S]*indicadores apuntan al alza[\s\S]*seguir la tendencia en largo/, ask: /Tripulación: activa/, approve: /No existe la propuesta/, reject: /No existe la propuesta/, close: /No hay posiciones abiertas/, pause: /En pausa/, resume: /Reanudado/,
       autoapprove: /aprobación automática está en NO/, settings: /AJUSTES[\s\S]*RIESGO/, set: /cooldown_candles: 3 → 4/, train: /Aún no hay ningún entrenamiento/, stop_training: /No hay ningún entrenamiento en curso/,
       backtest: /BACKTEST[\s\S]*velas no vistas/,

@@ -55,7 +55,14 @@ test('every command answers its valid arguments with its own reply (no usage, no
   assert.equal((await approveProposal(app, opened, 'setup')).ok, true);
   proposalA = await scanUntilProposal(app);
   await app.outbox.drain(10_000);
+  // /buy on the symbol with neither a position nor a proposal.
+  const busy = app.db.prepare(`SELECT symbol FROM trades WHERE status='open' UNION SELECT symbol FROM proposals WHERE status IN ('pending','approved')`).all() as Array<{ symbol: string }>;
+  const free = app.cfg.symbols.find((s) => !busy.some((b) => b.symbol === s))!;
   const valid: Record<string, string> = {
+    buy: `${free} 50`,
+    sell: free,
+    unlock: 'all',
+    cancel: 'all',
     approve: proposalA,
     reject: 'pnothere9',
     trades: '5',
@@ -64,6 +71,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     stats: '',
     daily: '',
     weekly: '2',
+    monthly: '3',
     agent: 'BTC/USDT',
     chart: `ETH/USDT ${app.cfg.timeframe}`,
     close: 'all',
@@ -90,6 +98,15 @@ test('every command answers its valid arguments with its own reply (no usage, no
     version: /tradecrew \d+\.\d+\.\d+ · Node v20\.\d+\.\d+ · ccxt \d+\.\d+\.\d+ · mode paper/,
     daily: /DAILY SUMMARY[\s\S]*Open positions \(1\)/,
     weekly: /WEEKLY · LAST 2 WEEKS/,
+    logs: /This bot keeps no log lines in memory/,
+    buy: /Proposal p\w+: BUY [\d.,]+ \w+\/USDT at ~\$[\d.,]+ \(\$50\.00\), stop \$[\d.,]+, target \$[\d.,]+, expires .*\nIt waits for approval like any proposal/,
+    sell: /\/sell would open a short, and this market \(demo \(seeded\)\) is long-only here[\s\S]*\/close <trade id>/,
+    locks: /LOCKS · what keeps new trades from opening\nSymbols:[\s\S]*proposal p\w+ waits for a decision until/,
+    unlock: /No symbol is in a cooldown; nothing changed/,
+    cancel: /No limit order rests on the book; nothing to cancel\. Paper orders fill at once\./,
+    reload_config: /Config read again: nothing differs from what is running/,
+    whitelist: /WHITELIST · 3 symbols traded on demo \(seeded\)\n• BTC\/USDT\n• ETH\/USDT\n• SOL\/USDT/,
+    monthly: /MONTHLY · LAST 3 MONTHS\nMONTH +TR +WR +PNL\n[A-Z][a-z]{2} \d{4}/,
     balance: /BALANCE[\s\S]*Equity/,
     chart: /ETH\/USDT 1h · last \d+ candles/,
     pending: /Pending proposals/,
@@ -131,6 +148,13 @@ test('wrong arguments get the reason and the right usage; nothing changes', asyn
     ['/trades 0', /n must be between 1 and 200/],
     ['/pnl 1000', /days must be between 1 and 365/],
     ['/daily 2 3', /too many arguments/],
+    ['/cancel', /give the proposal id of a resting limit order \(see \/locks\), or all/],
+    ['/buy BTC/USDT 0', /the amount must be more than 0/],
+    ['/unlock', /give a symbol or all/],
+    ['/whitelist add DOGE', /DOGE\/USDT is not listed on demo \(seeded\)/],
+    ['/logs 500', /n must be between 1 and 200, got 500/],
+    ['/monthly 0', /n must be between 1 and 36, got 0/],
+    ['/monthly 2,5', /n must be a whole number, got "2,5"/],
     ['/agent DOGE/USDT', /unknown symbol "DOGE\/USDT"/],
     ['/agent', /give a symbol/],
     ['/chart BTC/USDT 5m', /only 1h candles are cached/],
@@ -256,7 +280,8 @@ test('/close can also be confirmed by typing its code (the console has no button
     open = app.db.prepare(`SELECT id FROM trades WHERE status='open' ORDER BY entry_ts`).all() as Array<{ id: string }>;
   }
   const id = open[0].id;
-  const [confirmation] = await ask(TRADER, `/close ${id}`);
+  // The proposal and fill pushed just above may still be on their way: the confirmation is the one with buttons.
+  const confirmation = (await ask(TRADER, `/close ${id}`)).find((m) => visible(textOf(m)).includes('POSITION(S) AT MARKET?'))!;
   const code = (confirmation.reply_markup.inline_keyboard.flat()[0] as { callback_data: string }).callback_data.split(':')[1];
   assert.match(joined(await ask(TRADER, `/close confirm ${code}`)), /Closed 1 position/);
   assert.equal((app.db.prepare('SELECT status FROM trades WHERE id=?').get(id) as { status: string }).status, 'closed');
@@ -309,6 +334,7 @@ test('a second /pause says it was already paused; counted titles use the singula
   assert.match(joined(await ask(TRADER, '/resume')), /Resumed/);
   assert.match(joined(await ask(TRADER, '/pnl 1')), /PnL · LAST DAY\b/);
   assert.match(joined(await ask(TRADER, '/weekly 1')), /WEEKLY · LAST WEEK\b/);
+  assert.match(joined(await ask(TRADER, '/monthly 1')), /MONTHLY · LAST MONTH\b/);
 });
 
 test('one "today": /status and /daily show the same PnL for the day', async () => {

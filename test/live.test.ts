@@ -336,6 +336,58 @@ describe('live: limit orders', () => {
     assert.equal(standin.orders.length, 1);
     assert.equal(l.chat().match(/is on the book/g)!.length, 1, 'told once');
   });
+
+  test('/cancel takes a resting limit order off the book once; again, it says nothing rests; the scan never re-sends it', async () => {
+    const l = await startLive({ candles: candles.slice(0, k + 1), clock: candles[k].ts + TF + 5_000, env: { TRADECREW_EXCHANGE__ORDER_TYPE: 'limit' } });
+    const { app, standin } = l;
+    setKv(app.db, 'autoapprove', { on: true, min: 0 });
+    standin.setPrice(SYMBOL, candles[k].close + 50); // ran away above our limit
+    const id = (await scanAll(app))[0].detail!;
+    l.command('/locks');
+    await l.waitChat(new RegExp(`BTC/USDT: approved proposal ${id} has a limit order on the book until .*/cancel ${id} cancels it now`));
+    l.command('/cancel nonsense!');
+    await l.waitChat(/give the proposal id of a resting limit order \(see \/locks\), or all\nUsage: \/cancel <id\|all>/);
+    l.command(`/cancel tc-${id}`);
+    await l.waitChat(new RegExp(`Limit order ${id} \\(BTC/USDT\\) cancelled before anything filled; the proposal is closed`));
+    await l.waitChat(new RegExp(`Limit order for BTC/USDT \\(${id}\\) was cancelled by alice \\(console\\) before anything filled`));
+    // The proposal's own message says it was cancelled, by whom (not that its time ran out).
+    await l.waitChat(/Limit order cancelled by alice \(console\) · not executed/);
+    assert.equal(standin.orders[0].status, 'CANCELED');
+    assert.equal(getProposal(app, id)!.status, 'expired');
+    assert.deepEqual(app.db.prepare('SELECT status FROM orders WHERE client_order_id=?').get(clientOrderId(id)), { status: 'cancelled' });
+    const deletes = () => standin.requests.filter((r) => r.method === 'DELETE').length;
+    assert.equal(deletes(), 1);
+    l.command(`/cancel ${id}`);
+    await l.waitChat(new RegExp(`${id} has no limit order on the book \\(it is cancelled\\); nothing to cancel`));
+    l.command('/cancel all');
+    await l.waitChat(/No limit order rests on the book; nothing to cancel\./);
+    const mark = standin.requests.length;
+    await scanAll(app);
+    assert.equal(posts(standin, mark).length, 0, 'not re-sent');
+    assert.equal(deletes(), 1, 'cancelled once');
+    assert.equal(trades(app).length, 0);
+    const audited = app.db.prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE '/cancel%' AND allowed=1`).get() as { n: number };
+    assert.equal(audited.n, 4, 'every /cancel is in the audit log');
+  });
+
+  test('/cancel all after a partial fill: the filled part becomes the trade, the rest is cancelled', async () => {
+    const l = await startLive({ candles: candles.slice(0, k + 1), clock: candles[k].ts + TF + 5_000, env: { TRADECREW_EXCHANGE__ORDER_TYPE: 'limit' } });
+    const { app, standin } = l;
+    setKv(app.db, 'autoapprove', { on: true, min: 0 });
+    standin.setPrice(SYMBOL, candles[k].close - 3);
+    standin.partialFillNext(1, { ratio: 0.5, then: 'rest' });
+    const id = (await scanAll(app))[0].detail!;
+    assert.equal(getProposal(app, id)!.status, 'approved', 'half filled, the rest rests');
+    l.command('/cancel all');
+    await l.waitChat(new RegExp(`Limit order ${id} \\(BTC/USDT\\) cancelled; [\\d.]+ had filled at \\$[\\d,.]+ and is now an open trade`));
+    const t = trades(app);
+    assert.equal(t.length, 1);
+    const o = standin.orders[0];
+    assert.ok(o.executedQty > 0 && o.executedQty < o.origQty, 'half of it had filled');
+    assert.ok(t[0].quantity > 0 && t[0].quantity <= o.executedQty + 1e-12, 'the trade is the filled part (less any fee taken in coins)');
+    assert.equal(getProposal(app, id)!.status, 'executed');
+    assert.equal(standin.orders[0].status, 'CANCELED');
+  });
 });
 
 describe('live: watching positions', () => {

@@ -98,6 +98,9 @@ export function confluenceAt(f: Features, i: number, dir: 1 | -1): number {
  * Builds the full decision for an entry signal at bar i. Confidence = 0.25 + 0.5 x confluence +
  * 0.15 x min(ADX/40, 1) + 0.1 x volume confirmation, clamped to [0, 1].
  */
+/** A trader's own entry (/buy, /sell) is told apart from an agent's by this prefix of its reasonCode. */
+export const MANUAL_REASON = 'reason_manual_';
+
 export function describeEntry(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, ts: number, rule: StopRule): Decision {
   const price = f.close[i];
   const atr = Number.isNaN(f.atr[i]) ? price * 0.01 : f.atr[i];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AgentState } from '../agents/types.js';
 import { startSender } from '../chat/outbox.js';
 import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
-import { secretsOf } from '../config/load.js';
+import { loadConfig, secretsOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createExchange } from '../market/ccxt-exchange.js';
 import { createCcxtSource } from '../market/ccxt-source.js';
@@ -14,6 +14,7 @@ import { createFmt } from '../render/format.js';
 import { dbFile, openDb } from '../store/db.js';
 import { getKv, setKv } from '../store/kv.js';
 import type { Broker } from '../trading/broker.js';
+import { effectiveSymbols } from '../trading/whitelist.js';
 import { createCcxtBroker } from '../trading/ccxt-broker.js';
 import { createPaperBroker } from '../trading/paper-broker.js';
 import { createNotifier } from '../notify/notifier.js';
@@ -28,12 +29,14 @@ export interface CreateOptions {
   log?: Logger;
   /** A simulated market instead of the seeded demo (a replay of recorded candles). */
   market?: DemoMarket;
+  /** How /reload_config reads the configuration again (default: loadConfig() from the files and process.env). */
+  readConfig?: () => Config;
   /** Outbox tuning for tests. */
   outbox?: { backoffBaseMs?: number; pollMs?: number };
 }
 
 /** The demo market's clock survives restarts: candle k is the same candle after a restart. */
-function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number): DemoMarket {
+function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number, alsoListed: readonly string[]): DemoMarket {
   const tf = timeframeMs(cfg.timeframe);
   const history = Math.round((cfg.demo.history_days * 86_400_000) / tf);
   let clock = getKv<{ t0: number; closed: number; seed?: number } | null>(db, 'demo.clock', null);
@@ -41,7 +44,8 @@ function demoMarket(cfg: Config, db: ReturnType<typeof openDb>, now: number): De
     clock = { t0: Math.floor(now / tf) * tf - history * tf, closed: history, seed: cfg.demo.seed };
     setKv(db, 'demo.clock', clock);
   }
-  return createDemoMarket({ seed: cfg.demo.seed, symbols: cfg.symbols, timeframe: cfg.timeframe, t0: clock.t0, closed: clock.closed });
+  // A symbol the config names but /whitelist removed may still hold a position: the market lists it.
+  return createDemoMarket({ seed: cfg.demo.seed, symbols: [...new Set([...cfg.symbols, ...alsoListed])], timeframe: cfg.timeframe, t0: clock.t0, closed: clock.closed });
 }
 
 export function createApp(cfg: Config, opts: CreateOptions): App {
@@ -49,6 +53,9 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const scrub = makeScrubber(secretsOf(cfg));
   const log = opts.log ?? createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub });
   const db = openDb(dbFile(cfg.data_dir), { check: true });
+  // The traded symbols as /whitelist left them (kept in SQLite), before anything reads them.
+  const configuredSymbols = cfg.symbols;
+  cfg.symbols = effectiveSymbols(db, cfg.symbols);
   let buttonKey = getKv<string | null>(db, 'button.key', null);
   if (!buttonKey) {
     buttonKey = crypto.randomBytes(24).toString('base64url');
@@ -58,7 +65,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   let source: CandleSource;
   let broker: Broker;
   if (!cfg.exchange.id) {
-    demo = opts.market ?? demoMarket(cfg, db, now());
+    demo = opts.market ?? demoMarket(cfg, db, now(), configuredSymbols);
     source = demo;
   } else {
     const ex = createExchange({
@@ -100,6 +107,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     agents: new Map<string, AgentState>(),
     trainer: undefined as never,
     events: notifier,
+    readConfig: opts.readConfig ?? (() => loadConfig()),
     push(kind: string, msg: OutgoingMessage, proposalId?: string) {
       notifier.push(kind, msg, proposalId);
       outbox.kick();

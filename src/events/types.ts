@@ -20,7 +20,7 @@ export type TradingEvent =
   /** A limit entry rests on the book until the proposal's time is up. */
   | { type: 'order_resting'; proposal: ProposalRow }
   /** A resting limit entry was cancelled unfilled. */
-  | { type: 'order_cancelled'; proposal: ProposalRow }
+  | { type: 'order_cancelled'; proposal: ProposalRow; /** Who cancelled it (/cancel); none when its time ran out. */ by?: string }
   /** A trade closed, with the candles its chart shows. */
   | { type: 'trade_closed'; trade: DetailedTradeMetric; candles: Candle[] }
   /**

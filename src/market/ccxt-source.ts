@@ -123,6 +123,16 @@ export function createCcxtSource(ex: Exchange, opts: CcxtSourceOptions): CcxtSou
         return p;
       });
     },
+    async hasSymbol(symbol) {
+      try {
+        await ensureMarkets(ex, retry, () => requests++);
+      } catch (e) {
+        throw scrubSecrets(e, ex);
+      }
+      // Listed and not switched off by the exchange (ccxt leaves `active` undefined when unknown).
+      const m = ex.markets?.[symbol];
+      return !!m && m.active !== false;
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { timeframeMs } from './timeframe.js';
-import { generateDemoSeries } from './demo.js';
+import { DEMO_SYMBOLS, generateDemoSeries } from './demo.js';
 import { candlesFromSeries, type Candle, type CandleSource, type Series } from './types.js';
 
 /**
@@ -15,13 +15,16 @@ export interface DemoMarket extends CandleSource {
   nowTs(): number;
   advance(): void;
   series(symbol: string): Series;
+  /** Does this market list `symbol` (/whitelist add checks it)? */
+  listed(symbol: string): boolean;
 }
 
 export function createDemoMarket(opts: { seed: number; symbols: string[]; timeframe: string; t0: number; closed: number }): DemoMarket {
   const cache = new Map<string, Series>();
   return createSimulatedMarket({
     name: 'demo',
-    symbols: opts.symbols,
+    // Its own listing and whatever the config names (the generator makes any symbol's candles).
+    symbols: [...new Set([...opts.symbols, ...DEMO_SYMBOLS])],
     timeframe: opts.timeframe,
     t0: opts.t0,
     closed: opts.closed,
@@ -77,6 +80,10 @@ function createSimulatedMarket(opts: { name: string; symbols: string[]; timefram
     },
     advance() {
       closed++;
+    },
+    listed: (symbol: string) => opts.symbols.includes(symbol),
+    async hasSymbol(symbol: string) {
+      return opts.symbols.includes(symbol);
     },
     series(symbol: string) {
       known(symbol);

@@ -35,6 +35,9 @@ const DRAW: Array<[DemoRegime, number]> = [
 
 const BASE_PRICE: Record<string, number> = { BTC: 42000, ETH: 2300, SOL: 95, LTC: 70, XRP: 0.6, BNB: 310 };
 
+/** What the demo market lists (besides any configured symbol): its coins against USDT. */
+export const DEMO_SYMBOLS: readonly string[] = Object.keys(BASE_PRICE).map((b) => `${b}/USDT`);
+
 export interface DemoSpec {
   seed: number;
   symbol: string;

@@ -4,22 +4,26 @@ import { candleCount, lastCandleTs, saveCandles } from '../store/candles.js';
 import { getKv, setKv } from '../store/kv.js';
 import { findGaps } from './ccxt-source.js';
 import { timeframeMs } from './timeframe.js';
+import { managedSymbols } from '../trading/whitelist.js';
 
 /**
  * Keeps the SQLite candle cache (the source of truth for scans and training) up to date. On
  * start it backfills what features and training need; afterwards only what is new is fetched.
  */
 export async function backfill(app: App): Promise<void> {
+  for (const symbol of managedSymbols(app)) await backfillSymbol(app, symbol);
+}
+
+/** One symbol's history (on start, and when /whitelist adds it): what its features need. */
+export async function backfillSymbol(app: App, symbol: string): Promise<void> {
   const tf = app.cfg.timeframe;
-  for (const symbol of app.cfg.symbols) {
-    if (app.demo) {
-      const have = candleCount(app.db, symbol, tf);
-      if (have < app.demo.closed()) saveCandles(app.db, symbol, tf, await app.demo.fetchCandles(symbol, tf, 0));
-      continue;
-    }
-    const fetched = await fetchNew(app, symbol);
-    app.log.info({ symbol, fetched }, 'backfill');
+  if (app.demo) {
+    const have = candleCount(app.db, symbol, tf);
+    if (have < app.demo.closed()) saveCandles(app.db, symbol, tf, await app.demo.fetchCandles(symbol, tf, 0));
+    return;
   }
+  const fetched = await fetchNew(app, symbol);
+  app.log.info({ symbol, fetched }, 'backfill');
 }
 
 /**
@@ -44,14 +48,14 @@ export async function refreshCandles(app: App): Promise<void> {
   const tf = app.cfg.timeframe;
   if (app.demo) {
     app.demo.advance();
-    for (const symbol of app.cfg.symbols) {
+    for (const symbol of managedSymbols(app)) {
       const last = lastCandleTs(app.db, symbol, tf) ?? 0;
       saveCandles(app.db, symbol, tf, await app.demo.fetchCandles(symbol, tf, last + 1));
     }
     setKv(app.db, 'demo.clock', { t0: getKv(app.db, 'demo.clock', { t0: 0 }).t0, closed: app.demo.closed() });
     return;
   }
-  for (const symbol of app.cfg.symbols) await fetchNew(app, symbol);
+  for (const symbol of managedSymbols(app)) await fetchNew(app, symbol);
 }
 
 /**

@@ -30,6 +30,8 @@ export interface CandleSource {
   fetchCandles(symbol: string, timeframe: string, since?: number, limit?: number): Promise<Candle[]>;
   /** The latest traded price, for filling approved orders on live prices. */
   lastPrice(symbol: string): Promise<number>;
+  /** Does the market list `symbol`? Throws when the market cannot be asked (network). */
+  hasSymbol?(symbol: string): Promise<boolean>;
 }
 
 /** A series of n zeroed candles, to be filled column by column. */

@@ -12,6 +12,7 @@ import { richToPlain } from '../render/rich.js';
 import { str, plural } from '../render/template.js';
 import { alertMessage, fillMessage, proposalMessage, simpleMessage, tradeCompletedMessage } from '../render/views.js';
 import type { DB } from '../store/db.js';
+import { CANCELLED_BY } from '../store/proposals.js';
 import type { ProposalRow } from '../trading/proposals.js';
 import type { Logger } from '../util/logger.js';
 import { describeFindings } from './findings.js';
@@ -61,6 +62,8 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
       case 'rejected':
         return str(L, 'status_rejected', { by });
       case 'expired':
+        // A resting limit order a trader cancelled ended before its time: said as such.
+        if (p.note?.startsWith(CANCELLED_BY)) return str(L, 'status_cancelled', { by: p.note.slice(CANCELLED_BY.length) });
         return str(L, 'status_expired', { at: d.fmt.dateTime(p.expires_at) });
       case 'failed':
         return str(L, 'status_failed', { by, error: p.note ?? '' });
@@ -140,6 +143,7 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
         }
         case 'order_cancelled': {
           const p = e.proposal;
+          if (e.by) return push('order_cancelled', simpleMessage('✖️', str(L, 'order_cancelled_by', { symbol: p.symbol, id: p.id, by: e.by })));
           return push('order_cancelled', simpleMessage('⌛', str(L, 'order_cancelled', { symbol: p.symbol, id: p.id, until: d.fmt.dateTime(p.expires_at) })));
         }
         case 'trade_closed':

@@ -20,6 +20,10 @@ export interface Fmt {
   dayStart(ts: number): number;
   /** Monday midnight (configured timezone) of the week holding `ts`. */
   weekStart(ts: number): number;
+  /** Midnight (configured timezone) of the first day of the month holding `ts`. */
+  monthStart(ts: number): number;
+  /** A calendar month for tables: `Nov 2026` / `nov 2026`. */
+  month(ts: number): string;
 }
 
 const DAY_MS = 86_400_000;
@@ -65,10 +69,13 @@ export function createFmt(lang: string, timeZone: string): Fmt {
     return Number.isFinite(v) ? f.format(v) : '–';
   };
   const priceDigits = (v: number) => (Math.abs(v) >= 1000 ? 2 : Math.abs(v) >= 1 ? 4 : 6);
-  const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-  const dtFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  // hourCycle h23, not hour12: false: en-US writes midnight as "24:00" with the latter.
+  const timeFmt = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const dtFmt = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const dayFmt = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', day: '2-digit', month: 'short' });
-  const shortFmt = new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  const monthFmt = new Intl.DateTimeFormat(locale, { timeZone, month: 'short', year: 'numeric' });
+  const dayOfMonthFmt = new Intl.DateTimeFormat('en-US', { timeZone, day: 'numeric' });
+  const shortFmt = new Intl.DateTimeFormat(locale, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return {
     lang,
     money: (v, quote) => (quote && quote !== 'USD' && quote !== 'USDT' && quote !== 'USDC' ? `${n(v, 2, 2)} ${quote}` : `${v < 0 ? '-' : ''}$${n(Math.abs(v), 2, 2)}`),
@@ -86,6 +93,13 @@ export function createFmt(lang: string, timeZone: string): Fmt {
       // Step back whole days to Monday, re-anchoring at each midnight (DST-safe).
       return d.weekday === 0 ? d.start : zonedDayStart(d.start - d.weekday * DAY_MS + DAY_MS / 2, timeZone).start;
     },
+    monthStart: (ts) => {
+      const d = zonedDayStart(ts, timeZone);
+      const dom = Number(dayOfMonthFmt.format(d.start + DAY_MS / 2));
+      // Back to the 1st, re-anchored at its midnight (DST-safe), as weekStart does.
+      return dom === 1 ? d.start : zonedDayStart(d.start - (dom - 1) * DAY_MS + DAY_MS / 2, timeZone).start;
+    },
+    month: (ts) => monthFmt.format(ts),
     time: (ts) => timeFmt.format(ts),
     dateTime: (ts) => dtFmt.format(ts),
     shortDate: (ts) => shortFmt.format(ts),

@@ -508,9 +508,9 @@ export interface PeriodView {
   pnl: number;
 }
 
-function periodTable(fmt: Fmt, rows: PeriodView[], headerKey: string): string {
+function periodTable(fmt: Fmt, rows: PeriodView[], headerKey: string, label: (ts: number) => string = fmt.day): string {
   const table = [str(fmt.lang, headerKey).split('|')];
-  for (const r of rows) table.push([fmt.day(r.start), String(r.trades), r.trades ? fmt.pct(r.wins / r.trades, 0) : '–', fmt.signed(r.pnl)]);
+  for (const r of rows) table.push([label(r.start), String(r.trades), r.trades ? fmt.pct(r.wins / r.trades, 0) : '–', fmt.signed(r.pnl)]);
   return textTable(table, [false, true, true, true]);
 }
 
@@ -541,13 +541,19 @@ export function pnlMessage(
   };
 }
 
-export function periodsMessage(fmt: Fmt, kind: 'day' | 'week', rows: PeriodView[]): OutgoingMessage {
+const PERIOD_KEYS = {
+  day: { title: 'periods_daily', header: 'period_header' },
+  week: { title: 'periods_weekly', header: 'period_header_week' },
+  month: { title: 'periods_monthly', header: 'period_header_month' },
+} as const;
+
+export function periodsMessage(fmt: Fmt, kind: 'day' | 'week' | 'month', rows: PeriodView[]): OutgoingMessage {
   const trades = rows.reduce((a, r) => a + r.trades, 0);
   const wins = rows.reduce((a, r) => a + r.wins, 0);
   return {
     rich: renderTemplate(fmt.lang, 'periods', {
-      title: plural(fmt.lang, kind === 'day' ? 'periods_daily' : 'periods_weekly', rows.length),
-      table: periodTable(fmt, rows, kind === 'day' ? 'period_header' : 'period_header_week'),
+      title: plural(fmt.lang, PERIOD_KEYS[kind].title, rows.length),
+      table: periodTable(fmt, rows, PERIOD_KEYS[kind].header, kind === 'month' ? fmt.month : fmt.day),
       pnl: fmt.signed(rows.reduce((a, r) => a + r.pnl, 0)),
       trades,
       winRate: fmt.pct(trades ? wins / trades : 0, 0),

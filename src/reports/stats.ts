@@ -1,5 +1,5 @@
 import { tradedStrategy } from '../agents/fitted.js';
-import type { Decision } from '../agents/decision.js';
+import { MANUAL_REASON, type Decision } from '../agents/decision.js';
 import { strategyByName } from '../agents/registry.js';
 import { followDecision } from '../evaluation/counterfactual.js';
 import { exitRulesFor } from '../kernel/step.js';
@@ -184,11 +184,14 @@ export interface PeriodRow {
   pnl: number;
 }
 
-/** The last `n` days (or weeks), newest first, with the trades closed in each. */
-export function periods(app: App, kind: 'day' | 'week', n: number): PeriodRow[] {
+export type PeriodKind = 'day' | 'week' | 'month';
+
+/** The last `n` days, weeks or months, newest first, with the trades closed in each. */
+export function periods(app: App, kind: PeriodKind, n: number): PeriodRow[] {
   const { fmt } = app;
-  const startOf = (ts: number) => (kind === 'day' ? fmt.dayStart(ts) : fmt.weekStart(ts));
-  const span = kind === 'day' ? 86_400_000 : 7 * 86_400_000;
+  const startOf = (ts: number) => (kind === 'day' ? fmt.dayStart(ts) : kind === 'week' ? fmt.weekStart(ts) : fmt.monthStart(ts));
+  // Half of the shortest such period: a month is at least 28 days.
+  const halfSpan = (kind === 'day' ? 1 : kind === 'week' ? 7 : 28) * 43_200_000;
   const out: PeriodRow[] = [];
   let end = Number.MAX_SAFE_INTEGER;
   let start = startOf(marketNow(app));
@@ -196,8 +199,8 @@ export function periods(app: App, kind: 'day' | 'week', n: number): PeriodRow[] 
     const s = tradeStats(closedIn(app, start, end));
     out.push({ start, end, trades: s.trades, wins: s.wins, pnl: s.pnl });
     end = start;
-    // Half a span back lands inside the previous period whatever DST did to its length.
-    start = startOf(start - span / 2);
+    // Half a period back lands inside the previous one whatever DST (or the month's length) did.
+    start = startOf(start - halfSpan);
   }
   return out;
 }
@@ -220,9 +223,11 @@ export function humanScore(app: App, since: number): { rejected: number; expired
   const settings = appEngineSettings(app);
   const out = { rejected: 0, expired: 0, finished: 0, won: 0, stillOpen: 0, turnedDownPnl: 0, executed: executedFromProposals(app.db, since) };
   for (const p of turnedDown(app.db, since)) {
+    const d = JSON.parse(p.decision_json) as Decision;
+    // A trader's own /buy or /sell that was not carried out is not a crew proposal turned down.
+    if (d.reasonCode?.startsWith(MANUAL_REASON)) continue;
     if (p.status === 'rejected') out.rejected++;
     else out.expired++;
-    const d = JSON.parse(p.decision_json) as Decision;
     const candles = loadCandles(app.db, p.symbol, app.cfg.timeframe, p.candle_ts + tfMs);
     const rules = exitRulesFor(strategyByName(d.strategy), settings);
     const r = followDecision({ decision: d, quantity: p.quantity, candles, tfMs, costs: settings.costs, maxHoldCandles: rules.maxHoldCandles, symbol: p.symbol, timeframe: app.cfg.timeframe });

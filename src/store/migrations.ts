@@ -184,4 +184,14 @@ export const MIGRATIONS: string[] = [
   -- chat's language; NULL for rounds recorded before (their English text is shown as stored).
   ALTER TABLE decision_rounds ADD COLUMN reason_json TEXT;
   `,
+  `
+  -- Cooldown releases (/unlock, issue #14): the cooldown after a symbol's exit ending early. A row
+  -- releases every exit up to exit_candle_ts; a later exit starts a new cooldown as usual.
+  CREATE TABLE IF NOT EXISTS cooldown_releases (
+    symbol TEXT PRIMARY KEY,
+    exit_candle_ts INTEGER NOT NULL,
+    released_by TEXT NOT NULL,
+    released_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

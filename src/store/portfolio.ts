@@ -4,6 +4,7 @@ import type { OpenPosition } from '../kernel/position.js';
 import { openTrades, type TradeRow as OpenTradeRow } from './trades.js';
 import type { DB } from './db.js';
 import { getKv, setKv } from './kv.js';
+import { lastExits } from './locks.js';
 
 /**
  * The kernel's portfolio as SQLite holds it for the live clock (paper or exchange): open trades,
@@ -64,7 +65,9 @@ export function loadPortfolio(db: DB, x: LoadPortfolioInput): Portfolio {
   const day = dayOf(x.lastTs);
   const entries = (db.prepare(`SELECT COUNT(*) AS n FROM trades WHERE entry_candle_ts>=? AND entry_candle_ts<?`).get(day * 86_400_000, (day + 1) * 86_400_000) as { n: number }).n;
   const lastExit: Record<string, number> = {};
-  for (const r of db.prepare(`SELECT symbol, MAX(exit_candle_ts) AS t FROM trades WHERE status='closed' AND exit_candle_ts IS NOT NULL GROUP BY symbol`).all() as Array<{ symbol: string; t: number }>) {
+  for (const r of lastExits(db)) {
+    // A trader's /unlock released the cooldown of this exit (src/store/locks.ts).
+    if (r.released !== null && r.released >= r.t) continue;
     lastExit[r.symbol] = Math.round(r.t / x.tfMs);
   }
   const waiting = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(entry * quantity), 0) AS x FROM proposals WHERE status IN ('pending','approved')`).get() as { n: number; x: number };

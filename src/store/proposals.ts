@@ -7,6 +7,9 @@ import { claimWork, dropClaim, entryClaim, type Claim } from './orders.js';
  * proposal's order is sent only by the holder of its execution claim (claimExecution), so a press
  * and a scan that both see it `approved` never both send.
  */
+/** The note of a proposal whose resting limit order a person cancelled (/cancel): its message says so. */
+export const CANCELLED_BY = 'cancelled by ';
+
 export type ProposalStatus = 'pending' | 'approved' | 'executed' | 'rejected' | 'expired' | 'failed';
 
 export interface ProposalRow {

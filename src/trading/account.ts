@@ -9,6 +9,7 @@ import { recordPartialExit } from '../store/orders.js';
 import { positionOfRow } from '../store/portfolio.js';
 import { getTrade, type TradeRow } from '../store/trades.js';
 import { isCcxtBroker, type CcxtFill } from './ccxt-broker.js';
+import { managedSymbols } from './whitelist.js';
 
 /**
  * The paper account. Cash balance lives in kv and changes only inside the same transaction as
@@ -99,7 +100,8 @@ export async function refreshLiveBalance(app: App, maxAgeMs = app.cfg.exchange.c
   if (have && maxAgeMs > 0 && app.now() - have.at < maxAgeMs) return have;
   const all = await app.broker.balances();
   const quote = quoteCurrency(app);
-  const wanted = new Set([quote, ...app.cfg.symbols.flatMap((s) => s.split('/'))]);
+  // A symbol taken off the whitelist may still hold a position: its coins count too.
+  const wanted = new Set([quote, ...managedSymbols(app).flatMap((s) => s.split('/'))]);
   const assets: LiveBalance['assets'] = {};
   for (const a of wanted) assets[a] = all[a] ?? { free: 0, total: 0 };
   const b: LiveBalance = { quote, free: assets[quote].free, total: assets[quote].total, assets, at: app.now() };

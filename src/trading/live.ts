@@ -20,6 +20,7 @@ import { equityOf, killSwitchTripped, markCandle, riskView, type Portfolio } fro
 import type { EngineSettings } from '../kernel/settings.js';
 import { decideAtClose, watchCandle, type AgentView } from '../kernel/step.js';
 import { formingCandleTs } from './clock.js';
+import { managedSymbols } from './whitelist.js';
 import { evidenceOf } from '../evaluation/evidence.js';
 import { tradeReturnsLike } from '../store/evidence.js';
 import { loadAgentState } from '../store/agents.js';
@@ -45,7 +46,8 @@ export function agentStateFor(app: App, symbol: string): AgentState {
 /** Latest close per symbol from the candle cache, for marking positions to market. */
 export function lastPrices(app: App): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of app.cfg.symbols) {
+  // A position in a symbol taken off the whitelist is still marked to market.
+  for (const s of managedSymbols(app)) {
     const c = lastCandles(app.db, s, app.cfg.timeframe, 1)[0];
     if (c) out[s] = c.close;
   }
@@ -391,6 +393,9 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   const i = candles.length - 1;
   const last = candles[i];
   if (pendingProposals(app).some((p) => p.symbol === symbol)) return { symbol, action: 'waiting', detail: 'proposal pending' };
+  // Taken off the whitelist: its open position is still managed (exits below), nothing new opens.
+  const listed = app.cfg.symbols.includes(symbol);
+  if (!listed && !openTrades(app.db).some((t) => t.symbol === symbol)) return { symbol, action: 'none', detail: 'not on the whitelist' };
   const decidedKey = `scan.decided.${symbol}.${tf}`;
   if (last.ts <= getKv(app.db, decidedKey, -1)) return { symbol, action: 'none', detail: 'candle already decided' };
   const decided = () => setKv(app.db, decidedKey, last.ts);
@@ -416,6 +421,10 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
     const wanted = traded.aside ? traded.base.signal(f, i, 0, state, agent.ctx) : 0;
     if (wanted === OPEN_LONG || wanted === OPEN_SHORT) return { symbol, action: 'none', detail: traded.aside === 'no_edge' ? 'standing aside: no edge in training' : 'standing aside: nothing fitted beat luck' };
     return { symbol, action: 'none' };
+  }
+  if (!listed && (intent.kind === 'refused' || intent.kind === 'entry')) {
+    decided();
+    return { symbol, action: 'none', detail: 'not on the whitelist' };
   }
   if (intent.kind === 'refused') {
     recordRefusal(app.db, symbol, intent.reason, app.now());
@@ -445,6 +454,8 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   decision.evidence = evidenceOf(tradeReturnsLike(app.db, { symbol, strategy: decision.strategy, direction: decision.direction }));
   const p = await createProposal(app, { symbol, decision, quantity: intent.quantity, candles, tfMs, crew });
   decided();
+  // A trader's /buy got there first: its proposal stands, this one is not made.
+  if (!p) return { symbol, action: 'waiting', detail: 'proposal pending' };
   const auto = autoApprove(app);
   // Without consensus the human decides: a split crew is never auto-approved.
   // Auto-approval trusts a calibrated probability only (min 0 = approve everything).
@@ -541,7 +552,7 @@ export async function scanAll(app: App): Promise<ScanOutcome[]> {
       /* logged; retried next scan */
     }
   }
-  const out = await scanSymbols(app, app.cfg.symbols);
+  const out = await scanSymbols(app, managedSymbols(app));
   app.scans.last = app.now();
   return out;
 }

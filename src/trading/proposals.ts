@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import * as store from '../store/proposals.js';
 import type { ProposalRow, ProposalStatus } from '../store/proposals.js';
-import { claimEntryOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected, releaseClaim, type Claim } from '../store/orders.js';
-import { insertTrade } from '../store/trades.js';
+import { claimEntryOrder, getOrder, markOrderCancelled, markOrderFilled, markOrderOpen, markOrderRejected, releaseClaim, type Claim } from '../store/orders.js';
+import { insertTrade, openTrades as openTradesOf } from '../store/trades.js';
 import type { Decision } from '../agents/decision.js';
 import type { App } from '../app/context.js';
 import type { Candle } from '../market/types.js';
@@ -56,9 +56,11 @@ export function expiryFor(app: App, candleTs: number, tfMs: number): number {
 
 /**
  * Persists a proposal and queues its message to every push chat, in one transaction: if the
- * process dies right after, the proposal exists and its message is still sent.
+ * process dies right after, the proposal exists and its message is still sent. One symbol, one
+ * agent, one position: when the symbol already has a proposal open or a trade open by the time
+ * the transaction runs (a scan and a trader's /buy raced), nothing is created and null is returned.
  */
-export async function createProposal(app: App, x: { symbol: string; decision: Decision; quantity: number; candles: Candle[]; tfMs: number; crew?: CrewConsult }): Promise<ProposalRow> {
+export async function createProposal(app: App, x: { symbol: string; decision: Decision; quantity: number; candles: Candle[]; tfMs: number; crew?: CrewConsult }): Promise<ProposalRow | null> {
   const now = app.now();
   const id = newProposalId(now);
   const d = x.decision;
@@ -83,15 +85,26 @@ export async function createProposal(app: App, x: { symbol: string; decision: De
   };
   const created = { type: 'proposal_created' as const, proposal: row, candles: x.candles };
   await app.events.prepare(created);
-  app.db.transaction(() => {
+  const made = app.db.transaction((): boolean => {
+    if (symbolBusy(app, x.symbol)) return false;
     store.insertProposal(app.db, row);
     // The crew's deliberation is stored with the proposal: a proposal never exists without its reasons.
     if (x.crew) recordConsult(app, x.crew, id);
     app.events.emit(created);
+    return true;
   })();
+  if (!made) {
+    app.log.info({ symbol: x.symbol }, 'proposal not created: the symbol already has a proposal or a position');
+    return null;
+  }
   app.events.flush();
   app.log.info({ id, symbol: x.symbol, direction: d.direction, confidence: d.confidence }, 'proposal created');
   return row;
+}
+
+/** Does `symbol` have a proposal waiting or executing, or an open trade? (Call inside a transaction.) */
+export function symbolBusy(app: App, symbol: string): boolean {
+  return store.openProposals(app.db).some((p) => p.symbol === symbol) || openTradesOf(app.db).some((t) => t.symbol === symbol);
 }
 
 /**
@@ -308,15 +321,61 @@ async function workingOrder(app: App, p: ProposalRow, coid: string, fill: CcxtFi
   if (app.now() < p.expires_at) return null;
   const final = (await app.broker.cancelOrder(coid, p.symbol)) ?? fill;
   if (final.amount > 0) return final; // partly filled: that part is the trade
+  recordCancelled(app, p, coid, 'limit order not filled in time; cancelled');
+  return null;
+}
+
+/** A resting entry cancelled with nothing filled: the proposal ends (expired), the order is cancelled, the chat told. */
+function recordCancelled(app: App, p: ProposalRow, coid: string, note: string, by?: string): void {
   app.db.transaction(() => {
-    const note = 'limit order not filled in time; cancelled';
     store.finishApproved(app.db, p.id, 'expired', note);
     markOrderCancelled(app.db, coid);
-    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired' } });
-    app.events.emit({ type: 'order_cancelled', proposal: p });
+    app.events.emit({ type: 'proposal_updated', proposal: { ...p, status: 'expired', note } });
+    app.events.emit({ type: 'order_cancelled', proposal: p, ...(by ? { by } : {}) });
   })();
   app.events.flush();
-  return null;
+}
+
+/** What /cancel did with one resting limit order, as data (the command says it in the chat's language). */
+export type CancelOutcome =
+  | { code: 'cancelled'; id: string; symbol: string }
+  | { code: 'partly_filled'; id: string; symbol: string; amount: number; price: number }
+  | { code: 'unknown'; id: string }
+  | { code: 'not_resting'; id: string; status: string }
+  | { code: 'busy'; id: string };
+
+/** Approved proposals whose live limit entry rests on the book now. */
+export function restingEntries(app: App): ProposalRow[] {
+  return store.openProposals(app.db).filter((p) => p.status === 'approved' && getOrder(app.db, clientOrderId(p.id))?.status === 'open');
+}
+
+/**
+ * Cancels a resting limit entry now instead of at its expiry (/cancel). The proposal's execution
+ * claim is taken first, so a scan looking at the same order meanwhile leaves it alone, and a second
+ * /cancel finds it no longer resting: cancelling is idempotent. What filled before the cancel
+ * reached the exchange is not lost: that part becomes the trade, as at expiry.
+ */
+export async function cancelResting(app: App, id: string, by: string): Promise<CancelOutcome> {
+  const p = getProposal(app, id);
+  if (!p) return { code: 'unknown', id };
+  const coid = clientOrderId(p.id);
+  const order = getOrder(app.db, coid);
+  if (p.status !== 'approved' || order?.status !== 'open' || !isCcxtBroker(app.broker)) return { code: 'not_resting', id, status: order?.status === 'cancelled' ? 'cancelled' : p.status };
+  const claim = store.claimExecution(app.db, p.id, claimOwner(app), app.now());
+  if (!claim) return getProposal(app, id)?.status === 'approved' ? { code: 'busy', id } : { code: 'not_resting', id, status: getProposal(app, id)!.status };
+  try {
+    const final = (await app.broker.cancelOrder(coid, p.symbol)) ?? (await app.broker.findOrder(coid, p.symbol));
+    if (final && final.amount > 0) {
+      recordEntry(app, p, coid, final);
+      app.log.info({ id, by, amount: final.amount }, 'limit order cancelled after a partial fill');
+      return { code: 'partly_filled', id, symbol: p.symbol, amount: final.amount, price: final.price };
+    }
+    recordCancelled(app, p, coid, `${store.CANCELLED_BY}${by}`, by);
+    app.log.info({ id, by }, 'limit order cancelled');
+    return { code: 'cancelled', id, symbol: p.symbol };
+  } finally {
+    releaseClaim(app.db, claim);
+  }
 }
 
 /** Records an entry fill: proposal executed, order filled, trade opened, chat told, in one transaction. */

@@ -7,6 +7,7 @@
 import type { App } from '../app/context.js';
 import { getLedger, openTrades, refreshLiveBalance, setLedger, type Ledger } from './account.js';
 import { isCcxtBroker } from './ccxt-broker.js';
+import { managedSymbols } from './whitelist.js';
 import { orderIdsWithStatus } from '../store/orders.js';
 import { reconcile, type UnknownOpenOrder } from './reconcile.js';
 
@@ -41,7 +42,7 @@ export async function startupReconcile(app: App): Promise<StartupFindings | null
 export async function reconcileExchange(app: App, when: 'start' | 'scheduled'): Promise<StartupFindings | null> {
   if (!isCcxtBroker(app.broker)) return null;
   const ex = app.broker.exchange;
-  const symbols = app.cfg.symbols;
+  const symbols = managedSymbols(app);
   const openIds = orderIdsWithStatus(app.db, 'open');
   const unresolved = orderIdsWithStatus(app.db, 'sending');
   const r = await reconcile(ex, { openClientOrderIds: openIds, symbols }, { retry: { tries: app.cfg.exchange.retries, baseMs: app.cfg.exchange.retry_base_ms } });

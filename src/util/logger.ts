@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { createLogRing, type LogRing } from './log-ring.js';
 
 export type { Logger };
 
@@ -9,7 +10,7 @@ export type { Logger };
  * Secrets are removed twice: known key names are redacted, and every string is scrubbed of the
  * configured secret values, so a token inside an error message or a URL never lands in a log.
  */
-export function createLogger(opts: { dataDir: string; level: string; scrub: (s: string) => string; destination?: string }): Logger {
+export function createLogger(opts: { dataDir: string; level: string; scrub: (s: string) => string; destination?: string; ringLines?: number }): Logger {
   const file = opts.destination ?? path.join(opts.dataDir, 'logs', 'tradecrew.log');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const scrubDeep = (v: unknown, depth = 0): unknown => {
@@ -43,6 +44,8 @@ export function createLogger(opts: { dataDir: string; level: string; scrub: (s: 
     Object.assign(destination, { write: () => true, flushSync: () => undefined, flush: (cb?: () => void) => cb?.(), end: () => undefined });
     destination.emit('ready');
   });
+  // What /logs shows: the same lines as the file, kept in memory as they are written.
+  const ring = createLogRing(opts.ringLines ?? 500, opts.scrub);
   const log = pino(
     {
       level: opts.level,
@@ -51,12 +54,24 @@ export function createLogger(opts: { dataDir: string; level: string; scrub: (s: 
         logMethod(args, method) {
           method.apply(this, args.map((a) => scrubDeep(a)) as Parameters<typeof method>);
         },
+        streamWrite(line) {
+          ring.push(line);
+          return line;
+        },
       },
     },
     destination,
   );
   destinations.set(log, destination);
+  rings.set(log, ring);
   return log;
+}
+
+const rings = new WeakMap<Logger, LogRing>();
+
+/** The in-memory tail of a logger made by createLogger; null for one that keeps none (silentLogger). */
+export function logRingOf(log: Logger): LogRing | null {
+  return rings.get(log) ?? null;
 }
 
 type Destination = ReturnType<typeof pino.destination>;

@@ -7,15 +7,17 @@ import type { ChatAdapter } from '../../src/chat/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { backfill, refreshCandles } from '../../src/market/refresh.js';
 import { scanAll } from '../../src/trading/live.js';
-import { silentLogger } from '../../src/util/logger.js';
+import type { Config } from '../../src/config/schema.js';
+import { silentLogger, type Logger } from '../../src/util/logger.js';
 import { tempDataDir } from './spawn-bot.js';
 
 /** A whole bot in this process, with the given adapters (real ones, pointed at local stand-ins). */
-export async function startTestApp(o: { env?: Record<string, string>; adapters: (cfgDir: string) => ChatAdapter[]; dataDir?: string }): Promise<App & { dataDir: string; shutdown(): Promise<void> }> {
+export async function startTestApp(o: { env?: Record<string, string>; adapters: (cfgDir: string) => ChatAdapter[]; dataDir?: string; log?: (dataDir: string, cfg: Config) => Logger }): Promise<App & { dataDir: string; shutdown(): Promise<void> }> {
   const dataDir = o.dataDir ?? tempDataDir();
-  const cfg = loadConfig({ env: { TRADECREW_DATA_DIR: dataDir, ...o.env } });
+  const read = () => loadConfig({ env: { TRADECREW_DATA_DIR: dataDir, ...o.env } });
+  const cfg = read();
   const adapters = o.adapters(dataDir);
-  const app = createApp(cfg, { adapters, log: silentLogger(), outbox: { backoffBaseMs: 50, pollMs: 50 } });
+  const app = createApp(cfg, { adapters, log: o.log ? o.log(dataDir, cfg) : silentLogger(), readConfig: read, outbox: { backoffBaseMs: 50, pollMs: 50 } });
   await backfill(app);
   const router = createRouter(app, COMMANDS);
   for (const a of adapters) await a.start(router, commandSpecs(cfg.language));
