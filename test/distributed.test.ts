@@ -8,16 +8,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { after, test } from 'node:test';
-import { COMMANDS } from '../commands/index.js';
-import { createApp } from '../src/app/create.js';
-import { createConsoleAdapter } from '../src/chat/console.js';
-import { createRouter } from '../src/chat/router.js';
 import { loadConfig } from '../src/config/load.js';
 import { backfill } from '../src/market/refresh.js';
 import { agentStateFor } from '../src/trading/live.js';
-import { silentLogger } from '../src/util/logger.js';
+import { startConsoleApp } from './support/console-app.js';
 import { REPO, tempDataDir } from './support/spawn-bot.js';
 import { REDIS_MISSING, startRedis, type TestRedis } from './support/redis.js';
 
@@ -176,33 +171,19 @@ test('/train in the chat with a Redis URL: the refits go to the workers, the pro
   const redis = await startRedis();
   const w = worker(redis, 'chat');
   const cfg = loadConfig({ env: { TRADECREW_DATA_DIR: tempDataDir(), TRADECREW_REDIS_URL: redis.url, TRADECREW_QUEUE_PREFIX: 'chat' } });
-  let text = '';
-  const output = new Writable({
-    write(chunk, _e, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  const input = new PassThrough();
-  const con = createConsoleAdapter({ input, output, userName: 'alice' });
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), outbox: { backoffBaseMs: 20, pollMs: 20 } });
-  await con.start(createRouter(app, COMMANDS), []);
+  const bot = await startConsoleApp(cfg);
   try {
-    await backfill(app);
+    await backfill(bot.app);
     await until(() => w.out.includes('worker ready'), 'worker ready');
-    input.write('/train 40\n');
-    await until(() => /may the agents propose\?/.test(text), 'the training verdicts', 300_000);
+    bot.say('/train 40');
+    await bot.waitFor(/may the agents propose\?/, 300_000);
     const n = cfg.symbols.length;
     // 40 daily cycles, a refit every 30 days: 2 refits per agent, all on the queue.
-    assert.match(text, new RegExp(`refits ${2 * n}/${2 * n} on 1 worker`), text.slice(-3000));
+    assert.match(bot.text(), new RegExp(`refits ${2 * n}/${2 * n} on 1 worker`), bot.text().slice(-3000));
     assert.equal((w.out.match(/fit done/g) ?? []).length, 2 * n, 'the worker computed every refit');
-    for (const s of cfg.symbols) assert.ok(agentStateFor(app, s).fit, `${s} was fitted`);
+    for (const s of cfg.symbols) assert.ok(agentStateFor(bot.app, s).fit, `${s} was fitted`);
   } finally {
-    await Promise.allSettled([...app.background]);
-    await app.outbox.drain(2_000);
-    await app.outbox.stop();
-    await con.stop();
-    app.db.close();
+    await bot.stop();
     await redis.stop();
   }
 });

@@ -8,13 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import { COMMANDS } from '../commands/index.js';
-import { createApp } from '../src/app/create.js';
-import { createConsoleAdapter } from '../src/chat/console.js';
-import { createRouter } from '../src/chat/router.js';
 import { loadConfig } from '../src/config/load.js';
-import { silentLogger } from '../src/util/logger.js';
+import { startConsoleApp } from './support/console-app.js';
 import { REPO, tempDataDir } from './support/spawn-bot.js';
 
 function cli(dataDir: string, ...args: string[]) {
@@ -61,24 +56,14 @@ test('a run records its manifest, replays to the same figures, and a replay refu
     db.close();
   }
   // The chat shows the same manifest: /train status <run id>.
-  const cfg = loadConfig({ env: { TRADECREW_DATA_DIR: dir } });
-  let text = '';
-  const output = new Writable({ write(chunk, _e, cb) { text += String(chunk); cb(); } });
-  const input = new PassThrough();
-  const con = createConsoleAdapter({ input, output, userName: 'alice' });
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), outbox: { backoffBaseMs: 20, pollMs: 20 } });
-  await con.start(createRouter(app, COMMANDS), []);
+  const bot = await startConsoleApp(loadConfig({ env: { TRADECREW_DATA_DIR: dir } }));
   try {
-    input.write(`/train status ${runId}\n`);
-    const deadline = Date.now() + 20_000;
-    while (!/Replay it with/.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.match(text, new RegExp(`Run ${runId} \\(done\\): crew \\(trend_following\\), seed 5, tradecrew \\d+\\.\\d+\\.\\d+`));
-    assert.match(text, /Candles read:[\s\S]*sha256 [0-9a-f]{12}[\s\S]*Search: 36 configurations a refit, \d+ refits[\s\S]*npm run cli -- replay/);
+    bot.say(`/train status ${runId}`);
+    await bot.waitFor(/Replay it with/);
+    assert.match(bot.text(), new RegExp(`Run ${runId} \\(done\\): crew \\(trend_following\\), seed 5, tradecrew \\d+\\.\\d+\\.\\d+`));
+    assert.match(bot.text(), /Candles read:[\s\S]*sha256 [0-9a-f]{12}[\s\S]*Search: 36 configurations a refit, \d+ refits[\s\S]*npm run cli -- replay/);
   } finally {
-    await app.outbox.drain(2_000);
-    await app.outbox.stop();
-    await con.stop();
-    app.db.close();
+    await bot.stop();
   }
   const none = cli(dir, 'replay', 'r-nope');
   assert.equal(none.code, 1);

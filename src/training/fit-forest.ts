@@ -6,18 +6,11 @@ import type { Series } from '../market/types.js';
 import { returnsOf } from '../metrics/series.js';
 import { probabilisticSharpe, skewKurtosis } from '../metrics/uncertainty.js';
 import { createRng } from '../util/rng.js';
-import { FIT_CONFIDENCE, MIN_FIT_CANDLES, MIN_FIT_TRADES, type Fit } from './select.js';
+import { FIT_CONFIDENCE, MIN_FIT_CANDLES, MIN_FIT_TRADES, periodSharpe, type Fit } from './select.js';
 
 /** The one configuration the forest trades (its exits are fixed, see FOREST_EXITS). */
 export const FOREST_CHOICE: FitChoice = { id: 'ml_forest', strategy: 'ml_forest', exits: FOREST_EXITS };
 
-function periodSharpe(r: number[]): number {
-  const n = r.length;
-  if (n < 2) return 0;
-  const m = r.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  return sd > 1e-12 ? m / sd : 0;
-}
 
 /**
  * Walk-forward fit of the forest on bars [from, to): a model learns on the first 70% of the window

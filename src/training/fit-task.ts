@@ -86,7 +86,8 @@ function seriesOf(symbol: string, timeframe: string, c: CandleColumns): Series {
   return s;
 }
 
-function lowerBound(tss: Float64Array, ts: number): number {
+/** Index of the first open time at or after ts (binary search over a sorted column). */
+export function lowerBound(tss: Float64Array, ts: number): number {
   let lo = 0;
   let hi = tss.length;
   while (lo < hi) {

@@ -7,7 +7,7 @@ import { tradedStrategy } from '../agents/fitted.js';
 import { newCalibration, observe } from '../evaluation/calibration.js';
 import { candidatesFor } from './select.js';
 import { FOREST_CHOICE } from './fit-forest.js';
-import { fitColumns, fitSpan, runFitTask, WARMUP_CANDLES, type FitInput, type FitOutput } from './fit-task.js';
+import { fitColumns, fitSpan, lowerBound, runFitTask, WARMUP_CANDLES, type FitInput, type FitOutput } from './fit-task.js';
 import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
@@ -206,16 +206,6 @@ function runPortfolioCycle(runs: AgentRun[], settings: EngineSettings, cp: Check
   return runPortfolio({ agents: runs, settings, portfolio: cp.portfolio, agentCash: cp.agentCash, cycleId, closeAtEnd: final, decideLastBar: !final, seq: cp.seq, review });
 }
 
-function lowerBound(tss: Float64Array, ts: number): number {
-  let lo = 0;
-  let hi = tss.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tss[mid] < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export { WARMUP_CANDLES };
 /** The strategies prepareAgent teaches anything (the others come back as they went in). */

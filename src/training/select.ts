@@ -64,7 +64,7 @@ export interface Fit {
 }
 
 /** Per-period Sharpe (not annualised) of a return series; 0 when flat. */
-function periodSharpe(r: number[]): number {
+export function periodSharpe(r: number[]): number {
   const n = r.length;
   if (n < 2) return 0;
   let s = 0;
