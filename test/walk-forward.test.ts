@@ -8,14 +8,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
-import { COMMANDS } from '../commands/index.js';
 import { tradedStrategy } from '../src/agents/fitted.js';
 import { newAgentState, type AgentEdge } from '../src/agents/types.js';
-import { createApp } from '../src/app/create.js';
-import { createConsoleAdapter } from '../src/chat/console.js';
-import { createRouter } from '../src/chat/router.js';
 import { loadConfig } from '../src/config/load.js';
 import { calibrated, calibrationReport, MIN_CALIBRATION_TRADES, newCalibration, observe } from '../src/evaluation/calibration.js';
 import { computeFeatures } from '../src/indicators/features.js';
@@ -26,7 +21,7 @@ import { seriesFromCandles } from '../src/market/types.js';
 import { periodsPerYear } from '../src/metrics/series.js';
 import { candidatesFor, FIT_STRATEGIES, fitAgent, MIN_FIT_CANDLES } from '../src/training/select.js';
 import { agentStateFor, scanAll } from '../src/trading/live.js';
-import { silentLogger } from '../src/util/logger.js';
+import { startConsoleApp } from './support/console-app.js';
 import { REPO, tempDataDir } from './support/spawn-bot.js';
 
 const MARKET = path.resolve(REPO, '..', 'shared', 'data', 'market');
@@ -162,17 +157,8 @@ test('walk-forward training: refits on schedule from the past only, enters only 
 
 test('live: an agent whose training shows no edge proposes nothing and /agents says so; with too few trades to tell it proposes', async () => {
   const cfg = loadConfig({ env: { TRADECREW_DATA_DIR: tempDataDir() } });
-  let text = '';
-  const output = new Writable({
-    write(chunk, _e, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  const input = new PassThrough();
-  const con = createConsoleAdapter({ input, output, userName: 'alice' });
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), outbox: { backoffBaseMs: 20, pollMs: 20 } });
-  await con.start(createRouter(app, COMMANDS), []);
+  const bot = await startConsoleApp(cfg);
+  const app = bot.app;
   try {
     await backfill(app);
     const symbol = cfg.symbols[0];
@@ -190,10 +176,9 @@ test('live: an agent whose training shows no edge proposes nothing and /agents s
       await refreshCandles(app);
     }
     assert.ok(details.includes('standing aside: no edge in training'), `the rule never wanted in: ${details.slice(-5)}`);
-    input.write('/agents\n');
-    const deadline = Date.now() + 10_000;
-    while (!/no edge: standing aside/.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.match(text, /standing aside[\s\S]*May they propose\?[\s\S]*no edge: standing aside · no edge: random entries with the same exits do as well \(41% of them beaten, 95% needed\)/);
+    bot.say('/agents');
+    await bot.waitFor(/no edge: standing aside/);
+    assert.match(bot.text(), /standing aside[\s\S]*May they propose\?[\s\S]*no edge: standing aside · no edge: random entries with the same exits do as well \(41% of them beaten, 95% needed\)/);
     // Too few trades to tell is not a "no": the same agents propose again.
     for (const s of cfg.symbols) agentStateFor(app, s).edge = { ...verdict, trades: 17, code: 'verdict_not_enough', params: { trades: 17, min: 30 } };
     let proposed = false;
@@ -203,9 +188,6 @@ test('live: an agent whose training shows no edge proposes nothing and /agents s
     }
     assert.ok(proposed, 'an agent with a record too short to judge proposes');
   } finally {
-    await app.outbox.drain(2_000);
-    await app.outbox.stop();
-    await con.stop();
-    app.db.close();
+    await bot.stop();
   }
 });
