@@ -2,6 +2,7 @@ import { COMMANDS, commandSpecs } from '../commands/index.js';
 import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
+import { startOpsServer, type OpsServer } from './ops/server.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { createDiscordAdapter } from './chat/discord.js';
 import { createRouter } from './chat/router.js';
@@ -92,6 +93,18 @@ async function main(): Promise<void> {
     }
   }
 
+  // The operators' port (off unless ops.port is set).
+  let ops: OpsServer | null = null;
+  if (cfg.ops.port) {
+    try {
+      ops = await startOpsServer(app, cfg.ops);
+      process.stderr.write(`tradecrew: metrics on http://${cfg.ops.host}:${ops.port}/metrics, health on /health\n`);
+    } catch (e) {
+      process.stderr.write(`could not open the ops port ${cfg.ops.host}:${cfg.ops.port}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+
   // Say who the bot is and where it pushes: with a token and no console, this is the only sign
   // on the terminal that it connected.
   for (const a of adapters) {
@@ -125,6 +138,7 @@ async function main(): Promise<void> {
     await app.outbox.drain(10_000);
     await app.outbox.stop();
     for (const a of adapters) await a.stop().catch(() => undefined);
+    await ops?.close().catch(() => undefined);
     app.db.close();
     await flushLog(log);
     process.exit(code);

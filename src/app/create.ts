@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { AgentState } from '../agents/types.js';
 import { startSender } from '../chat/outbox.js';
+import { createMetrics, meteredSink } from '../ops/metrics.js';
 import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
 import { loadConfig, secretsOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -87,6 +88,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const outbox = startSender({ db, adapters: opts.adapters, log, scrub, now, backoffBaseMs: opts.outbox?.backoffBaseMs, pollMs: opts.outbox?.pollMs });
   const fmt = createFmt(cfg.language, cfg.timezone);
   const chartsDir = path.join(cfg.data_dir, 'charts');
+  const metrics = createMetrics();
   const notifier = createNotifier({ db, cfg, fmt, adapters: opts.adapters, outbox, buttonKey, chartsDir, log, now });
   const app: App = {
     cfg,
@@ -106,7 +108,8 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     scans: { last: null, next: null },
     agents: new Map<string, AgentState>(),
     trainer: undefined as never,
-    events: notifier,
+    events: meteredSink(notifier, metrics),
+    metrics,
     readConfig: opts.readConfig ?? (() => loadConfig()),
     push(kind: string, msg: OutgoingMessage, proposalId?: string) {
       notifier.push(kind, msg, proposalId);

@@ -115,6 +115,7 @@ export const configSchema = z
       viewers: ids,
     }),
     console: z.object({ enabled: z.enum(['auto', 'on', 'off']), exit_on_eof: z.boolean() }),
+    ops: z.object({ port: z.number().int().min(0).max(65535), host: z.string().min(1) }),
     crew: z.object({
       enabled: z.boolean(),
       debate_rounds: z.number().int().min(0).max(5),

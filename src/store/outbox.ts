@@ -165,3 +165,16 @@ export function markUncertain(db: DB, id: number, part: string, nextAttemptAt: n
 export function markFailed(db: DB, id: number, error: string): void {
   db.prepare(`UPDATE outbox SET status='failed', attempts=attempts+1, error=? WHERE id=?`).run(error, id);
 }
+
+/**
+ * Delivery latency (sent_at - created_at, ms) of the messages delivered since `since`, sorted: the
+ * operators' view of how long a message waits (the metrics endpoint reads quantiles from it).
+ */
+export function deliveryLatencies(db: DB, since: number): number[] {
+  return (db.prepare(`SELECT sent_at - created_at AS ms FROM outbox WHERE status='sent' AND sent_at >= ? ORDER BY ms`).all(since) as Array<{ ms: number }>).map((r) => r.ms);
+}
+
+/** Queued messages per adapter (the backlog). */
+export function backlogByAdapter(db: DB): Array<{ adapter: string; n: number }> {
+  return db.prepare(`SELECT adapter, COUNT(*) AS n FROM outbox WHERE status='queued' GROUP BY adapter`).all() as Array<{ adapter: string; n: number }>;
+}
