@@ -2,6 +2,7 @@ import { COMMANDS, commandSpecs } from '../commands/index.js';
 import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
+import { loadExchange } from './market/ccxt-load.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { createDiscordAdapter } from './chat/discord.js';
 import { createRouter } from './chat/router.js';
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub: makeScrubber(secretsOf(cfg)) });
   const { adapters, console: con } = buildAdapters(cfg, log);
+  // Only the configured exchange's ccxt module (the demo loads none of ccxt): see ccxt-load.ts.
+  if (cfg.exchange.id) await loadExchange(cfg.exchange.id);
   const app = createApp(cfg, { adapters, log });
   log.info({ mode: cfg.mode, market: app.demo ? 'demo' : cfg.exchange.id, adapters: adapters.map((a) => a.name) }, 'starting');
   // A stop asked for while the bot is still starting (the start-up recovery already talks to the
