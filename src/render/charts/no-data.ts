@@ -1,6 +1,5 @@
 /** The image sent instead of a chart when the input is empty or all invalid. */
-import { createCanvas } from 'canvas';
-import { enqueue } from './pool.js';
+import { canvasLib, enqueue } from './pool.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, THEME, TITLE_FONT, size } from './theme.js';
 
 export const NO_DATA_NOTE = 'No data';
@@ -9,6 +8,7 @@ export const NO_DATA_NOTE = 'No data';
 export async function renderNoData(title: string, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT, note = 'No data'): Promise<Buffer> {
   const { width: w, height: h } = size(width, height);
   return enqueue(async () => {
+    const { createCanvas } = canvasLib();
     const canvas = createCanvas(w, h);
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = THEME.background;
