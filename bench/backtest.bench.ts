@@ -23,7 +23,6 @@ import { prepareAgent, RL_EPISODES } from '../src/agents/learn.js';
 import { STRATEGIES } from '../src/agents/registry.js';
 import { trendFollowing } from '../src/agents/rules.js';
 import { EXIT, HOLD, OPEN_LONG, newAgentState, type AgentState, type Strategy } from '../src/agents/types.js';
-import { equityPoints } from '../src/cli/backtest.js';
 import { engineSettings } from '../src/kernel/settings.js';
 import { loadConfig } from '../src/config/load.js';
 import * as fast from '../src/indicators/fast.js';
@@ -32,7 +31,7 @@ import type { EngineSettings } from '../src/kernel/settings.js';
 import { readCandlesCsv, symbolFromFileName } from '../src/market/csv.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import { seriesFromCandles, sliceSeries, type Series } from '../src/market/types.js';
-import { seriesMetrics } from '../src/metrics/series.js';
+import { seriesMetricsOf } from '../src/metrics/series.js';
 import { runEngine } from '../src/kernel/backtest.js';
 import { createRng } from '../src/util/rng.js';
 
@@ -63,7 +62,7 @@ function oneAgent(s: Series, impl: IndicatorImpl): { total: number; features: nu
   });
   const te = ms(t1);
   const t2 = process.hrtime.bigint();
-  seriesMetrics(equityPoints(s, r.equity), r.trades, s.timeframe);
+  seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
   const tm = ms(t2);
   return { total: ms(t0), features: tf, engine: te, metrics: tm, trades: r.trades.length };
 }
@@ -134,7 +133,7 @@ function benchB(): void {
           ctx: { learn: false, rng: createRng(42), allowShort: settings.risk.allow_short },
           startingEquity: EQUITY,
         });
-        seriesMetrics(equityPoints(s, r.equity), r.trades, s.timeframe);
+        seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
         agentCandles += s.ts.length;
       }
     }
@@ -258,7 +257,7 @@ function benchC(): void {
     const t0 = process.hrtime.bigint();
     const f = computeFeatures(s);
     const r = runEngine({ series: s, features: f, strategy: emaCross, state: newAgentState(s.symbol, 'trend_following'), settings: rs, ctx: { learn: false, rng: createRng(42), allowShort: false }, startingEquity: EQUITY });
-    const m = seriesMetrics(equityPoints(s, r.equity), r.trades, s.timeframe);
+    const m = seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
     return { ms: ms(t0), trades: r.trades.length, finalEquity: r.finalEquity, m };
   };
   const loop = () => {
