@@ -15,6 +15,8 @@ import { liveEnv, startExchangeStandin } from './support/exchange-standin.js';
 import { REPO, tempDataDir } from './support/spawn-bot.js';
 
 const RECORD = path.join(REPO, 'test', 'support', 'record-imports.mjs');
+/** What `npm start` runs after `node` (its flags and the build's entry). */
+const START_ARGS = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string).split(/\s+/).slice(1);
 
 before(() => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, encoding: 'utf8', stdio: 'pipe', timeout: 300_000 });
@@ -40,7 +42,7 @@ test('npm run build, then `printf "/status\\n/version\\n" | npm start` runs the 
   assert.ok(fs.existsSync(path.join(REPO, 'build', 'src', 'main.js')));
   assert.equal(execFileSync('bash', ['src/setup/build.sh', '--check'], { cwd: REPO, encoding: 'utf8' }), '', 'the build just made matches the source');
   const start = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string;
-  assert.match(start, /^node build\/src\/main\.js$/, 'npm start runs the build, no tsx');
+  assert.match(start, /^node (--[\w-]+=\S+ )*build\/src\/main\.js$/, 'npm start runs the build with plain node, no tsx');
   const r = spawnSync('npm', ['start', '--silent'], { cwd: REPO, input: '/status\n/version\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir() }, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '', 'no warning about a stale build');
@@ -50,7 +52,7 @@ test('npm run build, then `printf "/status\\n/version\\n" | npm start` runs the 
 });
 
 test('the demo loads no ccxt module, from the build or from the source', () => {
-  for (const args of [['build/src/main.js'], ['--import', 'tsx', 'src/main.ts']]) {
+  for (const args of [START_ARGS, ['--import', 'tsx', 'src/main.ts']]) {
     const r = importsOf(args, { TRADECREW_DATA_DIR: tempDataDir() }, '/status\n');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /STATUS/);
@@ -65,7 +67,7 @@ test('with EXCHANGE=binance the build loads ccxt for binance only, and still tra
     const env = liveEnv(standin, tempDataDir(), ['BTC/USDT']);
     // An async child: the stand-in runs in this process and must keep answering.
     const log = path.join(tempDataDir('tc-imports-'), 'imports.txt');
-    const child = spawn(process.execPath, ['--import', RECORD, 'build/src/main.js'], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TC_IMPORT_LOG: log, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', RECORD, ...START_ARGS], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TC_IMPORT_LOG: log, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
