@@ -26,5 +26,5 @@ ENV TRADECREW_DATA_DIR=/data \
     TRADECREW_CONSOLE__EXIT_ON_EOF=false \
     NODE_ENV=production
 VOLUME ["/data"]
-# --max-semi-space-size=1: as `npm start` (package.json), see README "Quick start".
-CMD ["node", "--max-semi-space-size=1", "build/src/main.js"]
+# --max-semi-space-size=2: as `npm start` (package.json), see README "Quick start".
+CMD ["node", "--max-semi-space-size=2", "build/src/main.js"]
