@@ -8,6 +8,13 @@
  * (b) All five strategies over every real series (../shared/data/market): features once per
  *     series, then each strategy evaluated over the whole series (RL and ensemble first prepared
  *     on the series' first 40%, timed apart as "prepare"); total agent-candles/s, median of 3.
+ * (c) The same rule both ways (issue #17): EMA 12/26 cross long, exit on the cross back, stop
+ *     1.5 x ATR(14), sized at 1% risk capped at 25% of equity, fees and slippage, over the
+ *     525,600 1-minute candles of (a). The tradecrew engine (every feature, the kernel with its
+ *     risk gate, the full metrics) vs a hand-written Float64Array loop (only the three indicators,
+ *     one pass with the fills and the summary figures). Both must find the same trades and end on
+ *     the same equity; medians of 5 (min-max), alternating, after a warm-up. Target: the engine
+ *     within 3x of the loop.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,15 +22,16 @@ import { fileURLToPath } from 'node:url';
 import { prepareAgent, RL_EPISODES } from '../src/agents/learn.js';
 import { STRATEGIES } from '../src/agents/registry.js';
 import { trendFollowing } from '../src/agents/rules.js';
-import { newAgentState, type AgentState } from '../src/agents/types.js';
-import { equityPoints } from '../src/cli/backtest.js';
+import { EXIT, HOLD, OPEN_LONG, newAgentState, type AgentState, type Strategy } from '../src/agents/types.js';
 import { engineSettings } from '../src/kernel/settings.js';
 import { loadConfig } from '../src/config/load.js';
-import { computeFeatures, type IndicatorImpl } from '../src/indicators/features.js';
+import * as fast from '../src/indicators/fast.js';
+import { computeFeatures, type Features, type IndicatorImpl } from '../src/indicators/features.js';
+import type { EngineSettings } from '../src/kernel/settings.js';
 import { readCandlesCsv, symbolFromFileName } from '../src/market/csv.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import { seriesFromCandles, sliceSeries, type Series } from '../src/market/types.js';
-import { seriesMetrics } from '../src/metrics/series.js';
+import { seriesMetricsOf } from '../src/metrics/series.js';
 import { runEngine } from '../src/kernel/backtest.js';
 import { createRng } from '../src/util/rng.js';
 
@@ -54,7 +62,7 @@ function oneAgent(s: Series, impl: IndicatorImpl): { total: number; features: nu
   });
   const te = ms(t1);
   const t2 = process.hrtime.bigint();
-  seriesMetrics(equityPoints(s, r.equity), r.trades, s.timeframe);
+  seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
   const tm = ms(t2);
   return { total: ms(t0), features: tf, engine: te, metrics: tm, trades: r.trades.length };
 }
@@ -125,7 +133,7 @@ function benchB(): void {
           ctx: { learn: false, rng: createRng(42), allowShort: settings.risk.allow_short },
           startingEquity: EQUITY,
         });
-        seriesMetrics(equityPoints(s, r.equity), r.trades, s.timeframe);
+        seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
         agentCandles += s.ts.length;
       }
     }
@@ -140,5 +148,144 @@ function benchB(): void {
   console.log(`    preparing all agents on the first 40% of each series (RL ${RL_EPISODES} episodes, ensemble weights): ${prepareMs.toFixed(0)} ms`);
 }
 
-benchA();
-benchB();
+/* ---------------------------------------------------------------------------------------------
+ * (c) the same rule, engine vs hand-written loop
+ * ------------------------------------------------------------------------------------------- */
+
+const RULE = { fast: 12, slow: 26, atr: 14, stopAtr: 1.5 };
+
+/** The rule as a tradecrew strategy (named trend_following only because names are a closed set). */
+const emaCross: Strategy = {
+  name: 'trend_following',
+  signal(f: Features, i: number, pos: number) {
+    const up = f.emaFast[i] > f.emaSlow[i];
+    if (pos === 0) return up && !(f.emaFast[i - 1] > f.emaSlow[i - 1]) ? OPEN_LONG : HOLD;
+    return f.emaFast[i] < f.emaSlow[i] ? EXIT : HOLD;
+  },
+};
+
+/** The engine with nothing but the rule: no target, time stop, cooldown, limits or kill switch. */
+function ruleSettings(): EngineSettings {
+  return {
+    ...settings,
+    atrStopMult: RULE.stopAtr,
+    atrTargetMult: 1e9,
+    maxHoldCandles: Number.MAX_SAFE_INTEGER,
+    trailingStopAtr: 0,
+    risk: { ...settings.risk, allow_short: false, leverage: 1, max_open_positions: 1, cooldown_candles: 0, daily_trade_limit: Number.MAX_SAFE_INTEGER, daily_loss_limit: 1, max_drawdown: 1, min_risk_reward: 0 },
+  };
+}
+
+interface LoopResult {
+  trades: number;
+  wins: number;
+  finalEquity: number;
+  maxDrawdown: number;
+}
+
+/**
+ * The same rule written by hand for speed: typed arrays, one pass, no allocation per bar. It
+ * mirrors the kernel's fill model so both find the same trades: decide on the close, fill at the
+ * next open with slippage against us, the stop (anchored to the fill) checked from the fill
+ * candle on, a gap through it filling at the open, fees on both sides, what is open at the end
+ * closed at the last close. Written by hand only because it is the yardstick.
+ */
+function handLoop(s: Series, risk: EngineSettings['risk'], costs: EngineSettings['costs']): LoopResult {
+  const { open, high, low, close } = s;
+  const n = close.length;
+  const ef = fast.ema(close, RULE.fast);
+  const es = fast.ema(close, RULE.slow);
+  const atr = fast.atr(high, low, close, RULE.atr);
+  const { fee, slippage } = costs;
+  let cash = EQUITY;
+  let qty = 0; // > 0 while long
+  let entry = 0;
+  let entryFee = 0;
+  let stop = 0;
+  let pending = 0; // 1 enter / 2 exit at the next open
+  let peak = EQUITY;
+  let maxDd = 0;
+  let trades = 0;
+  let wins = 0;
+  const exit = (ref: number) => {
+    const px = ref * (1 - slippage);
+    const pnl = (px - entry) * qty - (entryFee + px * qty * fee);
+    cash += pnl + entryFee;
+    trades++;
+    if (pnl > 0) wins++;
+    qty = 0;
+  };
+  for (let i = 0; i < n; i++) {
+    if (pending === 1) {
+      // Entry at this open; the stop and size were set on the decision close (i - 1).
+      const ref = open[i];
+      entry = ref * (1 + slippage);
+      entryFee = entry * qty * fee;
+      stop += entry - close[i - 1];
+      cash -= entryFee;
+    } else if (pending === 2) exit(open[i]);
+    pending = 0;
+    if (qty > 0 && low[i] <= stop) exit(Math.min(open[i], stop));
+    const eq = qty > 0 ? cash + (close[i] - entry) * qty : cash;
+    if (eq > peak) peak = eq;
+    else if (1 - eq / peak > maxDd) maxDd = 1 - eq / peak;
+    if (i === n - 1) {
+      if (qty > 0) exit(close[i]);
+      break;
+    }
+    if (qty > 0) {
+      if (ef[i] < es[i]) pending = 2;
+    } else if (ef[i] > es[i] && !(ef[i - 1] > es[i - 1])) {
+      const a = Number.isNaN(atr[i]) ? close[i] * 0.01 : atr[i];
+      const price = close[i];
+      stop = price - RULE.stopAtr * a;
+      let q = (eq * risk.risk_per_trade) / Math.abs(price - stop);
+      const cap = Math.min(eq * risk.max_position_pct * risk.leverage, eq * risk.max_total_exposure * risk.leverage);
+      if (q * price > cap) q = cap / price;
+      qty = q;
+      pending = 1;
+    }
+  }
+  return { trades, wins, finalEquity: cash, maxDrawdown: maxDd };
+}
+
+function benchC(): void {
+  const n = 525_600;
+  const s = generateDemoSeries({ seed: 42, symbol: 'BTC/USDT', timeframe: '1m', startTs: Date.UTC(2024, 0, 1) }, n);
+  const rs = ruleSettings();
+  const engine = () => {
+    const t0 = process.hrtime.bigint();
+    const f = computeFeatures(s);
+    const r = runEngine({ series: s, features: f, strategy: emaCross, state: newAgentState(s.symbol, 'trend_following'), settings: rs, ctx: { learn: false, rng: createRng(42), allowShort: false }, startingEquity: EQUITY });
+    const m = seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
+    return { ms: ms(t0), trades: r.trades.length, finalEquity: r.finalEquity, m };
+  };
+  const loop = () => {
+    const t0 = process.hrtime.bigint();
+    const r = handLoop(s, rs.risk, rs.costs);
+    return { ms: ms(t0), ...r };
+  };
+  engine();
+  loop(); // warm-up
+  const E: ReturnType<typeof engine>[] = [];
+  const L: ReturnType<typeof loop>[] = [];
+  for (let k = 0; k < 5; k++) {
+    E.push(engine());
+    L.push(loop());
+  }
+  const range = (xs: number[]) => `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+  const e = E[0];
+  const l = L[0];
+  const em = median(E.map((x) => x.ms));
+  const lm = median(L.map((x) => x.ms));
+  console.log(`(c) the same rule (EMA ${RULE.fast}/${RULE.slow} cross, ${RULE.stopAtr} x ATR(${RULE.atr}) stop) over ${n.toLocaleString('en')} 1-minute candles, median (min–max) of 5`);
+  console.log(`    tradecrew engine (all features + kernel + full metrics): ${range(E.map((x) => x.ms))}; ${fmtRate((n / em) * 1000)} bars/s; ${e.trades} trades, final equity ${e.finalEquity.toFixed(6)}`);
+  console.log(`    hand-written Float64Array loop (3 indicators + one pass): ${range(L.map((x) => x.ms))}; ${fmtRate((n / lm) * 1000)} bars/s; ${l.trades} trades, final equity ${l.finalEquity.toFixed(6)}`);
+  const same = e.trades === l.trades && Math.abs(e.finalEquity - l.finalEquity) <= 1e-6 * EQUITY;
+  console.log(`    same trades and equity: ${same ? 'yes' : 'NO'} · engine / loop: ${(em / lm).toFixed(1)}x (target within 3x: ${em <= 3 * lm ? 'met' : 'NOT met'})`);
+}
+
+const only = process.env.ONLY; // e.g. ONLY=c: one section
+if (!only || only.includes('a')) benchA();
+if (!only || only.includes('b')) benchB();
+if (!only || only.includes('c')) benchC();

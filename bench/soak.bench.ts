@@ -21,10 +21,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createExchange } from '../src/market/ccxt-exchange.js';
+import { createExchange, loadExchange } from '../src/market/ccxt-exchange.js';
 import type { Candle } from '../src/market/types.js';
 import { makeCandles, startExchangeStandin, liveEnv } from '../test/support/exchange-standin.js';
 import { spawnBot, tempDataDir, type BotProcess } from '../test/support/spawn-bot.js';
+
+// The bot loads only its configured exchange's ccxt module, before building the app (src/main.ts).
+await loadExchange('binance');
 
 const MINUTE_MS = Number(process.env.SOAK_MINUTE_MS ?? 2000);
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 60);

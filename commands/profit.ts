@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import ccxt from 'ccxt';
 import type { App } from '../src/app/context.js';
 import type { Command, CommandContext } from '../src/chat/command.js';
 import { closedIn, exposure, humanScore } from '../src/reports/stats.js';
@@ -10,6 +8,8 @@ import { effectiveRisk } from '../src/risk/settings.js';
 import { intArg, maxArgs, t } from './args.js';
 import { probeWritable } from '../src/store/health.js';
 import { pendingCount } from '../src/store/outbox.js';
+import { packageVersion } from '../src/config/load.js';
+import { ccxtVersion } from '../src/market/ccxt-load.js';
 import { timeframeMs } from '../src/market/timeframe.js';
 
 /**
@@ -144,8 +144,6 @@ export const count: Command = {
   },
 };
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
-
 export const version: Command = {
   name: 'version',
   description: 'Which tradecrew is running (and Node, ccxt)',
@@ -154,7 +152,7 @@ export const version: Command = {
   options: [],
   run(ctx) {
     maxArgs(ctx, 0);
-    ctx.reply(simpleMessage('🏷️', t(ctx.app, 'version_text', { version: pkg.version, node: process.version, ccxt: (ccxt as unknown as { version: string }).version, mode: ctx.app.cfg.mode })));
+    ctx.reply(simpleMessage('🏷️', t(ctx.app, 'version_text', { version: packageVersion(), node: process.version, ccxt: ccxtVersion(), mode: ctx.app.cfg.mode })));
   },
 };
 

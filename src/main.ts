@@ -2,11 +2,10 @@ import { COMMANDS, commandSpecs } from '../commands/index.js';
 import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
-import { startOpsServer, type OpsServer } from './ops/server.js';
+import type { OpsServer } from './ops/server.js';
+import { loadExchange } from './market/ccxt-load.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
-import { createDiscordAdapter } from './chat/discord.js';
 import { createRouter } from './chat/router.js';
-import { createTelegramAdapter } from './chat/telegram.js';
 import type { ChatAdapter } from './chat/types.js';
 import { ConfigError, loadConfig, secretsOf } from './config/load.js';
 import { createLogger, flushLog, type Logger } from './util/logger.js';
@@ -24,16 +23,20 @@ import { startupReconcile } from './trading/reconcile-report.js';
  * tradecrew: start once, then live in the chat. Without tokens the console is the chat and the
  * seeded demo market the exchange; with TELEGRAM_BOT_TOKEN / DISCORD_TOKEN the same bot runs there.
  */
-function buildAdapters(cfg: Config, logger: Logger): { adapters: ChatAdapter[]; console: ConsoleAdapter | null } {
+async function buildAdapters(cfg: Config, logger: Logger): Promise<{ adapters: ChatAdapter[]; console: ConsoleAdapter | null }> {
   const adapters: ChatAdapter[] = [];
+  // Each platform's client library is imported only when its token is set: discord.js alone
+  // takes ~0.5 s and ~45 MiB to load, grammy ~0.1 s (bench/startup.bench.ts).
   // The app's own (scrubbing) logger: a polling loop that fails must say so in the log.
   if (cfg.telegram.bot_token) {
+    const { createTelegramAdapter } = await import('./chat/telegram.js');
     // Pushes go to the configured chat, else to each trader's private chat (in Telegram a user's
     // private chat with the bot has the user's id); config validation refused "neither".
     const pushChatIds = cfg.telegram.chat_id ? [cfg.telegram.chat_id] : cfg.telegram.allowed_users;
     adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger }));
   }
   if (cfg.discord.token) {
+    const { createDiscordAdapter } = await import('./chat/discord.js');
     adapters.push(createDiscordAdapter({ token: cfg.discord.token, apiRoot: cfg.discord.api_root || undefined, pushChannelId: cfg.discord.channel_id || undefined, guildId: cfg.discord.guild_id || undefined, logger }));
   }
   const wantConsole = cfg.console.enabled === 'on' || (cfg.console.enabled === 'auto' && adapters.length === 0);
@@ -54,8 +57,12 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger({ dataDir: cfg.data_dir, level: cfg.log_level, scrub: makeScrubber(secretsOf(cfg)) });
-  const { adapters, console: con } = buildAdapters(cfg, log);
-  const app = createApp(cfg, { adapters, log });
+  const { adapters, console: con } = await buildAdapters(cfg, log);
+  // Only the configured exchange's ccxt module (the demo loads none of ccxt): see ccxt-load.ts.
+  if (cfg.exchange.id) await loadExchange(cfg.exchange.id);
+  // prom-client (and the ops server) load only when the ops port is on: a plain start stays lean.
+  const metrics = cfg.ops.port ? (await import('./ops/metrics.js')).createMetrics() : undefined;
+  const app = createApp(cfg, { adapters, log, metrics });
   log.info({ mode: cfg.mode, market: app.demo ? 'demo' : cfg.exchange.id, adapters: adapters.map((a) => a.name) }, 'starting');
   // A stop asked for while the bot is still starting (the start-up recovery already talks to the
   // chat) is remembered and carried out as soon as the shutdown below exists, never the default
@@ -97,7 +104,7 @@ async function main(): Promise<void> {
   let ops: OpsServer | null = null;
   if (cfg.ops.port) {
     try {
-      ops = await startOpsServer(app, cfg.ops);
+      ops = await (await import('./ops/server.js')).startOpsServer(app, cfg.ops);
       process.stderr.write(`tradecrew: metrics on http://${cfg.ops.host}:${ops.port}/metrics, health on /health\n`);
     } catch (e) {
       process.stderr.write(`could not open the ops port ${cfg.ops.host}:${cfg.ops.port}: ${(e as Error).message}\n`);

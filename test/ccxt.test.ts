@@ -5,13 +5,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
-import { createExchange, scrubSecrets, type Exchange } from '../src/market/ccxt-exchange.js';
+import { createExchange, loadExchange, scrubSecrets, type Exchange } from '../src/market/ccxt-exchange.js';
+import { ccxtErrors, ccxtVersion, exchangeClass, knownExchanges } from '../src/market/ccxt-load.js';
 import { createCcxtSource, findGaps } from '../src/market/ccxt-source.js';
 import { clientOrderIdFor, createCcxtBroker } from '../src/trading/ccxt-broker.js';
 import { reconcile } from '../src/trading/reconcile.js';
 import { OrderRejectedError } from '../src/trading/broker.js';
 import type { Candle } from '../src/market/types.js';
 import { makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
+
+// The bot loads only its configured exchange's ccxt module, before building the app (src/main.ts).
+await loadExchange('binance');
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -42,6 +46,21 @@ before(async () => {
 });
 after(async () => {
   await standin.close();
+});
+
+describe('ccxt, one exchange at a time (ccxt-load.ts)', () => {
+  // The loader reads ccxt's own files beside its index; if a ccxt upgrade moves them, this fails.
+  test("the ids, the exchange class and the error classes are the very ones of ccxt's index", () => {
+    assert.deepEqual(knownExchanges(), [...(ccxt.exchanges as string[])].sort());
+    assert.equal(exchangeClass('binance'), (ccxt as unknown as Record<string, unknown>).binance);
+    assert.equal(ccxtErrors()?.OperationFailed, ccxt.OperationFailed);
+    assert.equal(ccxtErrors()?.OrderNotFound, ccxt.OrderNotFound);
+    assert.match(ccxtVersion(), /^\d+\.\d+\.\d+/);
+  });
+
+  test('an exchange that was not loaded is named, with the fix', () => {
+    assert.throws(() => createExchange({ id: 'kraken' }), /ccxt exchange 'kraken' is not loaded: await loadExchange\('kraken'\)/);
+  });
 });
 
 describe('createExchange', () => {

@@ -44,9 +44,11 @@ test('console demo: proposal -> /approve -> fill -> close -> trade completed rep
   }
 });
 
-test('printf "/status\\n/train 7\\n" | npm start finishes the training it started and exits 0', () => {
+// `npm run dev` is `npm start` on the source (tsx): a test must see the code as it is now, not
+// the last build (test/build.test.ts builds, then runs `npm start` itself).
+test('printf "/status\\n/train 7\\n" | npm run dev finishes the training it started and exits 0', () => {
   const dir = tempDataDir();
-  const out = execFileSync('npm', ['start', '--silent'], {
+  const out = execFileSync('npm', ['run', 'dev', '--silent'], {
     cwd: REPO,
     input: '/status\n/train 7\n',
     env: { ...process.env, TRADECREW_DATA_DIR: dir },
@@ -84,7 +86,7 @@ test('piped input on an existing data folder exits 0 every time; a log file that
 });
 
 test('/train 150 on the 120-day demo history trains what there is, says so, and sends a handful of messages, not a flood', () => {
-  const out = execFileSync('npm', ['start', '--silent'], { cwd: REPO, input: '/train 150\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir() }, encoding: 'utf8', timeout: 180_000 });
+  const out = execFileSync('npm', ['run', 'dev', '--silent'], { cwd: REPO, input: '/train 150\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir() }, encoding: 'utf8', timeout: 180_000 });
   const started = /Training started: (\d+) days .* \(you asked for 150; the history holds (\d+) after the indicators' warm-up\)/.exec(out);
   assert.ok(started, out.slice(0, 1500));
   assert.equal(started[1], started[2]);
@@ -99,7 +101,7 @@ test('/train 150 on the 120-day demo history trains what there is, says so, and 
   for (const sym of ['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) assert.ok(training.filter((m) => m.includes(`${sym} lost`)).length <= 1, `${sym}: one alert`);
   assert.match(out, /may the agents propose\?[\s\S]*BTC\/USDT:/);
   // The same run in Spanish: the alerts too, with Spanish number format.
-  const es = execFileSync('npm', ['start', '--silent'], { cwd: REPO, input: '/train 150\n/autoapprove 0,5\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir(), TRADECREW_LANGUAGE: 'es' }, encoding: 'utf8', timeout: 180_000 });
+  const es = execFileSync('npm', ['run', 'dev', '--silent'], { cwd: REPO, input: '/train 150\n/autoapprove 0,5\n', env: { ...process.env, TRADECREW_DATA_DIR: tempDataDir(), TRADECREW_LANGUAGE: 'es' }, encoding: 'utf8', timeout: 180_000 });
   assert.match(es, /perdió 3 ciclos seguidos/);
   assert.match(es, /Último ciclo #\d+: [+-][\d.]*\d,\d\d; capital [\d.]*\d,\d\d\. \(Se avisa una vez por entrenamiento\.\)/);
   assert.doesNotMatch(es, /lost \d+ cycles|Last cycle|equity \d/);

@@ -24,7 +24,7 @@ import { createConsoleAdapter } from '../src/chat/console.js';
 import { createRouter } from '../src/chat/router.js';
 import { loadConfig } from '../src/config/load.js';
 import { computeFeatures } from '../src/indicators/features.js';
-import { createExchange } from '../src/market/ccxt-exchange.js';
+import { createExchange, loadExchange } from '../src/market/ccxt-exchange.js';
 import { backfill } from '../src/market/refresh.js';
 import { seriesFromCandles, type Candle } from '../src/market/types.js';
 import { setKv } from '../src/store/kv.js';
@@ -39,6 +39,9 @@ import { silentLogger } from '../src/util/logger.js';
 import { liveEnv, makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
 import { exitWithin, spawnBot, tempDataDir, type BotProcess } from './support/spawn-bot.js';
 import { startScheduler } from '../src/scheduler/jobs.js';
+
+// The bot loads only its configured exchange's ccxt module, before building the app (src/main.ts).
+await loadExchange('binance');
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);

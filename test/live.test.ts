@@ -31,6 +31,10 @@ import { createRng } from '../src/util/rng.js';
 import { silentLogger } from '../src/util/logger.js';
 import { makeCandles, startExchangeStandin, type ExchangeStandin, liveEnv } from './support/exchange-standin.js';
 import { tempDataDir } from './support/spawn-bot.js';
+import { loadExchange } from '../src/market/ccxt-exchange.js';
+
+// The bot loads only its configured exchange's ccxt module, before building the app (src/main.ts).
+await loadExchange('binance');
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);

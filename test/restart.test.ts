@@ -9,11 +9,14 @@ import Database from 'better-sqlite3';
 import { strategyByName } from '../src/agents/registry.js';
 import { newAgentState, OPEN_LONG } from '../src/agents/types.js';
 import { computeFeatures } from '../src/indicators/features.js';
-import { createExchange } from '../src/market/ccxt-exchange.js';
+import { createExchange, loadExchange } from '../src/market/ccxt-exchange.js';
 import { seriesFromCandles, type Candle } from '../src/market/types.js';
 import { createRng } from '../src/util/rng.js';
 import { makeCandles, startExchangeStandin, liveEnv } from './support/exchange-standin.js';
 import { spawnBot, tempDataDir, type BotProcess, exitWithin } from './support/spawn-bot.js';
+
+// The bot loads only its configured exchange's ccxt module, before building the app (src/main.ts).
+await loadExchange('binance');
 
 const TF = 60_000;
 const SYMBOL = 'BTC/USDT';

@@ -38,8 +38,8 @@ export interface App {
   trainer: import('../training/trainer.js').Trainer;
   /** The event port: trading emits, the notifier turns events into queued messages. */
   events: import('../events/types.js').EventSink;
-  /** The operators' counters (Prometheus, src/ops): served on ops.port when it is set. */
-  metrics: import('../ops/metrics.js').Metrics;
+  /** The operators' counters (Prometheus, src/ops) when ops.port is set; null otherwise. */
+  metrics: import('../ops/metrics.js').Metrics | null;
   /** Reads the configuration again as it was read at start (files + environment), for /reload_config. Throws ConfigError. */
   readConfig(): Config;
   /** Pushes a message to every adapter's push chat (through the outbox). */

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { AgentState } from '../agents/types.js';
 import { startSender } from '../chat/outbox.js';
-import { createMetrics, meteredSink } from '../ops/metrics.js';
+import { meteredSink } from '../ops/metered-sink.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
 import { loadConfig, secretsOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -34,6 +35,8 @@ export interface CreateOptions {
   readConfig?: () => Config;
   /** Outbox tuning for tests. */
   outbox?: { backoffBaseMs?: number; pollMs?: number };
+  /** The operators' counters (src/ops/metrics.ts), when the ops port is on; else none are kept. */
+  metrics?: Metrics;
 }
 
 /** The demo market's clock survives restarts: candle k is the same candle after a restart. */
@@ -88,7 +91,6 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const outbox = startSender({ db, adapters: opts.adapters, log, scrub, now, backoffBaseMs: opts.outbox?.backoffBaseMs, pollMs: opts.outbox?.pollMs });
   const fmt = createFmt(cfg.language, cfg.timezone);
   const chartsDir = path.join(cfg.data_dir, 'charts');
-  const metrics = createMetrics();
   const notifier = createNotifier({ db, cfg, fmt, adapters: opts.adapters, outbox, buttonKey, chartsDir, log, now });
   const app: App = {
     cfg,
@@ -108,8 +110,8 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     scans: { last: null, next: null },
     agents: new Map<string, AgentState>(),
     trainer: undefined as never,
-    events: meteredSink(notifier, metrics),
-    metrics,
+    events: opts.metrics ? meteredSink(notifier, opts.metrics) : notifier,
+    metrics: opts.metrics ?? null,
     readConfig: opts.readConfig ?? (() => loadConfig()),
     push(kind: string, msg: OutgoingMessage, proposalId?: string) {
       notifier.push(kind, msg, proposalId);

@@ -7,7 +7,7 @@ import { computeFeatures, type Features } from '../indicators/features.js';
 import { candlesProblem, readCandlesCsv, symbolFromFileName } from '../market/csv.js';
 import { isTimeframe, timeframeMs } from '../market/timeframe.js';
 import { seriesFromCandles, type Series } from '../market/types.js';
-import { calendarOf, maxDrawdown, periodsPerYear, returnsOf, seriesMetrics, sharpe, type Calendar } from '../metrics/series.js';
+import { calendarOf, maxDrawdown, periodsPerYear, returnsOf, seriesMetricsOf, sharpe, type Calendar } from '../metrics/series.js';
 import { honestFigures } from '../evaluation/honest.js';
 import { str } from '../render/template.js';
 export { EDGE_RULE, edgeVerdict } from '../evaluation/honest.js';
@@ -261,7 +261,7 @@ export function backtestReport(p: PreparedBacktest, run: RunResult, o: { baselin
   const s = p.series;
   const calendar = calendarOf(s.ts);
   const ppy = periodsPerYear(s.timeframe, calendar);
-  const m = seriesMetrics(equityPoints(s, run.equity), run.trades, s.timeframe, calendar);
+  const m = seriesMetricsOf(s.ts.subarray(0, run.equity.length), run.equity, run.trades, s.timeframe, calendar);
   const bh = buyAndHold(s, calendar);
   const h = honestFigures({ series: s, features: p.features, settings: p.settings, startingEquity: p.startingEquity, run, exits: p.strategy.exits, sharpe: m.sharpe, buyHoldSharpe: bh.sharpe, calendar, seed: p.args.seed, runs: o.baselineRuns });
   const { ci, stats, random, percentile, verdict, returns } = h;

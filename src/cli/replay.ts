@@ -57,7 +57,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
     const newId = newRunId();
     createRun(db, newId, params, { plan, of: id });
-    const remote = fitExecutorFor(cfg, { runId: newId });
+    const remote = await fitExecutorFor(cfg, { runId: newId });
     let result;
     try {
       result = await runTraining(db, newId, remote ? { fitMany: (x) => remote.fitMany(x) } : {});

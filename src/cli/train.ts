@@ -145,7 +145,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     // With a Redis URL, the refits go to BullMQ workers (npm run worker); else they run here.
-    const remote = fitExecutorFor(cfg, {
+    const remote = await fitExecutorFor(cfg, {
       runId,
       onProgress: (p) => process.stderr.write(`refits ${p.done}/${p.total} on ${p.workers} worker${p.workers === 1 ? '' : 's'} (${redisLabel(cfg.redis_url)}) · largest job ${(p.largestJob / 1024).toFixed(0)} KB${p.workers === 0 ? ' · start one with: npm run worker' : ''}\n`),
     });

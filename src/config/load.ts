@@ -4,7 +4,24 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { configSchema, ENV_ALIASES, SECRET_KEYS, type Config } from './schema.js';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The checkout (where config/, templates/ and package.json live): the nearest folder above this
+ * module holding package.json. Searched rather than counted, because this file runs from two
+ * depths: src/config/ under tsx and build/src/config/ from the compiled build (`npm start`).
+ */
+export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+/** tradecrew's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}: is this a tradecrew checkout?`);
+  }
+}
 
 /** A config problem: one line naming the key and the fix. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
+import type OpenAI from 'openai';
 import { makeScrubber } from '../util/redact.js';
 import { z } from 'zod';
 import type { DB } from '../store/db.js';
@@ -65,9 +65,13 @@ export function extractJson(text: string): unknown {
 }
 
 export function createLlm(db: DB, s: LlmSettings, now: () => number = Date.now): LlmClient {
+  // The openai package (~0.1 s and ~10 MiB to load) is imported at the first call, not at every
+  // bot start: most runs configure no LLM, and ones that do pay it once.
   // maxRetries 0: one retry is ours to decide (invalid output); a slow server must not get
   // three more chances to blow the timeout.
-  const client = new OpenAI({ apiKey: s.apiKey || 'not-needed', baseURL: s.baseURL || undefined, timeout: s.timeoutMs, maxRetries: 0 });
+  let sdk: Promise<{ client: OpenAI; sdk: typeof import('openai') }> | null = null;
+  const connect = () =>
+    (sdk ??= import('openai').then((m) => ({ sdk: m, client: new m.default({ apiKey: s.apiKey || 'not-needed', baseURL: s.baseURL || undefined, timeout: s.timeoutMs, maxRetries: 0 }) })));
   const usage = (): LlmUsage => {
     const day = dayOf(now());
     return { day, ...llmUsageOn(db, day), budget: s.dailyTokenBudget };
@@ -78,6 +82,7 @@ export function createLlm(db: DB, s: LlmSettings, now: () => number = Date.now):
   async function call(messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]): Promise<string> {
     const u = usage();
     if (u.tokens >= s.dailyTokenBudget) throw new LlmError(`daily LLM token budget exhausted (${u.tokens}/${s.dailyTokenBudget} tokens today)`, 'budget');
+    const { client, sdk: { APIConnectionTimeoutError, APIError } } = await connect();
     try {
       const res = await client.chat.completions.create(
         { model: s.model, messages, temperature: 0, max_tokens: s.maxTokens, response_format: { type: 'json_object' } },

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { FlowProducer, Queue, Worker, type ConnectionOptions } from 'bullmq';
+// bullmq (and ioredis under it: ~140 ms and ~27 MiB) loads only when a Redis URL is set.
+import type { ConnectionOptions, Worker } from 'bullmq';
 import type { FitInput, FitOutput } from '../training/fit-task.js';
 import { runFitTask } from '../training/fit-task.js';
 
@@ -64,8 +65,9 @@ export interface FitExecutor {
  * The executor of one bot or CLI process; null without a Redis URL (then refits run in-process).
  * This is the one place that decides where refits run.
  */
-export function fitExecutorFor(cfg: { redis_url: string; queue_prefix: string }, o: { runId: string; onProgress?(p: FitProgress): void; pollMs?: number }): FitExecutor | null {
+export async function fitExecutorFor(cfg: { redis_url: string; queue_prefix: string }, o: { runId: string; onProgress?(p: FitProgress): void; pollMs?: number }): Promise<FitExecutor | null> {
   if (!cfg.redis_url) return null;
+  const { FlowProducer, Queue } = await import('bullmq');
   const connection = redisOptions(cfg.redis_url);
   const prefix = cfg.queue_prefix;
   const flow = new FlowProducer({ connection, prefix });
@@ -149,7 +151,8 @@ export function fitExecutorFor(cfg: { redis_url: string; queue_prefix: string },
  * core). `lockMs`: how long a job stays claimed without a heartbeat; a worker killed mid-job loses
  * its claim after that and another worker takes the job (BullMQ's stalled-job recovery).
  */
-export function startFitWorker(cfg: { redis_url: string; queue_prefix: string }, o: { lockMs?: number; name?: string; onJob?(id: string, event: 'start' | 'done'): void } = {}): Worker {
+export async function startFitWorker(cfg: { redis_url: string; queue_prefix: string }, o: { lockMs?: number; name?: string; onJob?(id: string, event: 'start' | 'done'): void } = {}): Promise<Worker<FitInput, FitOutput>> {
+  const { Worker } = await import('bullmq');
   const lockDuration = o.lockMs ?? 30_000;
   return new Worker<FitInput, FitOutput>(
     FIT_QUEUE,

@@ -1,4 +1,5 @@
-import { ADX, ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'technicalindicators';
+import { createRequire } from 'node:module';
+import type * as TI from 'technicalindicators';
 import type { Series } from '../market/types.js';
 import * as fast from './fast.js';
 
@@ -146,7 +147,11 @@ function maskWhereNaN(values: Float64Array, mask: Float64Array): Float64Array {
   return values;
 }
 
+// The library is only the cross-check: required on first use, not at every bot start (~60 ms).
+let library: typeof TI | null = null;
+
 function libraryCore(s: Series): Core {
+  const { ADX, ATR, BollingerBands, EMA, MACD, RSI, SMA } = (library ??= createRequire(import.meta.url)('technicalindicators') as typeof TI);
   const n = s.close.length;
   const P = FEATURE_PERIODS;
   const close = Array.from(s.close);

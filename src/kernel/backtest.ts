@@ -127,8 +127,11 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       const i = cursor[k];
       if (i >= a.to || a.series.ts[i] !== now) continue;
       const s = a.series;
-      const w = watchCandle(pf, a.symbol, { ts: now, open: s.open[i], high: s.high[i], low: s.low[i], atr: a.features.atr[i] }, settings);
-      if (w.exit) closeAt(k, i, w.exit.ref, w.exit.reason);
+      // Flat, there is nothing to watch (watchCandle would say so): no candle object per bar.
+      if (pf.positions[a.symbol]) {
+        const w = watchCandle(pf, a.symbol, { ts: now, open: s.open[i], high: s.high[i], low: s.low[i], atr: a.features.atr[i] }, settings);
+        if (w.exit) closeAt(k, i, w.exit.ref, w.exit.reason);
+      }
       markCandle(pf, a.symbol, now, s.close[i]);
     }
     equity[n] = equityOf(pf);

@@ -76,7 +76,7 @@ export function exitRulesFor(strategy: Strategy, settings: EngineSettings): { at
 
 export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, candle: number, settings: EngineSettings, paused = false): CloseIntent {
   const risk = settings.risk;
-  const rules = exitRulesFor(a.strategy, settings);
+  // exitRulesFor only where an entry or a time stop needs the rules, not on every bar (an object each).
   const pos = p.positions[a.symbol];
   // The kill switch closes what is open at the next open, and nothing new opens: a drawdown limit
   // that let open positions run on would not be a limit.
@@ -85,14 +85,14 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     if (pos) return { kind: 'exit', reason: 'KILL_SWITCH', signal: sig };
     if (sig === OPEN_LONG || sig === OPEN_SHORT) {
       const rs = riskView(p, a.symbol, candleTs, candle, paused);
-      const g = gate(describeEntry(a.features, i, sig, a.strategy.name, candleTs, rules), rs, risk);
+      const g = gate(describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings)), rs, risk);
       return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, signal: sig };
     }
     return { kind: 'none', signal: sig };
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
-    if (timedOut(pos, candle, rules.maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
+    if (timedOut(pos, candle, exitRulesFor(a.strategy, settings).maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
     return { kind: 'none', signal: sig };
   }
   if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
@@ -100,7 +100,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     return { kind: 'none', signal: sig };
   }
   const rs = riskView(p, a.symbol, candleTs, candle, paused);
-  const decision = calibrateDecision(describeEntry(a.features, i, sig, a.strategy.name, candleTs, rules), a.state.calibration);
+  const decision = calibrateDecision(describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings)), a.state.calibration);
   const g = gate(decision, rs, risk);
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, signal: sig };
   return { kind: 'entry', decision, quantity: g.quantity, risk: rs, signal: sig };

@@ -5,7 +5,10 @@
  * `Exchange` built here, so a test can point it at a local stand-in with `apiUrl` and drive the
  * real ccxt code over real HTTP.
  */
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { ccxtErrors, exchangeClass, knownExchanges } from './ccxt-load.js';
+
+export { loadExchange } from './ccxt-load.js';
 
 export type { Exchange };
 
@@ -24,8 +27,9 @@ export interface ExchangeSettings {
   timeoutMs?: number;
 }
 
+/** Builds the exchange; its class must have been loaded first with `await loadExchange(id)`. */
 export function createExchange(s: ExchangeSettings): Exchange {
-  const known = ccxt.exchanges as string[];
+  const known = knownExchanges();
   if (!known.includes(s.id)) {
     const near = known.filter((id) => editDistance(id, s.id.toLowerCase()) <= 2);
     const hint = near.length ? `did you mean ${near.map((n) => `'${n}'`).join(' or ')}? ` : '';
@@ -45,7 +49,7 @@ export function createExchange(s: ExchangeSettings): Exchange {
     // authenticated currency list and the margin pair lists that loadMarkets would otherwise ask for.
     config.options = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false };
   }
-  const Ctor = (ccxt as unknown as Record<string, new (c: Record<string, unknown>) => Exchange>)[s.id];
+  const Ctor = exchangeClass(s.id);
   const ex = new Ctor(config);
   if (s.sandbox) {
     try {
@@ -135,7 +139,9 @@ export const DEFAULT_RETRY: RetryPolicy = { tries: 3, baseMs: 400 };
  * insufficient funds, invalid order, auth) is final.
  */
 export function isTransient(err: unknown): boolean {
-  return err instanceof ccxt.OperationFailed;
+  // No exchange loaded yet: then no ccxt error can exist either.
+  const ccxt = ccxtErrors();
+  return ccxt !== null && err instanceof ccxt.OperationFailed;
 }
 
 /** Exponential back-off with "equal jitter": half fixed, half random, so retries from many agents spread out. */

@@ -31,6 +31,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 export async function startOpsServer(app: App, o: { port: number; host: string }): Promise<OpsServer> {
+  if (!app.metrics) throw new Error('the ops server needs the app built with metrics (createApp({ metrics }))');
   const { registry } = app.metrics;
   const redisUrl = app.cfg.redis_url;
   // One client for the queue's figures and the health ping (BullMQ opens it lazily).

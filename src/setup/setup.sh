@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tradecrew set-up for a fresh Debian machine with Node 20: installs the Debian packages that
 # node-canvas (under chartjs-node-canvas) builds against, then the npm dependencies, building the
-# native modules (better-sqlite3, canvas) from source. Safe to run again: it skips what is done.
+# native modules (better-sqlite3, canvas) from source, then compiles the bot into build/ for
+# `npm start`. Safe to run again: it skips what is done.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -61,6 +62,12 @@ stamp=node_modules/.tradecrew-setup
 want=$( (cat package-lock.json; node -v) | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && node -e "require('better-sqlite3'); require('canvas')" 2>/dev/null; then
   say "dependencies are up to date"
+elif [ -L node_modules ]; then
+  # npm ci empties node_modules before installing, and through a symlink (a git worktree sharing
+  # another checkout's node_modules) that empties the other checkout's copy while it may be in use.
+  say "node_modules is a symlink (to $(readlink node_modules)) and does not match this lock file; not running npm ci through it."
+  say "install in the checkout it points to, or replace the link with a folder of this checkout's own."
+  exit 1
 else
   say "installing npm dependencies (builds better-sqlite3 and canvas from source, ~2 min)"
   npm ci --no-audit --no-fund --loglevel=error
@@ -70,4 +77,6 @@ else
   }
   echo "$want" > "$stamp"
 fi
+# 4. The build `npm start` runs (tsc into build/, ~30 s); skipped when it matches the source.
+bash src/setup/build.sh --if-stale
 say "ready. Start the bot with: npm start   ·   run the tests with: npm test"

@@ -7,9 +7,10 @@
  * cannot tell.
  */
 import { createHash } from 'node:crypto';
-import ccxt, { type Exchange, type Order } from 'ccxt';
+import type { Exchange, Order } from 'ccxt';
 import { type Broker, type OrderFill, type OrderRequest, OrderRejectedError } from './broker.js';
 import { type RetryPolicy, backoffMs, ensureMarkets, isTransient, scrubSecrets, sleep, withRetry } from '../market/ccxt-exchange.js';
+import { ccxtErrors } from '../market/ccxt-load.js';
 
 export interface CcxtBrokerOptions {
   /** Default order type; a request's own `type` wins. */
@@ -71,6 +72,9 @@ export function clientOrderIdFor(proposalId: string): string {
 
 export function createCcxtBroker(ex: Exchange, opts: CcxtBrokerOptions): CcxtBroker {
   const retry = opts.retry ?? { tries: 3, baseMs: 500 };
+  // ccxt's error classes: loaded with the exchange (ccxt-load.ts), never by importing all of ccxt.
+  const ccxt = ccxtErrors();
+  if (!ccxt) throw new Error(`ccxt is not loaded: build the exchange with createExchange after loadExchange('${ex.id}')`);
   // binance and its siblings (binanceus, ...) take newClientOrderId / origClientOrderId.
   const isBinance = ex.id.startsWith('binance');
 

@@ -554,6 +554,6 @@ export async function scanAll(app: App): Promise<ScanOutcome[]> {
   }
   const out = await scanSymbols(app, managedSymbols(app));
   app.scans.last = app.now();
-  app.metrics.scans.inc();
+  app.metrics?.scans.inc();
   return out;
 }

@@ -1,4 +1,4 @@
-import { fitExecutorFor, type FitProgress } from '../distributed/fits.js';
+import { fitExecutorFor, type FitExecutor, type FitProgress } from '../distributed/fits.js';
 import type { FitInput } from './fit-task.js';
 import type { App } from '../app/context.js';
 import type { Config } from '../config/schema.js';
@@ -137,7 +137,7 @@ export function createTrainer(app: App): Trainer {
       }
     };
     // With a Redis URL the refits go to BullMQ workers first; the message says how they advance.
-    const remote = fitExecutorFor(app.cfg, {
+    const remoteReady = fitExecutorFor(app.cfg, {
       runId,
       onProgress: (p) => {
         run.refits = p;
@@ -148,10 +148,13 @@ export function createTrainer(app: App): Trainer {
         }
       },
     });
+    let remote: FitExecutor | null = null;
     const work = (async () => {
       try {
+        remote = await remoteReady;
+        const queue = remote;
         await runTraining(app.db, runId, {
-          ...(remote ? { fitMany: (x: FitInput[]) => remote.fitMany(x) } : {}),
+          ...(queue ? { fitMany: (x: FitInput[]) => queue.fitMany(x) } : {}),
           onCycle,
           summaryEvery: app.cfg.training.summary_every,
           onAlert: (a) => {
@@ -179,7 +182,7 @@ export function createTrainer(app: App): Trainer {
         }
       } finally {
         running = null;
-        await remote?.close();
+        await (remote as FitExecutor | null)?.close();
       }
     })();
     track(app, work);

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     process.stderr.write('worker: no Redis to take jobs from: set TRADECREW_REDIS_URL (e.g. redis://127.0.0.1:6379), the same as the bot\'s\n');
     process.exit(2);
   }
-  const worker = startFitWorker(cfg, {
+  const worker = await startFitWorker(cfg, {
     lockMs: cfg.worker_lock_seconds * 1000,
     name: `worker-${process.pid}`,
     onJob: (id, event) => process.stdout.write(`${event === 'start' ? 'fit started' : 'fit done'} ${id}\n`),

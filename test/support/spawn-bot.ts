@@ -9,7 +9,11 @@ export function tempDataDir(prefix = 'tc-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** The real bot as a child process (`npm start` without npm), stdout collected as it comes. */
+/**
+ * The real bot as a child process, stdout collected as it comes: the source through tsx (what
+ * `npm run dev` runs), never build/, so a test always runs the code as it is now without a
+ * rebuild. `npm start` runs the compiled build; test/build.test.ts builds it and starts it.
+ */
 export interface BotProcess {
   child: ChildProcessWithoutNullStreams;
   out(): string;

@@ -1,9 +1,8 @@
 /** The training-cycle image: equity on top, per-agent PnL below, one image. */
-import { createCanvas, loadImage } from 'canvas';
 import type { EquityPoint } from '../../metrics/types.js';
 import { renderBarChart } from './bars.js';
 import { renderEquityChart } from './equity.js';
-import { enqueue } from './pool.js';
+import { canvasLib, enqueue } from './pool.js';
 import { DEFAULT_WIDTH, THEME, size } from './theme.js';
 import type { Bar } from './types.js';
 import { DEFAULT_CHART_LANG, chartWord } from './words.js';
@@ -36,6 +35,7 @@ export async function renderCycleChart(opts: CycleChartOptions): Promise<Buffer>
   const { width, height, topH, equity, bars } = cyclePanels(opts);
   const [top, bottom] = [await renderEquityChart(equity), await renderBarChart(bars)];
   return enqueue(async () => {
+    const { createCanvas, loadImage } = canvasLib();
     const canvas = createCanvas(width, height);
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = THEME.background;

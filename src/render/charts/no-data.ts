@@ -1,6 +1,5 @@
 /** The image sent instead of a chart when the input is empty or all invalid. */
-import { createCanvas } from 'canvas';
-import { enqueue } from './pool.js';
+import { canvasLib, enqueue } from './pool.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, THEME, TITLE_FONT, size } from './theme.js';
 import { DEFAULT_CHART_LANG, chartWord } from './words.js';
 
@@ -11,6 +10,7 @@ export const noDataNote = (lang = DEFAULT_CHART_LANG) => chartWord(lang, 'no_dat
 export async function renderNoData(title: string, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT, note = noDataNote()): Promise<Buffer> {
   const { width: w, height: h } = size(width, height);
   return enqueue(async () => {
+    const { createCanvas } = canvasLib();
     const canvas = createCanvas(w, h);
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = THEME.background;

@@ -8,9 +8,20 @@
  *   synchronous loop of renders grows memory until the loop gets a turn.
  * - PNGs are transparent by default; the instance's background option fills the dark theme.
  */
-import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import { createRequire } from 'node:module';
+import type * as CanvasLib from 'canvas';
 import type { ChartConfiguration } from 'chart.js';
+import type { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import { THEME } from './theme.js';
+
+// Chart.js, node-canvas and its native cairo binding (~0.1 s and ~15 MiB to load) are required at
+// the first chart, not at every start of the bot or the CLI. Both packages are CommonJS, so a
+// plain require keeps the renderers synchronous.
+const require = createRequire(import.meta.url);
+let chartLib: typeof import('chartjs-node-canvas') | null = null;
+let canvasModule: typeof CanvasLib | null = null;
+/** node-canvas (createCanvas, loadImage), loaded on first use. */
+export const canvasLib = (): typeof CanvasLib => (canvasModule ??= require('canvas') as typeof CanvasLib);
 
 type Renderer = ChartJSNodeCanvas;
 const renderers = new Map<string, Renderer>();
@@ -37,6 +48,7 @@ function rendererFor(width: number, height: number): Renderer {
  * through the reused pool above.
  */
 export function newRenderer(width: number, height: number): Renderer {
+  const { ChartJSNodeCanvas } = (chartLib ??= require('chartjs-node-canvas') as typeof import('chartjs-node-canvas'));
   return new ChartJSNodeCanvas({
     width,
     height,
