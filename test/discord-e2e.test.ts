@@ -97,7 +97,7 @@ test('slash commands are registered with typed options (integers, choices, requi
   assert.deepEqual(cmd('trades').options, [{ type: 4, name: 'n', description: cmd('trades').options![0].description, required: false }]);
   const bt = cmd('backtest').options!;
   assert.deepEqual(bt.map((o) => [o.name, o.type, o.required]), [['symbol', 3, true], ['strategy', 3, false], ['days', 4, false]]);
-  assert.deepEqual((bt[1].choices as Array<{ value: string }>).map((c) => c.value), ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation']);
+  assert.deepEqual((bt[1].choices as Array<{ value: string }>).map((c) => c.value), ['trend_following', 'mean_reversion', 'breakout', 'rl_qlearning', 'ensemble', 'trend_participation', 'ml_forest']);
   const set = cmd('set').options!;
   assert.ok((set[0].choices as Array<{ value: string }>).some((c) => c.value === 'max_open_positions'));
   // /train keeps one free-text option (its arguments mix words and numbers).
