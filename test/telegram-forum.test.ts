@@ -156,3 +156,38 @@ test('a group that is no forum: agents\' messages are sent as before (no topic, 
     await tg.close();
   }
 });
+
+test('createForumTopic without an answer: claimed first, so a retry knows; a lost request creates one topic, a lost answer at most one extra (empty) topic', async () => {
+  const token = '900004:RESET-token';
+  const chat = -1009004;
+  const tg = await startTelegramStandin({ token });
+  tg.setForum(chat);
+  const app = await startBot(tg, token, chat);
+  const claimOf = (topic: string) => app.db.prepare(`SELECT thread_id, attempts FROM chat_topics WHERE chat_id=? AND topic=?`).get(String(chat), topic) as { thread_id: string | null; attempts: number } | undefined;
+  try {
+    // The connection is cut before Telegram handles it: nothing created; the retry creates it once.
+    const before = tg.inject({ method: 'createForumTopic', reset: 'before' });
+    agentNote(app, 'BTC/USDT', 'cut');
+    await tg.waitFor(() => tg.sent.some((m) => textOf(m) === '🔔 cut BTC/USDT'), 15_000);
+    assert.equal(before.hits, 1);
+    assert.deepEqual(tg.topics(chat).map((t) => t.name), ['BTC/USDT']);
+    assert.equal(tg.sent.find((m) => textOf(m) === '🔔 cut BTC/USDT')!.message_thread_id, threadOf(tg, chat, 'BTC/USDT'));
+    assert.deepEqual(claimOf('BTC/USDT'), { thread_id: String(threadOf(tg, chat, 'BTC/USDT')), attempts: 0 });
+
+    // Telegram creates it and the answer is lost: the id is unknown, so it is created again.
+    const after = tg.inject({ method: 'createForumTopic', reset: 'after' });
+    agentNote(app, 'ETH/USDT', 'lost');
+    await tg.waitFor(() => tg.sent.some((m) => textOf(m) === '🔔 lost ETH/USDT'), 15_000);
+    assert.equal(after.hits, 1);
+    const eth = tg.topics(chat).filter((t) => t.name === 'ETH/USDT');
+    assert.equal(eth.length, 2, 'one extra topic, never more');
+    const used = tg.sent.find((m) => textOf(m) === '🔔 lost ETH/USDT')!.message_thread_id;
+    assert.equal(used, eth[1].thread);
+    assert.equal(tg.sent.filter((m) => m.message_thread_id === eth[0].thread).length, 0, 'the extra one stays empty');
+    assert.equal(claimOf('ETH/USDT')!.thread_id, String(used));
+    assert.equal(creations(tg).length, 4);
+  } finally {
+    await app.shutdown();
+    await tg.close();
+  }
+});
