@@ -15,6 +15,10 @@
  * outbox retries a bounded number of times only, since Telegram has no idempotency key; and such a
  * part is sent again only after a getMe shows that Telegram answers again.
  *
+ * Forums: when a push chat is a forum, a message about one agent (OutgoingMessage.topic) goes to
+ * that agent's topic, created once and kept in SQLite through the app's TopicStore (see "Forum
+ * topics" below); a command typed in a topic is answered there (OutgoingMessage.thread).
+ *
  * Receiving is the exception to "never retries": polling must never stop for good while the
  * process runs. A 409 (another instance polls the same token, e.g. while a redeploy overlaps),
  * a 401 (token refused) or any other getUpdates failure is logged once per episode and retried
