@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { AgentState } from '../agents/types.js';
-import { startSender } from '../chat/outbox.js';
+import { enqueue, startSender } from '../chat/outbox.js';
 import { meteredSink } from '../ops/metered-sink.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { ChatAdapter, OutgoingMessage } from '../chat/types.js';
@@ -15,6 +15,9 @@ import type { CandleSource } from '../market/types.js';
 import { createFmt } from '../render/format.js';
 import { dbFile, openDb } from '../store/db.js';
 import { getKv, setKv } from '../store/kv.js';
+import { topicStore } from '../store/topics.js';
+import { str } from '../render/template.js';
+import { agentName, simpleMessage } from '../render/views.js';
 import type { Broker } from '../trading/broker.js';
 import { effectiveSymbols } from '../trading/whitelist.js';
 import { createCcxtBroker } from '../trading/ccxt-broker.js';
@@ -92,6 +95,19 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
   const fmt = createFmt(cfg.language, cfg.timezone);
   const chartsDir = path.join(cfg.data_dir, 'charts');
   const notifier = createNotifier({ db, cfg, fmt, adapters: opts.adapters, outbox, buttonKey, chartsDir, log, now });
+  // Forum topics (Telegram: one per agent) are kept in SQLite; a refusal is said once, in General.
+  for (const a of opts.adapters) {
+    const store = topicStore(db, a.name, now);
+    a.useTopics?.({
+      store,
+      title: (topic) => str(cfg.language, 'forum_topic_title', { agent: agentName(topic) }),
+      tellRefused(chatId) {
+        if (!store.firstRefusal(chatId)) return;
+        enqueue(db, { adapter: a.name, chatId, kind: 'alert', message: simpleMessage('⚠️', str(cfg.language, 'forum_no_rights')) }, now());
+        outbox.kick();
+      },
+    });
+  }
   const app: App = {
     cfg,
     db,

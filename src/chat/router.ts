@@ -28,7 +28,9 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       return !role || !cmd || (!allows(role, cmd.role) && !PUBLIC.has(cmd.name));
     },
     async onCommand(c: InboundCommand) {
-      const reply = (msg: Parameters<CommandContext['reply']>[0]) => {
+      const reply = (answer: Parameters<CommandContext['reply']>[0]) => {
+        // Answered where it was asked: a command typed in a forum topic is answered in that topic.
+        const msg = c.thread ? { ...answer, thread: c.thread } : answer;
         try {
           const id = enqueue(app.db, { adapter: c.adapter, chatId: c.chatId, kind: 'reply', message: msg }, app.now());
           app.outbox.kick();

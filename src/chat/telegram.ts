@@ -15,6 +15,10 @@
  * outbox retries a bounded number of times only, since Telegram has no idempotency key; and such a
  * part is sent again only after a getMe shows that Telegram answers again.
  *
+ * Forums: when a push chat is a forum, a message about one agent (OutgoingMessage.topic) goes to
+ * that agent's topic, created once and kept in SQLite through the app's TopicStore (see "Forum
+ * topics" below); a command typed in a topic is answered there (OutgoingMessage.thread).
+ *
  * Receiving is the exception to "never retries": polling must never stop for good while the
  * process runs. A 409 (another instance polls the same token, e.g. while a redeploy overlaps),
  * a 401 (token refused) or any other getUpdates failure is logged once per episode and retried
@@ -35,7 +39,9 @@ import {
   type ChatUser,
   type CommandSpec,
   type InboundHandlers,
+  type OutgoingMessage,
   type SendProgress,
+  type TopicHelp,
   UncertainSendError,
 } from './types.js';
 
@@ -70,6 +76,7 @@ export const TEXT_LIMIT = 4096;
 export const CAPTION_LIMIT = 1024;
 const CALLBACK_NOTICE_LIMIT = 200;
 const COMMAND_NAME_LIMIT = 32;
+const TOPIC_NAME_LIMIT = 128;
 const COMMAND_DESCRIPTION_LIMIT = 256;
 const MAX_COMMANDS = 100;
 /** How long stop() waits for handlers that are still running before giving up on them. */
@@ -204,6 +211,13 @@ export function fitLines(lines: string[], limit: number): string {
   return out ? out + '\n…' : '…';
 }
 
+/** The forum thread a message goes to; undefined: the chat itself (a forum's General topic). */
+type Thread = number | undefined;
+const inThread = (t: Thread) => (t === undefined ? {} : { message_thread_id: t });
+
+/** Telegram answered "message thread not found": the topic was deleted, or the chat is no forum. */
+class ThreadGone extends Error {}
+
 /** grammy types its signals with the abort-controller polyfill; a native signal works the same. */
 type GrammySignal = Parameters<Bot['init']>[0];
 const grammySignal = (c: AbortController): GrammySignal => c.signal as unknown as GrammySignal;
@@ -316,6 +330,8 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
           user: userOf(ctx.from),
           command: parsed.command,
           args: parsed.args,
+          // Typed in a forum topic (not General): answered there.
+          ...(ctx.message.is_topic_message && ctx.message.message_thread_id ? { thread: String(ctx.message.message_thread_id) } : {}),
         }),
       );
     });
@@ -507,7 +523,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       progress?.accepted(part, id);
       return id;
     }
-    if (r.error instanceof GrammyError) throw mapError(r.error, what);
+    if (r.error instanceof GrammyError) throw isGrammy(r.error, 'message thread not found') ? new ThreadGone(mapError(r.error, what).message) : mapError(r.error, what);
     const { status, written } = r.probe;
     if (status !== undefined && status >= 200 && status < 300) {
       // Telegram answered 200 (so it delivered the part) and the answer was lost on the way.
@@ -524,7 +540,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
   }
 
   /** Sends HTML chunks as messages (parts text:0, text:1...); buttons on the last one; returns the last id. */
-  async function sendChunks(chatId: string, chunks: string[], buttons: Button[][] | undefined, progress: SendProgress | undefined): Promise<string> {
+  async function sendChunks(chatId: string, thread: Thread, chunks: string[], buttons: Button[][] | undefined, progress: SendProgress | undefined): Promise<string> {
     let lastId = '';
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1;
@@ -532,7 +548,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
         bot.api.sendMessage(
           chatId,
           chunks[i],
-          { parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
+          { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...inThread(thread) },
           signal,
         ),
       );
@@ -565,8 +581,128 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     throw r.error;
   }
 
+  // ---- Forum topics: one per agent when a push chat is a forum --------------------------------
+  //
+  // A message with a `topic` (the agent) goes to that agent's topic when the chat is a forum
+  // (getChat, asked once per chat): the topic is created the first time (createForumTopic,
+  // claimed in SQLite first, see TopicStore) and its thread id kept there, so a restart reuses it.
+  // A topic the admins deleted ("message thread not found") is created once more. Without the
+  // "Manage topics" right the chat's messages go to the General topic, said once. Anything else
+  // (no forum, no topic store, a private chat) is sent exactly as without topics.
+  let topics: TopicHelp | undefined;
+  /** Chat id -> whether it is a forum. */
+  const forums = new Map<string, boolean>();
+  /** Chats where the bot was refused topics: General until a restart. */
+  const refused = new Set<string>();
+  /** Creations under way ("chat\0topic"): one createForumTopic however many sends wait for it. */
+  const creating = new Map<string, Promise<Thread>>();
+
+  async function isForum(chatId: string): Promise<boolean> {
+    const known = forums.get(chatId);
+    if (known !== undefined) return known;
+    // A user's private chat with the bot (a positive id) is never a forum: no getChat for it.
+    if (Number(chatId) > 0) {
+      forums.set(chatId, false);
+      return false;
+    }
+    const r = await request((signal) => bot.api.getChat(chatId, signal));
+    if (!r.ok) {
+      const err = mapError(r.error, 'getChat');
+      if (!(err instanceof PermanentSendError)) throw err; // transient: the outbox retries
+      // Refused (e.g. chat not found): send as without topics; the send says what is wrong.
+      log.warn({ chat: chatId, err: err.message }, 'telegram: getChat failed; sending without forum topics');
+      forums.set(chatId, false);
+      return false;
+    }
+    const forum = (r.value as { is_forum?: boolean }).is_forum === true;
+    forums.set(chatId, forum);
+    if (forum) log.info({ chat: chatId }, 'telegram: the chat is a forum; each agent gets its own topic');
+    return forum;
+  }
+
+  /** The thread of `topic` in `chatId`, created the first time; undefined: the chat itself. */
+  async function threadOf(chatId: string, topic: string): Promise<Thread> {
+    const t = topics;
+    if (!t || refused.has(chatId) || !(await isForum(chatId))) return undefined;
+    const known = t.store.thread(chatId, topic);
+    if (known) return Number(known);
+    const key = `${chatId}\0${topic}`;
+    let p = creating.get(key);
+    if (!p) {
+      p = createTopic(t, chatId, topic).finally(() => creating.delete(key));
+      creating.set(key, p);
+    }
+    return p;
+  }
+
+  async function createTopic(t: TopicHelp, chatId: string, topic: string): Promise<Thread> {
+    const claim = t.store.claim(chatId, topic);
+    if (claim.thread) return Number(claim.thread);
+    if (claim.unanswered > 0) {
+      log.warn({ chat: chatId, topic, unanswered: claim.unanswered }, 'telegram: an earlier createForumTopic for this agent got no answer (a crash or a lost answer); creating it again, so an empty topic may exist twice');
+    }
+    const name = Array.from(t.title(topic).trim() || topic).slice(0, TOPIC_NAME_LIMIT).join('');
+    const r = await request((signal) => bot.api.createForumTopic(chatId, name, {}, signal));
+    if (r.ok) {
+      const id = r.value.message_thread_id;
+      t.store.record(chatId, topic, String(id));
+      log.info({ chat: chatId, topic, thread: id }, 'telegram: created the forum topic of an agent');
+      return id;
+    }
+    if (r.error instanceof GrammyError) {
+      t.store.release(chatId, topic); // answered with a refusal: nothing was created
+      if (isGrammy(r.error, 'not enough rights')) {
+        refused.add(chatId);
+        log.warn({ chat: chatId, err: scrub(r.error.description) }, 'telegram: the bot may not create forum topics in this chat (it lacks the "Manage topics" right); agents\' messages go to the General topic');
+        t.tellRefused(chatId);
+        return undefined;
+      }
+      const err = mapError(r.error, 'createForumTopic');
+      if (!(err instanceof PermanentSendError)) throw err;
+      // E.g. the chat is no forum any more: sent to the chat itself, as in any other chat.
+      forums.set(chatId, false);
+      log.warn({ chat: chatId, topic, err: err.message }, 'telegram: could not create a forum topic; sending to the chat itself');
+      return undefined;
+    }
+    // Not answered: the claim stays when the topic may exist (the request was sent), so the next
+    // try knows it repeats a creation; otherwise nothing was created.
+    const { status, written } = r.probe;
+    const maybeCreated = written && (status === undefined || (status >= 200 && status < 300));
+    if (!maybeCreated) t.store.release(chatId, topic);
+    throw mapError(r.error, 'createForumTopic');
+  }
+
   /** `chat:message` of photos whose caption is the message (bounded: old entries are dropped). */
   const photoCarriers = new Set<string>();
+  /** Sends a message (see ChatAdapter.send) into `thread` (undefined: the chat itself). */
+  async function sendIn(chatId: string, thread: Thread, msg: OutgoingMessage, progress: SendProgress | undefined): Promise<string> {
+    const lines = richToHtmlLines(msg.rich, TEXT_LIMIT);
+    const text = lines.join('\n');
+    if (msg.imagePath && !progress?.done.has('photo') && !(await isReadableFile(msg.imagePath))) {
+      // A missing chart would fail the same way on every retry.
+      throw new PermanentSendError('telegram sendPhoto: image file not found');
+    }
+    if (!msg.imagePath) {
+      if (!richToPlain(msg.rich).trim()) throw new PermanentSendError('telegram sendMessage: empty message');
+      return sendChunks(chatId, thread, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
+    }
+    const fits = text.length <= CAPTION_LIMIT;
+    // When the text is too long for a caption, the photo gets its first line as a title and
+    // the whole text follows as message(s); the buttons ride on the last message either way.
+    const caption = fits ? text : fitLines(lines.slice(0, 1), CAPTION_LIMIT);
+    const photoId = await sendPart('sendPhoto', 'photo', progress, (signal) =>
+      bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}), ...inThread(thread) }, signal),
+    );
+    if (fits && msg.buttons?.length) await attachButtons(chatId, photoId, msg.buttons, progress);
+    if (fits) {
+      // Its text is a caption: an edit of it goes straight to editMessageCaption.
+      if (photoId) photoCarriers.add(`${chatId}:${photoId}`);
+      if (photoCarriers.size > 10_000) photoCarriers.delete(photoCarriers.values().next().value!);
+      return photoId;
+    }
+    return sendChunks(chatId, thread, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
+  }
+
   const pushIds = opts.pushChatIds?.length ? [...opts.pushChatIds] : opts.pushChatId ? [opts.pushChatId] : [];
   return {
     name: 'telegram',
@@ -627,32 +763,31 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       }
     },
 
+    useTopics(help) {
+      topics = help;
+    },
+
     async send(chatId, msg, progress) {
-      const lines = richToHtmlLines(msg.rich, TEXT_LIMIT);
-      const text = lines.join('\n');
-      if (msg.imagePath && !progress?.done.has('photo') && !(await isReadableFile(msg.imagePath))) {
-        // A missing chart would fail the same way on every retry.
-        throw new PermanentSendError('telegram sendPhoto: image file not found');
+      // A reply in the topic it was asked in; an agent's message in the agent's topic (forums).
+      let thread: Thread = msg.thread ? Number(msg.thread) : msg.topic ? await threadOf(chatId, msg.topic) : undefined;
+      for (let again = false; ; again = true) {
+        try {
+          return await sendIn(chatId, thread, msg, progress);
+        } catch (e) {
+          if (!(e instanceof ThreadGone)) throw e;
+          if (thread === undefined) throw new PermanentSendError(e.message);
+          const gone = thread;
+          if (msg.topic && !msg.thread && !again && topics) {
+            // The admins deleted the agent's topic: it is created once more and the record updated.
+            topics.store.forget(chatId, msg.topic, String(gone));
+            thread = await threadOf(chatId, msg.topic);
+            log.warn({ chat: chatId, topic: msg.topic, gone, thread }, 'telegram: the forum topic of an agent was deleted; created it again');
+          } else {
+            thread = undefined;
+            log.warn({ chat: chatId, gone }, 'telegram: the forum topic is gone; sending to the General topic');
+          }
+        }
       }
-      if (!msg.imagePath) {
-        if (!richToPlain(msg.rich).trim()) throw new PermanentSendError('telegram sendMessage: empty message');
-        return sendChunks(chatId, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
-      }
-      const fits = text.length <= CAPTION_LIMIT;
-      // When the text is too long for a caption, the photo gets its first line as a title and
-      // the whole text follows as message(s); the buttons ride on the last message either way.
-      const caption = fits ? text : fitLines(lines.slice(0, 1), CAPTION_LIMIT);
-      const photoId = await sendPart('sendPhoto', 'photo', progress, (signal) =>
-        bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}) }, signal),
-      );
-      if (fits && msg.buttons?.length) await attachButtons(chatId, photoId, msg.buttons, progress);
-      if (fits) {
-        // Its text is a caption: an edit of it goes straight to editMessageCaption.
-        if (photoId) photoCarriers.add(`${chatId}:${photoId}`);
-        if (photoCarriers.size > 10_000) photoCarriers.delete(photoCarriers.values().next().value!);
-        return photoId;
-      }
-      return sendChunks(chatId, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
     },
 
     async edit(chatId, messageId, msg) {

@@ -27,6 +27,17 @@ export interface OutgoingMessage {
    * command ephemerally. Platforms without private answers send it as usual.
    */
   private?: boolean;
+  /**
+   * The agent (symbol, e.g. "BTC/USDT") this message is about. Telegram puts it in that agent's
+   * forum topic when the chat is a forum (created the first time, see TopicStore); elsewhere and
+   * without it, the message goes where it always did (a forum's General topic).
+   */
+  topic?: string;
+  /**
+   * The platform's thread the message answers in: a command typed in a Telegram forum topic is
+   * answered in that topic. Wins over `topic`; other platforms ignore it.
+   */
+  thread?: string;
 }
 
 export interface Card {
@@ -48,6 +59,8 @@ export interface InboundCommand {
   command: string;
   /** Raw argument words after the command. */
   args: string[];
+  /** The thread it was typed in (a Telegram forum topic), so the answer goes there too. */
+  thread?: string;
 }
 
 export interface InboundButton {
@@ -150,6 +163,35 @@ export interface CommandSpec {
   options?: CommandOption[];
 }
 
+/**
+ * Where an adapter keeps the forum topics it created, per chat and topic (the agent), in SQLite
+ * (src/store/topics.ts). Creating a topic has no idempotency key, so it is claimed here first:
+ * `claim` before asking the platform, `record` once it answered, `release` when it answered with
+ * a refusal (nothing was created). A claim found still open (`unanswered` > 0) is a creation whose
+ * answer was lost (a crash, a reset), so at worst one empty topic exists twice.
+ */
+export interface TopicStore {
+  /** The recorded thread id of this chat's topic, if any. */
+  thread(chatId: string, topic: string): string | undefined;
+  /** The recorded thread id, or a claim to create it (with how many earlier claims went unanswered). */
+  claim(chatId: string, topic: string): { thread: string | undefined; unanswered: number };
+  record(chatId: string, topic: string, threadId: string): void;
+  release(chatId: string, topic: string): void;
+  /** The topic was deleted: forgets it if `threadId` is still the recorded one (true), so it is created once more. */
+  forget(chatId: string, topic: string, threadId: string): boolean;
+  /** True the first time the bot is refused topics in this chat (until one is created again): tell it once. */
+  firstRefusal(chatId: string): boolean;
+}
+
+/** What an adapter needs to keep forum topics, given once the database is open. */
+export interface TopicHelp {
+  store: TopicStore;
+  /** The topic's title for an agent (1-128 characters on Telegram). */
+  title(topic: string): string;
+  /** Says in the chat (its General topic, through the outbox) that topics cannot be created there. */
+  tellRefused(chatId: string): void;
+}
+
 export interface ChatAdapter {
   readonly name: AdapterName;
   /** The (first) chat where pushes (proposals, reports) go; undefined when none is configured. */
@@ -170,4 +212,6 @@ export interface ChatAdapter {
   send(chatId: string, msg: OutgoingMessage, progress?: SendProgress): Promise<string>;
   /** Replaces text and buttons of a message sent earlier. */
   edit(chatId: string, messageId: string, msg: OutgoingMessage): Promise<void>;
+  /** Adapters with forum topics (Telegram) keep them with this; others have no such method. */
+  useTopics?(help: TopicHelp): void;
 }

@@ -71,13 +71,13 @@ function reportGaps(app: App, symbol: string, candles: Array<{ ts: number }>): v
     setKv(app.db, key, true);
     app.log.warn({ symbol, from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), missing: g.missing }, 'candle gap');
     const when = g.missing === 1 ? `at ${app.fmt.dateTime(g.from)}` : `from ${app.fmt.dateTime(g.from)} to ${app.fmt.dateTime(g.to)}`;
-    app.push(
-      'alert',
-      alertMessage(app.fmt, {
+    app.push('alert', {
+      ...alertMessage(app.fmt, {
         severity: 'WARNING',
         title: `candle gap in ${symbol}`,
         body: `The exchange has no ${app.cfg.timeframe} candles for ${symbol} ${when} (${g.missing} missing). They are left out, not made up; indicators see the jump.`,
       }),
-    );
+      topic: symbol,
+    });
   }
 }

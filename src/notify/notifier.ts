@@ -91,6 +91,8 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
         imagePath,
       },
     );
+    // In a forum, the proposal lives in its agent's topic (an edit reaches it there by its id).
+    msg.topic = p.symbol;
     // The crew's votes and reasons (when the crew decided this proposal), before the status line.
     const crew = decisionForProposal(d.db, p.id);
     if (crew) {
@@ -130,30 +132,30 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
           return edits(e.proposal, e.fillPrice);
         case 'order_filled': {
           const p = e.proposal;
-          return push(
-            'fill',
-            fillMessage(d.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: e.quantity, price: e.price, fee: e.fee, stop: e.stop, target: e.target, broker: e.broker, approvedBy: p.decided_by === 'auto' ? str(L, 'fill_auto') : str(L, 'fill_by', { by: p.decided_by ?? '' }) }),
-          );
+          return push('fill', {
+            ...fillMessage(d.fmt, { id: p.id, symbol: p.symbol, direction: p.direction, quantity: e.quantity, price: e.price, fee: e.fee, stop: e.stop, target: e.target, broker: e.broker, approvedBy: p.decided_by === 'auto' ? str(L, 'fill_auto') : str(L, 'fill_by', { by: p.decided_by ?? '' }) }),
+            topic: p.symbol,
+          });
         }
         case 'order_rejected':
-          return push('order_rejected', simpleMessage('⚠️', str(L, 'order_rejected', { symbol: e.proposal.symbol, id: e.proposal.id, message: e.message })));
+          return push('order_rejected', { ...simpleMessage('⚠️', str(L, 'order_rejected', { symbol: e.proposal.symbol, id: e.proposal.id, message: e.message })), topic: e.proposal.symbol });
         case 'order_resting': {
           const p = e.proposal;
-          return push('order_open', simpleMessage('⏳', str(L, 'order_resting', { symbol: p.symbol, id: p.id, price: d.fmt.price(p.entry), until: d.fmt.dateTime(p.expires_at) })));
+          return push('order_open', { ...simpleMessage('⏳', str(L, 'order_resting', { symbol: p.symbol, id: p.id, price: d.fmt.price(p.entry), until: d.fmt.dateTime(p.expires_at) })), topic: p.symbol });
         }
         case 'order_cancelled': {
           const p = e.proposal;
-          if (e.by) return push('order_cancelled', simpleMessage('✖️', str(L, 'order_cancelled_by', { symbol: p.symbol, id: p.id, by: e.by })));
-          return push('order_cancelled', simpleMessage('⌛', str(L, 'order_cancelled', { symbol: p.symbol, id: p.id, until: d.fmt.dateTime(p.expires_at) })));
+          if (e.by) return push('order_cancelled', { ...simpleMessage('✖️', str(L, 'order_cancelled_by', { symbol: p.symbol, id: p.id, by: e.by })), topic: p.symbol });
+          return push('order_cancelled', { ...simpleMessage('⌛', str(L, 'order_cancelled', { symbol: p.symbol, id: p.id, until: d.fmt.dateTime(p.expires_at) })), topic: p.symbol });
         }
         case 'trade_closed':
-          return push('trade_completed', tradeCompletedMessage(d.fmt, e.trade, images.get(e)));
+          return push('trade_completed', { ...tradeCompletedMessage(d.fmt, e.trade, images.get(e)), topic: e.trade.agentSymbol });
         case 'exit_partial': {
           const m = e.trade;
           const base = m.agentSymbol.split('/')[0];
-          return push(
-            'trade_partial',
-            simpleMessage(
+          return push('trade_partial', {
+            topic: m.agentSymbol,
+            ...simpleMessage(
               '⚠️',
               str(L, 'exit_partial', {
                 symbol: m.agentSymbol,
@@ -168,13 +170,13 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
                 stop: d.fmt.price(e.remainder.stop),
               }),
             ),
-          );
+          });
         }
         case 'exit_rejected':
-          return push(
-            'order_rejected',
-            alertMessage(d.fmt, { severity: 'CRITICAL', title: str(L, 'exit_refused_title', { symbol: e.symbol }), body: str(L, 'exit_refused_body', { tradeId: e.tradeId, reason: e.reason, message: e.message }) }),
-          );
+          return push('order_rejected', {
+            ...alertMessage(d.fmt, { severity: 'CRITICAL', title: str(L, 'exit_refused_title', { symbol: e.symbol }), body: str(L, 'exit_refused_body', { tradeId: e.tradeId, reason: e.reason, message: e.message }) }),
+            topic: e.symbol,
+          });
         case 'reconcile_findings':
           return push('alert', alertMessage(d.fmt, { severity: 'WARNING', title: str(L, e.when === 'scheduled' ? 'check_title_hourly' : 'check_title_start', { findings: plural(L, 'n_findings', e.count) }), body: describeFindings(d.fmt, e.findings) }));
       }

@@ -194,4 +194,19 @@ export const MIGRATIONS: string[] = [
     released_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- Telegram forum topics (issue #14): one topic per agent when the push chat is a forum. A row is
+  -- written (thread_id NULL: claimed) before createForumTopic is called and gets the thread id
+  -- once Telegram answered; a claim left without one means the answer was lost (a crash, a reset)
+  -- and is counted in attempts. A topic the admins deleted is recreated and its row updated.
+  CREATE TABLE IF NOT EXISTS chat_topics (
+    adapter TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    thread_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (adapter, chat_id, topic)
+  ) WITHOUT ROWID;
+  `,
 ];

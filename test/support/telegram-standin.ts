@@ -18,6 +18,14 @@
  * before it is handled (nothing stored) or after (the message IS stored). `setChatRateLimit`
  * answers 429 to sends that come too soon after the previous one accepted in that chat, and
  * `setRefusing` makes the port refuse connections (an outage without any HTTP answer).
+ *
+ * Forums (`setForum`): such a chat is a supergroup with topics; getChat says `is_forum: true`,
+ * createForumTopic (name 1-128 characters) answers a new `message_thread_id` (the id of the
+ * topic's first message, as Telegram does), or 400 "not enough rights to create a topic" when the
+ * bot lacks the right. `message_thread_id` on sendMessage, sendPhoto and editMessage* must name a
+ * topic of a forum chat, else 400 "message thread not found". `deleteTopic` is an admin deleting a
+ * topic: it goes with its messages. A command typed in a topic (`userSends(..., { thread })`)
+ * carries `message_thread_id` and `is_topic_message` as in a real forum.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +40,10 @@ export interface StandinMessage {
   parse_mode?: string;
   reply_markup?: any;
   edits: Array<{ text?: string; caption?: string; reply_markup?: any }>;
+  /** The forum topic it was sent to (absent: the chat itself, a forum's General topic). */
+  message_thread_id?: number;
+  /** Its topic was deleted by an admin (and the message with it). */
+  deleted?: boolean;
 }
 interface From {
   id: number;
@@ -170,6 +182,8 @@ export async function startTelegramStandin(opts: { token: string }) {
   let nextMessageId = 1;
   let down = false;
   let refusing = false;
+  /** Forum chats: whether the bot may manage topics there, and its topics (thread id -> name). */
+  const forums = new Map<number, { manageTopics: boolean; topics: Map<number, string> }>();
   const faults: Array<{ f: Fault; hits: number; remaining: number; skip: number }> = [];
   /** Minimum ms between two accepted sends per chat (the rate limit), and when the last one was. */
   const rateLimits = new Map<number, number>();
@@ -217,7 +231,14 @@ export async function startTelegramStandin(opts: { token: string }) {
     return wait > 0 ? tooManyRequests(Math.ceil(wait / 1000)) : undefined;
   };
   const now = () => Math.floor(Date.now() / 1000);
-  const chatOf = (id: number) => ({ id, type: id > 0 ? 'private' : 'supergroup' });
+  const chatOf = (id: number) => ({ id, type: id > 0 ? 'private' : 'supergroup', ...(forums.has(id) ? { is_forum: true } : {}) });
+  /** message_thread_id must name a topic of a forum chat (as Telegram checks it); absent is the chat itself. */
+  const checkThread = (b: any): Reply | undefined => {
+    if (b.message_thread_id === undefined) return undefined;
+    const forum = forums.get(Number(b.chat_id));
+    const thread = Number(b.message_thread_id);
+    if (!forum || !Number.isInteger(thread) || !forum.topics.has(thread)) return bad('message thread not found');
+  };
   const wake = () => {
     const w = waiters;
     waiters = [];
@@ -228,6 +249,7 @@ export async function startTelegramStandin(opts: { token: string }) {
     date: now(),
     chat: chatOf(m.chat_id),
     from: BOT,
+    ...(m.message_thread_id !== undefined ? { message_thread_id: m.message_thread_id, is_topic_message: true } : {}),
     ...(m.photoBytes !== undefined
       ? { photo: [{ file_id: `photo${m.message_id}`, file_unique_id: `u${m.message_id}`, width: 800, height: 400, file_size: m.photoBytes }] }
       : {}),
@@ -245,8 +267,10 @@ export async function startTelegramStandin(opts: { token: string }) {
     if (parsed.text.length > limit) return bad(what === 'text' ? 'message is too long' : 'message caption is too long');
   }
 
+  const threadOf = (b: any) => (b.message_thread_id !== undefined ? { message_thread_id: Number(b.message_thread_id) } : {});
+
   function findMessage(b: any): StandinMessage | undefined {
-    return sent.find((m) => m.chat_id === Number(b.chat_id) && m.message_id === Number(b.message_id));
+    return sent.find((m) => m.chat_id === Number(b.chat_id) && m.message_id === Number(b.message_id) && !m.deleted);
   }
 
   async function getUpdates(b: any, res: http.ServerResponse): Promise<Reply> {
@@ -297,25 +321,45 @@ export async function startTelegramStandin(opts: { token: string }) {
       case 'setMyCommands':
       case 'deleteWebhook':
         return ok(true);
+      case 'getChat': {
+        const id = Number(b.chat_id);
+        if (!Number.isInteger(id) || id === 0) return bad('chat not found');
+        return ok(id > 0 ? { id, type: 'private', first_name: `User${id}`, accent_color_id: 0, max_reaction_count: 11 } : { ...chatOf(id), title: `Group ${id}`, accent_color_id: 0, max_reaction_count: 11 });
+      }
+      case 'createForumTopic': {
+        const chat = Number(b.chat_id);
+        const forum = forums.get(chat);
+        if (!forum) return bad('the chat is not a forum');
+        const name = typeof b.name === 'string' ? b.name : '';
+        // Telegram counts characters (UTF-16 code units here, as its other limits).
+        if (name.length < 1 || name.length > 128) return bad('TOPIC_NAME_INVALID');
+        if (!forum.manageTopics) return bad('not enough rights to create a topic');
+        // The thread id is the id of the topic's first (service) message.
+        const thread = nextMessageId++;
+        forum.topics.set(thread, name);
+        return ok({ message_thread_id: thread, name, icon_color: Number(b.icon_color ?? 7322096) });
+      }
       case 'sendMessage': {
-        const err = checkText(b.text, b.parse_mode, 4096, 'text');
+        const err = checkText(b.text, b.parse_mode, 4096, 'text') ?? checkThread(b);
         if (err) return err;
-        const m: StandinMessage = { message_id: nextMessageId++, chat_id: Number(b.chat_id), text: b.text, parse_mode: b.parse_mode, reply_markup: b.reply_markup, edits: [] };
+        const m: StandinMessage = { message_id: nextMessageId++, chat_id: Number(b.chat_id), text: b.text, parse_mode: b.parse_mode, reply_markup: b.reply_markup, edits: [], ...threadOf(b) };
         sent.push(m);
         return ok(publicMessage(m));
       }
       case 'sendPhoto': {
-        const err = checkText(b.caption, b.parse_mode, 1024, 'caption');
+        const err = checkText(b.caption, b.parse_mode, 1024, 'caption') ?? checkThread(b);
         if (err) return err;
         const attach = typeof b.photo === 'string' && b.photo.startsWith('attach://') ? b.photo.slice(9) : undefined;
         if (attach === undefined || files[attach] === undefined) return bad('wrong file identifier/HTTP URL specified');
-        const m: StandinMessage = { message_id: nextMessageId++, chat_id: Number(b.chat_id), caption: b.caption, photoBytes: files[attach], parse_mode: b.parse_mode, reply_markup: b.reply_markup, edits: [] };
+        const m: StandinMessage = { message_id: nextMessageId++, chat_id: Number(b.chat_id), caption: b.caption, photoBytes: files[attach], parse_mode: b.parse_mode, reply_markup: b.reply_markup, edits: [], ...threadOf(b) };
         sent.push(m);
         return ok(publicMessage(m));
       }
       case 'editMessageText':
       case 'editMessageCaption':
       case 'editMessageReplyMarkup': {
+        const gone = checkThread(b);
+        if (gone) return gone;
         const m = findMessage(b);
         if (!m) return bad('message to edit not found');
         const field = method === 'editMessageText' ? 'text' : method === 'editMessageCaption' ? 'caption' : undefined;
@@ -421,9 +465,11 @@ export async function startTelegramStandin(opts: { token: string }) {
     sent,
     callbackAnswers,
     calls,
-    userSends(chatId: number, from: From, text: string): void {
+    /** A user writes in a chat; `thread`: in that forum topic. */
+    userSends(chatId: number, from: From, text: string, o: { thread?: number } = {}): void {
       const cmd = /^\/\S+/.exec(text);
-      const message = { message_id: nextMessageId++, date: now(), chat: chatOf(chatId), from: user(from), text };
+      const inTopic = o.thread !== undefined ? { message_thread_id: o.thread, is_topic_message: true } : {};
+      const message = { message_id: nextMessageId++, date: now(), chat: chatOf(chatId), ...inTopic, from: user(from), text };
       pushUpdate({ message: cmd ? { ...message, entities: [{ type: 'bot_command', offset: 0, length: cmd[0].length }] } : message });
     },
     userPresses(chatId: number, from: From, messageId: number, data: string): string {
@@ -481,6 +527,20 @@ export async function startTelegramStandin(opts: { token: string }) {
       competitor = handle;
       poll();
       return handle;
+    },
+    /** Makes `chatId` a forum supergroup (or not); `manageTopics: false`: the bot may not create topics. */
+    setForum(chatId: number, o: { manageTopics?: boolean } | false = {}): void {
+      if (o === false) forums.delete(chatId);
+      else forums.set(chatId, { manageTopics: o.manageTopics ?? true, topics: forums.get(chatId)?.topics ?? new Map() });
+    },
+    /** The topics of a forum chat, in creation order. */
+    topics(chatId: number): Array<{ thread: number; name: string }> {
+      return [...(forums.get(chatId)?.topics ?? [])].map(([thread, name]) => ({ thread, name }));
+    },
+    /** An admin deletes a topic: it goes, with every message in it. */
+    deleteTopic(chatId: number, thread: number): void {
+      forums.get(chatId)?.topics.delete(thread);
+      for (const m of sent) if (m.chat_id === chatId && m.message_thread_id === thread) m.deleted = true;
     },
     setDown(d: boolean): void {
       down = d;
