@@ -10,6 +10,7 @@ import { chart } from './chart.js';
 import { close } from './close.js';
 import { daily, monthly, weekly } from './daily.js';
 import { describe, help } from './help.js';
+import { notifications } from './notifications.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
 import { pnl } from './pnl.js';
@@ -61,6 +62,7 @@ export const COMMANDS: Command[] = [
   pause,
   resume,
   autoapprove,
+  notifications,
   whitelist,
   settings,
   set,

@@ -478,7 +478,9 @@ export function createDiscordAdapter(opts: DiscordOptions): ChatAdapter {
         }
         if (id === undefined) {
           try {
-            id = (await ch.send(progress ? { ...payload, nonce: partNonce(progress.key, k), enforceNonce: true } : payload)).id;
+            // A push the trader set to silent: Discord's "suppress notifications" flag.
+            const quietly = msg.silent ? { flags: MessageFlags.SuppressNotifications as const } : {};
+            id = (await ch.send(progress ? { ...payload, ...quietly, nonce: partNonce(progress.key, k), enforceNonce: true } : { ...payload, ...quietly })).id;
           } catch (err) {
             throw fail(err, `send to ${chatId}`);
           }

@@ -214,6 +214,8 @@ export function fitLines(lines: string[], limit: number): string {
 /** The forum thread a message goes to; undefined: the chat itself (a forum's General topic). */
 type Thread = number | undefined;
 const inThread = (t: Thread) => (t === undefined ? {} : { message_thread_id: t });
+/** A push the trader set to silent arrives without a sound. */
+const quiet = (m: OutgoingMessage) => (m.silent ? { disable_notification: true } : {});
 
 /** Telegram answered "message thread not found": the topic was deleted, or the chat is no forum. */
 class ThreadGone extends Error {}
@@ -540,7 +542,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
   }
 
   /** Sends HTML chunks as messages (parts text:0, text:1...); buttons on the last one; returns the last id. */
-  async function sendChunks(chatId: string, thread: Thread, chunks: string[], buttons: Button[][] | undefined, progress: SendProgress | undefined): Promise<string> {
+  async function sendChunks(chatId: string, thread: Thread, chunks: string[], buttons: Button[][] | undefined, progress: SendProgress | undefined, silent = false): Promise<string> {
     let lastId = '';
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1;
@@ -548,7 +550,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
         bot.api.sendMessage(
           chatId,
           chunks[i],
-          { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...inThread(thread) },
+          { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...inThread(thread), ...(silent ? { disable_notification: true } : {}) },
           signal,
         ),
       );
@@ -684,14 +686,14 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     }
     if (!msg.imagePath) {
       if (!richToPlain(msg.rich).trim()) throw new PermanentSendError('telegram sendMessage: empty message');
-      return sendChunks(chatId, thread, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
+      return sendChunks(chatId, thread, splitLines(lines, TEXT_LIMIT), msg.buttons, progress, msg.silent);
     }
     const fits = text.length <= CAPTION_LIMIT;
     // When the text is too long for a caption, the photo gets its first line as a title and
     // the whole text follows as message(s); the buttons ride on the last message either way.
     const caption = fits ? text : fitLines(lines.slice(0, 1), CAPTION_LIMIT);
     const photoId = await sendPart('sendPhoto', 'photo', progress, (signal) =>
-      bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}), ...inThread(thread) }, signal),
+      bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}), ...inThread(thread), ...quiet(msg) }, signal),
     );
     if (fits && msg.buttons?.length) await attachButtons(chatId, photoId, msg.buttons, progress);
     if (fits) {
@@ -700,7 +702,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       if (photoCarriers.size > 10_000) photoCarriers.delete(photoCarriers.values().next().value!);
       return photoId;
     }
-    return sendChunks(chatId, thread, splitLines(lines, TEXT_LIMIT), msg.buttons, progress);
+    return sendChunks(chatId, thread, splitLines(lines, TEXT_LIMIT), msg.buttons, progress, msg.silent);
   }
 
   const pushIds = opts.pushChatIds?.length ? [...opts.pushChatIds] : opts.pushChatId ? [opts.pushChatId] : [];

@@ -38,6 +38,8 @@ export interface OutgoingMessage {
    * answered in that topic. Wins over `topic`; other platforms ignore it.
    */
   thread?: string;
+  /** Deliver without a sound (the trader set this kind of push to silent: src/notify/settings.ts). */
+  silent?: boolean;
 }
 
 export interface Card {

@@ -115,6 +115,14 @@ export const configSchema = z
       viewers: ids,
     }),
     console: z.object({ enabled: z.enum(['auto', 'on', 'off']), exit_on_eof: z.boolean() }),
+    notifications: z.object({
+      proposals: z.enum(['on', 'silent', 'off']),
+      orders: z.enum(['on', 'silent', 'off']),
+      trades: z.enum(['on', 'silent', 'off']),
+      alerts: z.enum(['on', 'silent'], { message: 'must be on or silent (alerts cannot be turned off)' }),
+      reports: z.enum(['on', 'silent', 'off']),
+      training: z.enum(['on', 'silent', 'off']),
+    }),
     ops: z.object({ port: z.number().int().min(0).max(65535), host: z.string().min(1) }),
     crew: z.object({
       enabled: z.boolean(),

@@ -1,3 +1,4 @@
+import { modeOf } from './settings.js';
 import type { Decision } from '../agents/decision.js';
 import { signButton } from '../chat/buttons.js';
 import { enqueue, proposalMessageRows, type OutboxSender } from '../chat/outbox.js';
@@ -24,7 +25,7 @@ import { describeFindings } from './findings.js';
  */
 export interface NotifierDeps {
   db: DB;
-  cfg: Pick<Config, 'language' | 'timeframe' | 'approval'>;
+  cfg: Pick<Config, 'language' | 'timeframe' | 'approval' | 'notifications'>;
   fmt: Fmt;
   adapters: ChatAdapter[];
   outbox: Pick<OutboxSender, 'kick'>;
@@ -45,7 +46,11 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
   const images = new WeakMap<TradingEvent, string | undefined>();
 
   const push = (kind: string, msg: OutgoingMessage, proposalId?: string) => {
-    for (const a of d.adapters) for (const chatId of a.pushChatIds) enqueue(d.db, { adapter: a.name, chatId, kind, message: msg, proposalId }, d.now());
+    // The trader's notification settings: off = not sent, silent = sent without a sound.
+    const mode = modeOf(d.cfg, d.db, kind);
+    if (mode === 'off') return;
+    const m = mode === 'silent' ? { ...msg, silent: true } : msg;
+    for (const a of d.adapters) for (const chatId of a.pushChatIds) enqueue(d.db, { adapter: a.name, chatId, kind, message: m, proposalId }, d.now());
   };
 
   const statusLine = (p: ProposalRow, fillPrice?: number): string => {
@@ -123,11 +128,16 @@ export function createNotifier(d: NotifierDeps): EventSink & { push(kind: string
     },
     emit(e) {
       switch (e.type) {
-        case 'proposal_created':
+        case 'proposal_created': {
+          // Proposals off: /pending lists them and /approve works; nothing is pushed (nor edited later).
+          const mode = modeOf(d.cfg, d.db, 'proposal');
+          if (mode === 'off') return;
           for (const a of d.adapters) {
-            for (const chatId of a.pushChatIds) enqueue(d.db, { adapter: a.name, chatId, kind: 'proposal', message: messageFor(e.proposal, a.name, images.get(e)), proposalId: e.proposal.id }, d.now());
+            const message = messageFor(e.proposal, a.name, images.get(e));
+            for (const chatId of a.pushChatIds) enqueue(d.db, { adapter: a.name, chatId, kind: 'proposal', message: mode === 'silent' ? { ...message, silent: true } : message, proposalId: e.proposal.id }, d.now());
           }
           return;
+        }
         case 'proposal_updated':
           return edits(e.proposal, e.fillPrice);
         case 'order_filled': {
