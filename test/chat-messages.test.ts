@@ -127,7 +127,7 @@ test('every message kind renders in English and in Spanish, with es-ES numbers',
     const s = richToPlain(es[k].rich);
     assert.match(s, SPANISH[k], `${k} in Spanish: ${s}`);
     if (k !== 'alert') assert.notEqual(e, s, `${k} differs between languages`);
-    assert.doesNotMatch(s, /\b(Trades|Balance|Equity|Waiting|Expires|none)\b/, `${k}: no English left in the Spanish text`);
+    assert.doesNotMatch(s, /\b(Trades|Balance|Equity|Waiting|Expires|none|LONG|SHORT|LOW|MEDIUM|HIGH|VERY_HIGH|TRENDING_UP|TRENDING_DOWN|RANGING|VOLATILE)\b/, `${k}: no English left in the Spanish text`);
     if (/1[.,]?234/.test(e)) {
       assert.match(e, /1,234\.57/, `${k}: en-US grouping and decimals`);
       assert.match(s, /1\.234,57/, `${k}: es-ES grouping and decimals`);

@@ -1,3 +1,4 @@
+import { str } from '../render/template.js';
 import type { App } from '../app/context.js';
 import { alertMessage } from '../render/views.js';
 import { candleCount, lastCandleTs, saveCandles } from '../store/candles.js';
@@ -70,12 +71,13 @@ function reportGaps(app: App, symbol: string, candles: Array<{ ts: number }>): v
     if (getKv(app.db, key, false)) continue;
     setKv(app.db, key, true);
     app.log.warn({ symbol, from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), missing: g.missing }, 'candle gap');
-    const when = g.missing === 1 ? `at ${app.fmt.dateTime(g.from)}` : `from ${app.fmt.dateTime(g.from)} to ${app.fmt.dateTime(g.to)}`;
+    const L = app.cfg.language;
+    const when = g.missing === 1 ? str(L, 'gap_at', { at: app.fmt.dateTime(g.from) }) : str(L, 'gap_span', { from: app.fmt.dateTime(g.from), to: app.fmt.dateTime(g.to) });
     app.push('alert', {
       ...alertMessage(app.fmt, {
         severity: 'WARNING',
-        title: `candle gap in ${symbol}`,
-        body: `The exchange has no ${app.cfg.timeframe} candles for ${symbol} ${when} (${g.missing} missing). They are left out, not made up; indicators see the jump.`,
+        title: str(L, 'gap_title', { symbol }),
+        body: str(L, 'gap_body', { timeframe: app.cfg.timeframe, symbol, when, missing: g.missing }),
       }),
       topic: symbol,
     });

@@ -18,6 +18,18 @@ export const REGIME_EMOJI: Record<Regime, string> = { TRENDING_UP: '📈', TREND
 const CONF_EMOJI: Record<string, string> = { LOW: '🤏', MEDIUM: '👌', HIGH: '💪', VERY_HIGH: '🚀' };
 const STRATEGY_EMOJI: Record<string, string> = { trend_following: '📈', mean_reversion: '🔄', breakout: '💥', rl_qlearning: '🧠', ensemble: '🤝' };
 
+/**
+ * A code the kernel speaks (LONG, VERY_HIGH, TRENDING_UP) in the chat's language: `code.<CODE>` in
+ * strings.txt when the language has it; English shows the seed's codes as they are.
+ */
+export function codeWord(lang: string, code: string): string {
+  try {
+    return str(lang, `code.${code}`);
+  } catch {
+    return code;
+  }
+}
+
 export const dirEmoji = (direction: string) => (direction === 'LONG' ? '🟢📈' : '🔴📉');
 export const baseOf = (symbol: string) => symbol.split('/')[0];
 export const quoteOf = (symbol: string) => symbol.split('/')[1] ?? 'USD';
@@ -48,7 +60,7 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     symbol: p.symbol,
     strategy: d.strategy,
     dirEmoji: dirEmoji(d.direction),
-    direction: d.direction,
+    direction: codeWord(fmt.lang, d.direction),
     entry: fmt.price(d.price),
     stop: fmt.price(d.stop),
     stopPct: fmt.signedPct(d.stop / d.price - 1),
@@ -58,11 +70,11 @@ export function proposalMessage(fmt: Fmt, p: ProposalView, o: { status: string; 
     qty: fmt.qty(p.quantity),
     base: baseOf(p.symbol),
     notional: fmt.money(p.quantity * d.price),
-    confLevel: d.confidenceLevel,
+    confLevel: codeWord(fmt.lang, d.confidenceLevel),
     confPct: fmt.pct(d.confidence, 0),
     confluence: fmt.pct(d.confluence, 0),
     regimeEmoji: REGIME_EMOJI[d.regime],
-    regime: d.regime,
+    regime: codeWord(fmt.lang, d.regime),
     volatility: fmt.pct(d.volatility, 1),
     volume: d.volumeConfirmed ? '✅' : '➖',
     reason: reasonText(fmt.lang, d),
@@ -89,7 +101,7 @@ export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePat
     // Live and paper trades belong to no training cycle: say so instead of "#0000".
     cycle: t.cycleId > 0 ? `#${String(t.cycleId).padStart(4, '0')}` : str(fmt.lang, 'cycle_live'),
     time: fmt.dateTime(t.exitTime),
-    direction: t.direction,
+    direction: codeWord(fmt.lang, t.direction),
     leverage: fmt.num(t.leverage, 0),
     entry: fmt.price(t.entryPrice),
     exit: fmt.price(t.exitPrice),
@@ -104,14 +116,14 @@ export function tradeCompletedMessage(fmt: Fmt, t: DetailedTradeMetric, imagePat
     capital: fmt.money(t.balanceUsed),
     balance: fmt.money(t.balanceAfter),
     confEmoji: CONF_EMOJI[t.confidenceLevel] ?? '💪',
-    confLevel: t.confidenceLevel,
+    confLevel: codeWord(fmt.lang, t.confidenceLevel),
     confPct: fmt.pct(t.confidence, 0),
     strategyEmoji: STRATEGY_EMOJI[t.strategyName] ?? '📈',
     strategy: t.strategyName,
     rr: fmt.num(t.riskReward, 1),
     exitReason: t.exitReason,
     regimeEmoji: REGIME_EMOJI[t.marketRegime],
-    regime: t.marketRegime,
+    regime: codeWord(fmt.lang, t.marketRegime),
     volatility: fmt.pct(t.volatilityLevel, 1),
     volume: t.volumeConfirmation ? '✅' : '➖',
     timeframe: t.timeframe,
@@ -129,7 +141,7 @@ export function fillMessage(fmt: Fmt, f: { id: string; symbol: string; direction
       id: f.id,
       symbol: f.symbol,
       dirEmoji: dirEmoji(f.direction),
-      direction: f.direction,
+      direction: codeWord(fmt.lang, f.direction),
       qty: fmt.qty(f.quantity),
       base: baseOf(f.symbol),
       price: fmt.price(f.price),
@@ -361,7 +373,7 @@ export function tradeLine(fmt: Fmt, t: TradeLineView): string {
   return str(fmt.lang, 'trade_line', {
     emoji: t.pnl > 0 ? '✅' : '❌',
     id: t.id,
-    direction: t.direction,
+    direction: codeWord(fmt.lang, t.direction),
     symbol: t.symbol,
     pnl: fmt.signed(t.pnl),
     pnlPct: fmt.signedPct(notional > 0 ? t.pnl / notional : 0),
@@ -388,7 +400,7 @@ export function positionLines(fmt: Fmt, p: PositionView, now: number): string {
   const L = fmt.lang;
   const upnl = p.price === undefined ? 0 : (p.direction === 'LONG' ? 1 : -1) * (p.price - p.entry_price) * p.quantity;
   return [
-    str(L, 'position_line', { dirEmoji: dirEmoji(p.direction), id: p.id, direction: p.direction, symbol: p.symbol, qty: fmt.qty(p.quantity), entry: fmt.price(p.entry_price) }),
+    str(L, 'position_line', { dirEmoji: dirEmoji(p.direction), id: p.id, direction: codeWord(fmt.lang, p.direction), symbol: p.symbol, qty: fmt.qty(p.quantity), entry: fmt.price(p.entry_price) }),
     str(L, 'position_line2', {
       price: p.price === undefined ? '–' : fmt.price(p.price),
       upnl: fmt.signed(upnl),
@@ -408,7 +420,7 @@ export interface PendingView {
   expires_at: number;
 }
 
-export const pendingLine = (fmt: Fmt, p: PendingView) => str(fmt.lang, 'pending_short', { id: p.id, direction: p.direction, symbol: p.symbol, entry: fmt.price(p.entry), expires: fmt.dateTime(p.expires_at) });
+export const pendingLine = (fmt: Fmt, p: PendingView) => str(fmt.lang, 'pending_short', { id: p.id, direction: codeWord(fmt.lang, p.direction), symbol: p.symbol, entry: fmt.price(p.entry), expires: fmt.dateTime(p.expires_at) });
 
 export function agentMessage(
   fmt: Fmt,
@@ -450,7 +462,7 @@ export function agentMessage(
       position: pos
         ? str(L, 'agent_position', {
             dirEmoji: dirEmoji(pos.direction),
-            direction: pos.direction,
+            direction: codeWord(fmt.lang, pos.direction),
             qty: fmt.qty(pos.quantity),
             entry: fmt.price(pos.entry_price),
             price: pos.price === undefined ? '–' : fmt.price(pos.price),
@@ -459,7 +471,7 @@ export function agentMessage(
             target: fmt.price(pos.target),
           })
         : none,
-      proposal: v.proposal ? str(L, 'agent_proposal', { id: v.proposal.id, direction: v.proposal.direction, entry: fmt.price(v.proposal.entry), expires: fmt.dateTime(v.proposal.expires_at) }) : none,
+      proposal: v.proposal ? str(L, 'agent_proposal', { id: v.proposal.id, direction: codeWord(fmt.lang, v.proposal.direction), entry: fmt.price(v.proposal.entry), expires: fmt.dateTime(v.proposal.expires_at) }) : none,
       recent: v.recent.length ? v.recent.map((t) => tradeLine(fmt, t)).join('\n') : str(L, 'no_trades'),
       qStates: v.qStates,
       episodes: v.episodes,
@@ -600,7 +612,7 @@ export function chartMessage(fmt: Fmt, v: { symbol: string; timeframe: string; c
       position: pos
         ? str(fmt.lang, 'agent_position', {
             dirEmoji: dirEmoji(pos.direction),
-            direction: pos.direction,
+            direction: codeWord(fmt.lang, pos.direction),
             qty: fmt.qty(pos.quantity),
             entry: fmt.price(pos.entry_price),
             price: fmt.price(v.last),
@@ -830,5 +842,6 @@ export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number;
  * the analysts' reasons in /why (src/crew/reasons.ts).
  */
 export function reasonText(lang: string, d: Pick<Decision, 'reason' | 'reasonCode' | 'reasonParams'>): string {
-  return reasonOr(lang, d.reasonCode ? { code: d.reasonCode, params: { ...d.reasonParams } } : undefined, d.reason, numberIn(lang));
+  const params = { ...d.reasonParams, ...(typeof d.reasonParams?.regime === 'string' ? { regime: codeWord(lang, d.reasonParams.regime).toLowerCase().replace(/_/g, ' ') } : {}) };
+  return reasonOr(lang, d.reasonCode ? { code: d.reasonCode, params } : undefined, d.reason, numberIn(lang));
 }
