@@ -1,7 +1,7 @@
 import type { App } from '../src/app/context.js';
 import type { Command, CommandContext } from '../src/chat/command.js';
 import { decisionNotice } from '../src/notify/notices.js';
-import { simpleMessage } from '../src/render/views.js';
+import { gateText, simpleMessage } from '../src/render/views.js';
 import { appEngineSettings } from '../src/risk/settings.js';
 import { quoteCurrency } from '../src/trading/account.js';
 import { proposeManualEntry, type ManualOutcome } from '../src/trading/manual.js';
@@ -43,7 +43,7 @@ function outcomeText(app: App, o: ManualOutcome, symbol: string): { emoji: strin
     case 'no_balance':
       return { emoji: '⚠️', text: t(app, 'buy_no_balance') };
     case 'refused':
-      return { emoji: '🛡️', text: t(app, 'buy_refused', { symbol, reason: o.reason }) };
+      return { emoji: '🛡️', text: t(app, 'buy_refused', { symbol, reason: gateText(f, o.refusal, o.reason) }) };
     case 'too_large':
       return { emoji: '🛡️', text: t(app, 'buy_too_large', { wanted: f.money(o.wanted), max: f.money(o.max) }) };
     case 'busy':

@@ -1,3 +1,4 @@
+import { codeWord, gateText } from '../src/render/views.js';
 import type { App } from '../src/app/context.js';
 import type { Command } from '../src/chat/command.js';
 import { renderTemplate, str } from '../src/render/template.js';
@@ -6,7 +7,7 @@ import { getKv } from '../src/store/kv.js';
 import { getBalance, openTrades } from '../src/trading/account.js';
 import { autoApprove, currentEquity, lastPrices } from '../src/trading/live.js';
 import { pendingProposals } from '../src/trading/proposals.js';
-import { maxArgs, t } from './args.js';
+import { maxArgs, t, tOr } from './args.js';
 import { marketNow, onMarketClock, todaySoFar } from '../src/reports/stats.js';
 
 /** The trainer's state in the chat's language. */
@@ -39,12 +40,12 @@ export const status: Command = {
       .map((t) => {
         const p = prices[t.symbol];
         const upnl = p === undefined ? 0 : (t.direction === 'LONG' ? 1 : -1) * (p - t.entry_price) * t.quantity;
-        return str(L, 'status_open_line', { id: t.id, direction: t.direction, symbol: t.symbol, qty: fmt.qty(t.quantity), entry: fmt.price(t.entry_price), price: p === undefined ? '–' : fmt.price(p), upnl: fmt.signed(upnl) });
+        return str(L, 'status_open_line', { id: t.id, direction: codeWord(L, t.direction), symbol: t.symbol, qty: fmt.qty(t.quantity), entry: fmt.price(t.entry_price), price: p === undefined ? '–' : fmt.price(p), upnl: fmt.signed(upnl) });
       })
       .join('\n');
-    const pendingList = pending.map((p) => str(L, 'status_pending_line', { id: p.id, direction: p.direction, symbol: p.symbol, entry: fmt.price(p.entry), status: p.status, expires: fmt.dateTime(onMarketClock(app, p.expires_at)) })).join('\n');
+    const pendingList = pending.map((p) => str(L, 'status_pending_line', { id: p.id, direction: codeWord(L, p.direction), symbol: p.symbol, entry: fmt.price(p.entry), status: tOr(L, `proposal_state.${p.status}`, p.status), expires: fmt.dateTime(onMarketClock(app, p.expires_at)) })).join('\n');
     const refusals = recentRefusals(db, 3)
-      .map((r) => str(L, 'refusal_line', { time: fmt.shortDate(r.ts), symbol: r.symbol, reason: r.reason }))
+      .map((r) => str(L, 'refusal_line', { time: fmt.shortDate(r.ts), symbol: r.symbol, reason: gateText(fmt, r.reason_json ? JSON.parse(r.reason_json) : null, r.reason) }))
       .join('\n');
     ctx.reply({
       rich: renderTemplate(L, 'status', {

@@ -296,3 +296,18 @@ test('/why in Spanish: every analyst reason, a revised vote, a failed analyst an
   assert.match(en, /3 positions open, the limit is 3/);
   db.close();
 });
+
+test('risk-gate refusals are said in the chat language from their key and figures; an old row keeps its stored words', () => {
+  const params = { drawdown: 0.213, max: 0.2, limit: 0.05, n: 3, since: 1, need: 3, rr: 1.4, min: 1.5 };
+  const codes = ['paused', 'short_off', 'kill_switch', 'kill_switch_on', 'daily_loss', 'max_open', 'daily_trades', 'cooldown', 'risk_reward', 'no_stop', 'exposure_full', 'size_zero'];
+  for (const code of codes) {
+    const en = V.gateText(createFmt('en', 'UTC'), { code, params }, 'FALLBACK');
+    const es = V.gateText(createFmt('es', 'UTC'), { code, params }, 'FALLBACK');
+    assert.notEqual(en, 'FALLBACK', `${code} has English words`);
+    assert.notEqual(es, 'FALLBACK', `${code} has Spanish words`);
+    assert.notEqual(en, es, `${code} differs between languages`);
+  }
+  assert.equal(V.gateText(createFmt('es', 'UTC'), { code: 'cooldown', params: { since: 1, need: 3 } }, 'x'), 'enfriamiento: 1/3 velas desde la última salida');
+  assert.equal(V.gateText(createFmt('es', 'UTC'), { code: 'risk_reward', params: { rr: 1.4, min: 1.5 } }, 'x'), 'riesgo:beneficio 1,40 por debajo de min_risk_reward 1,50');
+  assert.equal(V.gateText(createFmt('es', 'UTC'), null, 'cooldown: 1/3 candles since the last exit'), 'cooldown: 1/3 candles since the last exit');
+});

@@ -62,7 +62,7 @@ export type CloseIntent =
   | { kind: 'exit'; reason: ExitReason; signal: Signal }
   | { kind: 'entry'; decision: Decision; quantity: number; risk: RiskState; signal: Signal }
   /** `key` is short and stable (counting refusals), `reason` says it in full words. */
-  | { kind: 'refused'; key: string; reason: string; signal: Signal };
+  | { kind: 'refused'; key: string; reason: string; /** The same as a key and figures, for the chat's language. */ refusal: { code: string; params: Record<string, number> }; signal: Signal };
 
 /**
  * The decision on the close of bar `i` (features 0..i only). `candle` is the bar's candle number
@@ -86,7 +86,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     if (sig === OPEN_LONG || sig === OPEN_SHORT) {
       const rs = riskView(p, a.symbol, candleTs, candle, paused);
       const g = gate(describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings)), rs, risk);
-      return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, signal: sig };
+      return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, refusal: g.ok ? { code: 'kill_switch_on', params: { max: risk.max_drawdown } } : { code: g.code, params: g.params }, signal: sig };
     }
     return { kind: 'none', signal: sig };
   }
@@ -102,6 +102,6 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
   const rs = riskView(p, a.symbol, candleTs, candle, paused);
   const decision = calibrateDecision(describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings)), a.state.calibration);
   const g = gate(decision, rs, risk);
-  if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, signal: sig };
+  if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, refusal: { code: g.code, params: g.params }, signal: sig };
   return { kind: 'entry', decision, quantity: g.quantity, risk: rs, signal: sig };
 }

@@ -30,6 +30,22 @@ export function codeWord(lang: string, code: string): string {
   }
 }
 
+/**
+ * A risk-gate refusal (src/risk/gate.ts: a key and figures) in the chat's language; `fallback`
+ * (its English words, as stored) when there is no key, e.g. rows recorded before keys were.
+ */
+export function gateText(fmt: Fmt, coded: { code: string; params: Record<string, number> } | null | undefined, fallback: string): string {
+  if (!coded) return fallback;
+  const p = coded.params;
+  const vars: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(p)) vars[k] = k === 'rr' || (k === 'min' && coded.code === 'risk_reward') ? fmt.num(v, 2) : ['drawdown', 'max', 'limit'].includes(k) ? fmt.pct(v, 1) : v;
+  try {
+    return str(fmt.lang, `gate.${coded.code}`, vars);
+  } catch {
+    return fallback;
+  }
+}
+
 export const dirEmoji = (direction: string) => (direction === 'LONG' ? '🟢📈' : '🔴📉');
 export const baseOf = (symbol: string) => symbol.split('/')[0];
 export const quoteOf = (symbol: string) => symbol.split('/')[1] ?? 'USD';

@@ -209,4 +209,9 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (adapter, chat_id, topic)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Risk-gate refusals as a key and figures (src/risk/gate.ts GateCode), so /status says them in
+  -- the chat's language; NULL for older rows and for refusals that are not the gate's.
+  ALTER TABLE refusals ADD COLUMN reason_json TEXT;
+  `,
 ];

@@ -427,7 +427,7 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
     return { symbol, action: 'none', detail: 'not on the whitelist' };
   }
   if (intent.kind === 'refused') {
-    recordRefusal(app.db, symbol, intent.reason, app.now());
+    recordRefusal(app.db, symbol, intent.reason, app.now(), intent.refusal);
     decided();
     return { symbol, action: 'refused', detail: intent.reason };
   }

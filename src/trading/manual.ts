@@ -36,7 +36,7 @@ export type ManualOutcome =
   | { ok: false; code: 'proposal_open'; proposalId: string }
   | { ok: false; code: 'warming_up'; have: number; need: number }
   | { ok: false; code: 'no_balance' }
-  | { ok: false; code: 'refused'; reason: string }
+  | { ok: false; code: 'refused'; reason: string; refusal?: { code: string; params: Record<string, number> } }
   | { ok: false; code: 'too_large'; wanted: number; max: number; quote: number }
   | { ok: false; code: 'busy' };
 
@@ -66,7 +66,7 @@ export async function proposeManualEntry(app: App, x: { symbol: string; directio
       reasonParams: { by: x.by },
     };
     const g = gate(decision, riskState(app, symbol, last.ts, tfMs), settings.risk);
-    if (!g.ok) return { ok: false, code: 'refused', reason: g.reason };
+    if (!g.ok) return { ok: false, code: 'refused', reason: g.reason, refusal: { code: g.code, params: g.params } };
     let quantity = g.quantity;
     if (x.notional !== undefined) {
       // The amount asked for, never more than the gate would size: the gate is the limit.
