@@ -43,7 +43,7 @@ function snapshot(): Snapshot {
 /** The crew with every analyst on the LLM, pointed at the stand-in through OPENAI_BASE_URL. */
 function crewAt(db: DB, standin: OpenAiStandin, env: Record<string, string> = {}) {
   const cfg = loadConfig({ env: { OPENAI_BASE_URL: standin.baseURL, OPENAI_API_KEY: KEY, TRADECREW_CREW__LLM__MODEL: 'standin-model', ...env } });
-  return createCrew(cfg.crew, db, () => Date.parse('2021-06-10T10:00:00Z'));
+  return createCrew(cfg.crew, db, () => Date.parse('2021-06-10T10:00:00Z'), { language: cfg.language });
 }
 
 describe('LLM analysts against a local OpenAI-compatible server (real openai client)', () => {
@@ -72,6 +72,8 @@ describe('LLM analysts against a local OpenAI-compatible server (real openai cli
     assert.equal(v.consensus, 'BUY');
     assert.equal(v.notice, undefined);
     assert.deepEqual(new Set(s.requests.map((r) => roleOf(r.body))), new Set(['technical', 'risk', 'monitor', 'sentiment', 'strategist']));
+    // An English bot asks for no other language; a Spanish one asks for the reasoning in Spanish.
+    assert.ok(s.requests.every((r) => !/Write "reasoning" in/.test(r.body.messages[0].content)));
     const first = s.requests[0];
     assert.equal(first.body.model, 'standin-model');
     assert.deepEqual(first.body.response_format, { type: 'json_object' });
@@ -82,6 +84,10 @@ describe('LLM analysts against a local OpenAI-compatible server (real openai cli
     assert.equal(tech[1].changed, true);
     assert.equal((tech[1].analysis as Vote).reasoning, 'the others convinced me: trend is intact');
     assert.equal(crew.llm!.usage().tokens, 50 * s.requests.length, 'every answer is counted against the day\'s budget');
+    // A Spanish bot asks for the reasoning in Spanish (the JSON keys and BUY/SELL/HOLD stay).
+    s.requests.length = 0;
+    await deliberate(snapshot(), crewAt(db, s, { TRADECREW_LANGUAGE: 'es' }).analysts, crew.settings());
+    assert.ok(s.requests.length > 0 && s.requests.every((r) => r.body.messages[0].content.endsWith('Write "reasoning" in Spanish.')), 'the Spanish bot asks for Spanish reasoning');
     db.close();
   });
 

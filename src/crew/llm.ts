@@ -146,6 +146,9 @@ const ROLES: Record<AnalystName, string> = {
 const ANSWER_SHAPE =
   'Answer with ONLY a JSON object: {"recommendation":"BUY"|"SELL"|"HOLD","confidence":number 0-1,"reasoning":"one or two sentences","supporting_data":{"key":value,...}}. BUY = open or favour a long position, SELL = a short one, HOLD = no trade.';
 
+/** Languages the reasoning is asked in, besides English (the prompts' own). */
+const LANGUAGE_NAMES: Record<string, string> = { es: 'Spanish' };
+
 const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : null);
 
 /** The snapshot as the model sees it: rounded numbers, no internals. */
@@ -174,8 +177,10 @@ function toVote(a: z.infer<typeof voteSchema>): Analysis {
  * input (small local models do better with it) but its vote is the model's own. Any LLM failure
  * is an abstention naming the failure.
  */
-export function llmAnalyst(name: AnalystName, llm: LlmClient, rule?: (s: Snapshot) => Analysis): Analyst {
-  const system = `${ROLES[name]} ${ANSWER_SHAPE}`;
+export function llmAnalyst(name: AnalystName, llm: LlmClient, rule?: (s: Snapshot) => Analysis, language = 'en'): Analyst {
+  // The reasoning is shown to the trader as written (/why): in the chat's language. The JSON keys
+  // and BUY/SELL/HOLD stay as they are (they are parsed, not shown).
+  const system = `${ROLES[name]} ${ANSWER_SHAPE}${LANGUAGE_NAMES[language] ? ` Write "reasoning" in ${LANGUAGE_NAMES[language]}.` : ''}`;
   return {
     name,
     kind: 'llm',

@@ -30,12 +30,12 @@ export function llmConfigured(c: Config['crew']): boolean {
   return c.llm.api_key !== '' || c.llm.base_url !== '';
 }
 
-export function createCrew(c: Config['crew'], db: DB, now: () => number = Date.now, o: { news?: NewsFeed } = {}): Crew {
+export function createCrew(c: Config['crew'], db: DB, now: () => number = Date.now, o: { news?: NewsFeed; language?: string } = {}): Crew {
   const news = o.news ?? (c.news_url ? rssNewsFeed(c.news_url, { every: 10 * 60_000 }) : c.news_file ? csvNewsFeed(path.resolve(PROJECT_ROOT, c.news_file)) : NO_NEWS);
   const llm = llmConfigured(c)
     ? createLlm(db, { apiKey: c.llm.api_key, baseURL: c.llm.base_url, model: c.llm.model, timeoutMs: c.llm.timeout_seconds * 1000, dailyTokenBudget: c.llm.daily_token_budget, maxTokens: c.llm.max_tokens }, now)
     : null;
-  const analysts = ANALYST_NAMES.map((n) => (llm && c.llm.analysts.includes(n) ? llmAnalyst(n, llm, RULE_VIEWS[n]) : ruleAnalyst(n)));
+  const analysts = ANALYST_NAMES.map((n) => (llm && c.llm.analysts.includes(n) ? llmAnalyst(n, llm, RULE_VIEWS[n], o.language) : ruleAnalyst(n)));
   return {
     analysts,
     news,
@@ -57,7 +57,7 @@ const crews = new WeakMap<App, Crew>();
 export function crewFor(app: App): Crew {
   let c = crews.get(app);
   if (!c) {
-    c = createCrew(app.cfg.crew, app.db, app.now);
+    c = createCrew(app.cfg.crew, app.db, app.now, { language: app.cfg.language });
     crews.set(app, c);
   }
   return c;
