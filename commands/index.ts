@@ -9,6 +9,7 @@ import { balance } from './balance.js';
 import { chart } from './chart.js';
 import { close } from './close.js';
 import { daily, monthly, weekly } from './daily.js';
+import { dashboard } from './dashboard.js';
 import { describe, help } from './help.js';
 import { pause, resume } from './pause.js';
 import { pending } from './pending.js';
@@ -34,6 +35,7 @@ export const COMMANDS: Command[] = [
   start,
   help,
   status,
+  dashboard,
   agents,
   agent,
   positions,

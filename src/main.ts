@@ -3,6 +3,7 @@ import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
+import { startDashboard, type DashboardServer } from './dashboard/server.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { createDiscordAdapter } from './chat/discord.js';
 import { createRouter } from './chat/router.js';
@@ -105,6 +106,18 @@ async function main(): Promise<void> {
     }
   }
 
+  // The dashboard (off unless dashboard.port is set): a web page and Telegram Mini App.
+  let dash: DashboardServer | null = null;
+  if (cfg.dashboard.port) {
+    try {
+      dash = await startDashboard(app, router);
+      process.stderr.write(`tradecrew: dashboard on ${dash.url}/ (listening on ${cfg.dashboard.host}:${dash.port})\n`);
+    } catch (e) {
+      process.stderr.write(`could not open the dashboard port ${cfg.dashboard.host}:${cfg.dashboard.port}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+
   // Say who the bot is and where it pushes: with a token and no console, this is the only sign
   // on the terminal that it connected.
   for (const a of adapters) {
@@ -133,6 +146,7 @@ async function main(): Promise<void> {
     scheduler.stop();
     reportJobs.stop();
     app.trainer.stop();
+    await dash?.close().catch(() => undefined);
     await scheduler.idle();
     await Promise.allSettled([...app.background]);
     await app.outbox.drain(10_000);

@@ -24,7 +24,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { Bot, GrammyError, HttpError, InputFile, type Transformer } from 'grammy';
+import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Transformer } from 'grammy';
 import type { ApiError, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { escapeHtml, lineToTelegramHtml, richToPlain, splitLines, type Rich } from '../render/rich.js';
 import {
@@ -219,12 +219,16 @@ async function isReadableFile(path: string): Promise<boolean> {
 function keyboard(buttons: Button[][] | undefined): InlineKeyboardMarkup {
   return {
     inline_keyboard: (buttons ?? []).map((row) =>
-      row.map((b): InlineKeyboardButton.CallbackButton => ({
-        text: b.label,
-        callback_data: b.data,
-        // Telegram knows danger/success/primary; 'secondary' is its default look.
-        ...(b.style && b.style !== 'secondary' ? { style: b.style } : {}),
-      })),
+      row.map((b): InlineKeyboardButton.CallbackButton | InlineKeyboardButton.WebAppButton =>
+        b.webApp
+          ? InlineKeyboard.webApp(b.label, b.webApp)
+          : {
+              text: b.label,
+              callback_data: b.data,
+              // Telegram knows danger/success/primary; 'secondary' is its default look.
+              ...(b.style && b.style !== 'secondary' ? { style: b.style } : {}),
+            },
+      ),
     ),
   };
 }
