@@ -17,7 +17,7 @@ import { pendingProposals } from '../trading/proposals.js';
  * (/pnl's equity curve, /positions, /pending, /trades, /train status, /agents). Chart times are
  * in seconds (lightweight-charts' UTCTimestamp). Nothing secret: no tokens, keys or settings.
  */
-const EQUITY_DAYS = 90;
+const EMPTY_DAYS = 7;
 const sec = (ms: number) => Math.floor(ms / 1000);
 
 /** Strictly increasing times, as the chart library wants (the last value of a second wins). */
@@ -34,8 +34,9 @@ function series(points: Array<{ ts: number; value: number }>): Array<{ time: num
 export function overview(app: App) {
   const { fmt, cfg } = app;
   const now = marketNow(app);
-  // The last 90 days (on the market's clock): /pnl's curve, snapshots or rebuilt from realised PnL.
-  const curve = equityCurve(app, now - EQUITY_DAYS * 86_400_000, now + 1, 200);
+  // /pnl's curve (snapshots, or rebuilt from realised PnL) since the first trade; with none yet,
+  // the last week on the market's clock (a flat line at the starting balance).
+  const curve = equityCurve(app, recentClosed(app, 1).length ? 0 : now - EMPTY_DAYS * 86_400_000, now + 1, 200);
   let peak = -Infinity;
   const equity = series(curve.map((p) => ({ ts: p.ts, value: p.equity })));
   const drawdown = equity.map((p) => {
