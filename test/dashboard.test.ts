@@ -277,6 +277,27 @@ test('Approve on the page: CSRF needed, a viewer is refused (403, audited), a tr
   assert.ok(after.body.positions.some((x: any) => x.id === `T${id.slice(1)}`));
 });
 
+test('Close on the page runs /close: its confirmation arrives in the trader’s chat and Confirm there closes the position; a viewer is refused', async () => {
+  const trader = await signInWithLink(TRADER);
+  const viewer = await signInWithLink(VIEWER);
+  const open = (await call('/api/overview', { cookie: trader.cookie })).body.positions;
+  assert.ok(open.length >= 1, 'a position from the approval above');
+  const tradeId = open[0].id as string;
+  assert.equal((await call(`/api/positions/${tradeId}/close`, { method: 'POST', cookie: viewer.cookie, csrf: viewer.csrf })).status, 403);
+  assert.equal((await call(`/api/positions/${tradeId}/close`, { method: 'POST', cookie: trader.cookie })).status, 403);
+  const n = tg.sent.length;
+  const r = await call(`/api/positions/${tradeId}/close`, { method: 'POST', cookie: trader.cookie, csrf: trader.csrf });
+  assert.equal(r.status, 200);
+  assert.match(r.body.notice, /confirm the close there/);
+  const markup = (m: (typeof tg.sent)[number]) => m.reply_markup ?? m.edits.at(-1)?.reply_markup;
+  const isConfirm = (m: (typeof tg.sent)[number]) => m.chat_id === TRADER.id && /CLOSE 1 POSITION/.test((m.text ?? '').replace(/<[^>]+>/g, ''));
+  await tg.waitFor(() => tg.sent.slice(n).some((m) => isConfirm(m) && markup(m)?.inline_keyboard?.length), 15_000);
+  const confirm = tg.sent.slice(n).find(isConfirm)!;
+  assert.equal((app.db.prepare('SELECT status FROM trades WHERE id=?').get(tradeId) as { status: string }).status, 'open', 'nothing closed before Confirm');
+  tg.userPresses(TRADER.id, TRADER, confirm.message_id, markup(confirm).inline_keyboard[0][0].callback_data);
+  await tg.waitFor(() => (app.db.prepare('SELECT status FROM trades WHERE id=?').get(tradeId) as { status: string }).status === 'closed', 15_000);
+});
+
 test('sign out: the session ends (CSRF needed), and a session whose user left the lists stops working', async () => {
   const s = await signInWithLink(TRADER);
   assert.equal((await call('/api/logout', { method: 'POST', cookie: s.cookie })).status, 403);
