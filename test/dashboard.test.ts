@@ -87,20 +87,22 @@ interface Res {
   body: any;
   headers: Headers;
 }
-async function call(path: string, o: { cookie?: string; csrf?: string; method?: string; body?: unknown } = {}): Promise<Res> {
+async function call(path: string, o: { cookie?: string; csrf?: string; method?: string; body?: unknown; form?: Record<string, string> } = {}): Promise<Res> {
   const headers: Record<string, string> = {};
   if (o.cookie) headers.cookie = o.cookie;
   if (o.csrf) headers['x-csrf-token'] = o.csrf;
   if (o.body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(base + path, { method: o.method ?? 'GET', headers, body: o.body !== undefined ? JSON.stringify(o.body) : undefined, redirect: 'manual' });
+  if (o.form) headers['content-type'] = 'application/x-www-form-urlencoded';
+  const body = o.form ? new URLSearchParams(o.form).toString() : o.body !== undefined ? JSON.stringify(o.body) : undefined;
+  const r = await fetch(base + path, { method: o.method ?? (o.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
   const text = await r.text();
-  let body: any = text;
+  let parsed: any = text;
   try {
-    body = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     /* html or empty */
   }
-  return { status: r.status, body, headers: r.headers };
+  return { status: r.status, body: parsed, headers: r.headers };
 }
 const cookieOf = (r: Res) => {
   const c = r.headers.get('set-cookie') ?? '';
@@ -119,7 +121,7 @@ async function askDashboard(chatId: number, from: { id: number; username: string
 async function signInWithLink(from: { id: number; username: string }): Promise<{ cookie: string; csrf: string }> {
   const m = await askDashboard(from.id, from);
   const t = /\/login\?t=([\w-]+)/.exec(m.text ?? '')![1];
-  const r = await call(`/login?t=${t}`);
+  const r = await call('/login', { form: { t } });
   assert.equal(r.status, 303);
   const { cookie } = cookieOf(r);
   const s = await call('/api/session', { cookie });
@@ -160,7 +162,13 @@ test('/dashboard: a group is told to ask in private; in private a one-time link 
   const stored = app.db.prepare('SELECT token_hash FROM dashboard_links').all() as Array<{ token_hash: string }>;
   assert.ok(stored.every((r) => r.token_hash !== link[2] && /^[0-9a-f]{64}$/.test(r.token_hash)));
 
-  const first = await call(`/login?t=${link[2]}`);
+  // Opening the link (a chat's link preview does too) only shows a Sign in button: nothing used.
+  const opened = await call(`/login?t=${link[2]}`);
+  assert.equal(opened.status, 200);
+  assert.match(opened.body, /<form method="post" action="\/login">/);
+  assert.equal(opened.headers.get('set-cookie'), null);
+  assert.equal((await call(`/login?t=${link[2]}`)).status, 200, 'still good after a preview');
+  const first = await call('/login', { form: { t: link[2] } });
   assert.equal(first.status, 303);
   assert.equal(first.headers.get('location'), '/');
   const { cookie, raw } = cookieOf(first);
@@ -176,12 +184,20 @@ test('/dashboard: a group is told to ask in private; in private a one-time link 
   const everything = JSON.stringify(s.body) + JSON.stringify((await call('/api/overview', { cookie })).body);
   assert.ok(!everything.includes(TOKEN) && !everything.includes(app.buttonKey), 'no secret in the API');
 
-  const again = await call(`/login?t=${link[2]}`);
+  const again = await call('/login', { form: { t: link[2] } });
   assert.equal(again.status, 401);
   assert.match(again.body, /not valid any more/);
+  assert.equal(again.headers.get('set-cookie'), null);
+  assert.equal(refusals().at(-1)!.detail, 'sign-in link used');
+  assert.equal((await call(`/login?t=${link[2]}`)).status, 401);
   assert.equal(refusals().at(-1)!.detail, 'sign-in link used');
   assert.equal((await call('/login?t=' + 'x'.repeat(32))).status, 401);
   assert.equal(refusals().at(-1)!.detail, 'sign-in link unknown');
+  // Expired: past link_ttl_minutes.
+  const { insertLink } = await import('../src/store/dashboard.js');
+  insertLink(app.db, 'e'.repeat(32), { adapter: 'telegram', userId: String(TRADER.id), userName: 'alice' }, Date.now() - 20 * 60_000, Date.now() - 10 * 60_000);
+  assert.equal((await call('/login', { form: { t: 'e'.repeat(32) } })).status, 401);
+  assert.equal(refusals().at(-1)!.detail, 'sign-in link expired');
 });
 
 test('Mini App sign-in: valid initData opens a session with the role; tampered, expired and strangers are refused and audited', async () => {

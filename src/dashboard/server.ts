@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { EventSink, TradingEvent } from '../events/types.js';
 import { str } from '../render/template.js';
 import { audit } from '../store/audit.js';
-import { consumeLink, deleteSession, getSession, insertSession, type DashboardIdentity, type DashboardSession } from '../store/dashboard.js';
+import { consumeLink, deleteSession, linkState, getSession, insertSession, type DashboardIdentity, type DashboardSession } from '../store/dashboard.js';
 import { overview } from './data.js';
 import { checkInitData } from './init-data.js';
 
@@ -94,6 +94,10 @@ export async function startDashboard(app: App, handlers: InboundHandlers, o: { p
 
   const server = Fastify({ logger: false, bodyLimit: 16_384, trustProxy: false });
   await server.register(fastifyCookie);
+  // The sign-in form's body (application/x-www-form-urlencoded), small.
+  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
 
   server.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -161,14 +165,25 @@ export async function startDashboard(app: App, handlers: InboundHandlers, o: { p
     });
   }
 
-  // A one-time link from /dashboard: used once, then a session; the address bar loses the token.
+  // A one-time link from /dashboard. Opening it (GET) changes nothing: chats fetch the links in
+  // messages for their previews, and that must not use it up. The page's Sign in button POSTs the
+  // token, which uses it once and opens the session; the address bar never keeps the token.
+  const page = (body: string) => `<!doctype html><html lang="${escape(L)}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>tradecrew</title><link rel="stylesheet" href="/app.css"><link rel="icon" href="data:,"><body><div class="notice">${body}</div></body></html>`;
+  const linkToken = (t: unknown) => (typeof t === 'string' && /^[\w-]{20,100}$/.test(t) ? t : null);
+  const badLink = (req: FastifyRequest, reply: FastifyReply, why: string) => {
+    auditRefusal(req, `sign-in link ${why}`);
+    return reply.code(401).type('text/html; charset=utf-8').send(page(`<p>${escape(str(L, 'dash_link_bad'))}</p>`));
+  };
   server.get('/login', async (req, reply) => {
-    const t = (req.query as Record<string, unknown>).t;
-    const got = typeof t === 'string' && /^[\w-]{20,100}$/.test(t) ? consumeLink(app.db, t, app.now()) : { ok: false as const, why: 'malformed' };
-    if (!got.ok) {
-      auditRefusal(req, `sign-in link ${got.why}`);
-      return reply.code(401).type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>tradecrew</title><p>${escape(str(L, 'dash_link_bad'))}</p>`);
-    }
+    const t = linkToken((req.query as Record<string, unknown>).t);
+    const state = t ? linkState(app.db, t, app.now()) : 'malformed';
+    if (state !== 'ok') return badLink(req, reply, state);
+    return reply.type('text/html; charset=utf-8').send(page(`<h1>${escape(str(L, 'dash_title'))}</h1><form method="post" action="/login"><input type="hidden" name="t" value="${escape(t!)}"><button id="sign-in" type="submit">${escape(str(L, 'dash_sign_in'))}</button></form>`));
+  });
+  server.post('/login', async (req, reply) => {
+    const t = linkToken((req.body as Record<string, unknown> | undefined)?.t);
+    const got = t ? consumeLink(app.db, t, app.now()) : { ok: false as const, why: 'malformed' };
+    if (!got.ok) return badLink(req, reply, got.why);
     const role = roleOf(cfg(), got.who.adapter as AdapterName, got.who.userId);
     if (!role) return refuse(req, reply, 403, 'unknown user', got.who);
     newSession(reply, got.who, role);

@@ -25,6 +25,12 @@ export function insertLink(db: DB, token: string, who: DashboardIdentity, now: n
   db.prepare('DELETE FROM dashboard_links WHERE expires_at < ?').run(now - 86_400_000);
 }
 
+/** Is this link still good (known, unused, in time)? Reads only. */
+export function linkState(db: DB, token: string, now: number): 'ok' | 'unknown' | 'used' | 'expired' {
+  const r = db.prepare('SELECT expires_at, used_at FROM dashboard_links WHERE token_hash=?').get(hashToken(token)) as { expires_at: number; used_at: number | null } | undefined;
+  return !r ? 'unknown' : r.used_at !== null ? 'used' : r.expires_at <= now ? 'expired' : 'ok';
+}
+
 /**
  * Uses a link: the one conditional UPDATE that marks it used wins, so a link opens one session
  * even when opened twice at once. Returns who it was for, or why not.
