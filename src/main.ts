@@ -3,7 +3,7 @@ import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
-import { startDashboard, type DashboardServer } from './dashboard/server.js';
+import { dashboardMenuButton, startDashboard, type DashboardServer } from './dashboard/server.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { createDiscordAdapter } from './chat/discord.js';
 import { createRouter } from './chat/router.js';
@@ -32,7 +32,7 @@ function buildAdapters(cfg: Config, logger: Logger): { adapters: ChatAdapter[]; 
     // Pushes go to the configured chat, else to each trader's private chat (in Telegram a user's
     // private chat with the bot has the user's id); config validation refused "neither".
     const pushChatIds = cfg.telegram.chat_id ? [cfg.telegram.chat_id] : cfg.telegram.allowed_users;
-    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger }));
+    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger, menuWebApp: dashboardMenuButton(cfg) }));
   }
   if (cfg.discord.token) {
     adapters.push(createDiscordAdapter({ token: cfg.discord.token, apiRoot: cfg.discord.api_root || undefined, pushChannelId: cfg.discord.channel_id || undefined, guildId: cfg.discord.guild_id || undefined, logger }));

@@ -9,7 +9,9 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config/load.js';
 import { roleOf } from '../src/chat/auth.js';
 import { checkInitData, signInitData } from '../src/dashboard/init-data.js';
-import { startDashboard, type DashboardServer } from '../src/dashboard/server.js';
+import { dashboardMenuButton, PAGE_STRINGS, startDashboard, type DashboardServer } from '../src/dashboard/server.js';
+import { createTelegramAdapter } from '../src/chat/telegram.js';
+import { str } from '../src/render/template.js';
 import { createRouter } from '../src/chat/router.js';
 import { COMMANDS } from '../commands/index.js';
 import { getProposal } from '../src/trading/proposals.js';
@@ -67,10 +69,10 @@ let base = '';
 before(async () => {
   tg = await startTelegramStandin({ token: TOKEN });
   const bot = telegramBot(tg, { token: TOKEN, chat: GROUP, traders: [TRADER.id], viewers: [VIEWER.id] });
-  app = await startTestApp({
-    env: { ...bot.env, TRADECREW_DASHBOARD__PORT: '8099', TRADECREW_DASHBOARD__PUBLIC_URL: 'https://dash.example.test', TRADECREW_APPROVAL__DEMO_TTL_SECONDS: '3600' },
-    adapters: () => [bot.adapter()],
-  });
+  const env = { ...bot.env, TRADECREW_DASHBOARD__PORT: '8099', TRADECREW_DASHBOARD__PUBLIC_URL: 'https://dash.example.test', TRADECREW_APPROVAL__DEMO_TTL_SECONDS: '3600' };
+  // As src/main.ts builds it: with the dashboard's menu button.
+  const menuWebApp = dashboardMenuButton(loadConfig({ env }));
+  app = await startTestApp({ env, adapters: () => [createTelegramAdapter({ token: TOKEN, apiRoot: tg.apiRoot, pushChatId: String(GROUP), pollTimeoutSec: 1, menuWebApp })] });
   // The same router the adapters got (the dashboard calls it as the chat does); port 0: any free one.
   dash = await startDashboard(app, createRouter(app, COMMANDS), { port: 0 });
   base = `http://127.0.0.1:${dash.port}`;
@@ -144,6 +146,15 @@ test('no session: the API answers 401 and the refusal is audited; the page shell
   const lib = await fetch(base + '/vendor/lightweight-charts.js');
   assert.equal(lib.status, 200);
   assert.match(await lib.text(), /LightweightCharts/);
+});
+
+test('the menu button opens the Mini App (https only, dashboard on); the page has its words in every language', () => {
+  const menu = tg.calls.find((c) => c.method === 'setChatMenuButton');
+  assert.deepEqual(menu?.body.menu_button, { type: 'web_app', text: 'Dashboard', web_app: { url: 'https://dash.example.test/' } });
+  assert.equal(dashboardMenuButton(loadConfig({ env: { TRADECREW_DASHBOARD__PORT: '8099' } })), undefined, 'http: no Mini App');
+  assert.equal(dashboardMenuButton(loadConfig({ env: { TRADECREW_DASHBOARD__PUBLIC_URL: 'https://x.example' } })), undefined, 'off: no button');
+  for (const lang of ['en', 'es']) for (const k of PAGE_STRINGS) assert.doesNotThrow(() => str(lang, `dash_${k}`), `${lang} dash_${k}`);
+  assert.equal(str('es', 'dash_approve'), '✅ Aprobar');
 });
 
 test('/dashboard: a group is told to ask in private; in private a one-time link and a Mini App button; the link works once', async () => {

@@ -54,6 +54,11 @@ export interface TelegramOptions {
   requestTimeoutSec?: number;
   /** Backoff of failed getUpdates (ms); the defaults are for production, tests shorten them. */
   pollRetry?: Partial<PollRetry>;
+  /**
+   * The dashboard's https address: set as the bot's menu button (a Mini App beside the message
+   * field, setChatMenuButton) at start. Without it the menu button is left as it is.
+   */
+  menuWebApp?: { url: string; text: string };
   logger?: {
     info(o: object, m?: string): void;
     warn(o: object, m?: string): void;
@@ -598,6 +603,13 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       } catch (e) {
         // The command menu is a convenience; a bot without it still works.
         log.warn({ err: mapError(e, 'setMyCommands').message }, 'telegram setMyCommands failed');
+      }
+      if (opts.menuWebApp) {
+        try {
+          await bot.api.setChatMenuButton({ menu_button: { type: 'web_app', text: opts.menuWebApp.text, web_app: { url: opts.menuWebApp.url } } }, grammySignal(r.abort));
+        } catch (e) {
+          log.warn({ err: mapError(e, 'setChatMenuButton').message }, 'telegram setChatMenuButton failed');
+        }
       }
       if (r.stopped) throw fail(new Error('telegram: stopped while starting'));
       await new Promise<void>((resolve, reject) => {

@@ -40,8 +40,14 @@ export function dashboardUrl(cfg: Config, port = cfg.dashboard.port): string {
   return (cfg.dashboard.public_url || `http://${cfg.dashboard.host}:${port}`).replace(/\/+$/, '');
 }
 
+/** Telegram's menu button for the dashboard, when it is on and served over https (Mini Apps need https). */
+export function dashboardMenuButton(cfg: Config): { url: string; text: string } | undefined {
+  const url = dashboardUrl(cfg);
+  return cfg.dashboard.port && url.startsWith('https://') ? { url: `${url}/`, text: str(cfg.language, 'dashboard_menu') } : undefined;
+}
+
 /** The page's words in the bot's language (templates/<lang>/strings.txt, keys dash_*). */
-const PAGE_STRINGS = [
+export const PAGE_STRINGS = [
   'title', 'equity', 'drawdown', 'positions', 'pending', 'trades', 'training', 'agents', 'none', 'approve', 'reject', 'close', 'close_sent',
   'signed_in_as', 'viewer_note', 'sign_in_needed', 'live', 'offline', 'edge_yes', 'edge_no', 'edge_unknown', 'votes', 'expires', 'no_training', 'sign_out', 'confirm_close',
 ];
