@@ -341,3 +341,32 @@ test('sign out: the session ends (CSRF needed), and a session whose user left th
     app.cfg.telegram.viewers = [String(VIEWER.id)];
   }
 });
+
+test('the real bot process: dashboard.port opens the dashboard, /dashboard in the console gives a link that signs in, and it closes at the end', async () => {
+  const { spawnBot, tempDataDir, exitWithin } = await import('./support/spawn-bot.js');
+  const net = await import('node:net');
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as import('node:net').AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  const bot = spawnBot({ TRADECREW_DATA_DIR: tempDataDir(), TRADECREW_DASHBOARD__PORT: String(port) });
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/dashboard on http:\/\/127\.0\.0\.1:\d+\//.test(bot.err()) && Date.now() < deadline && bot.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    assert.match(bot.err(), new RegExp(`dashboard on http://127\\.0\\.0\\.1:${port}/`));
+    bot.send('/dashboard');
+    const [, link, t] = await bot.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/login\?t=([\w-]+))/);
+    assert.ok(link.includes(`:${port}/`));
+    const signIn = await fetch(`http://127.0.0.1:${port}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `t=${t}`, redirect: 'manual' });
+    assert.equal(signIn.status, 303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+    const o = await fetch(`http://127.0.0.1:${port}/api/overview`, { headers: { cookie } });
+    assert.equal(o.status, 200);
+    assert.equal(((await o.json()) as { mode: string }).mode, 'paper');
+    bot.endInput();
+    assert.equal((await exitWithin(bot, 30_000)).code, 0);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/`), 'the port is closed after shutdown');
+  } finally {
+    if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+  }
+});
