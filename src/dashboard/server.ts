@@ -223,12 +223,18 @@ export async function startDashboard(app: App, handlers: InboundHandlers, o: { p
   });
 
   server.get('/api/events', async (req, reply) => {
-    if (!guard(req, reply, 'read')) return reply;
+    const a = guard(req, reply, 'read');
+    if (!a) return reply;
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
     reply.raw.write(': hello\n\n');
     clients.add(reply);
-    const ping = setInterval(() => reply.raw.write(': ping\n\n'), 25_000);
+    // Every 25 s: a keep-alive, and the stream ends with its session (expired, signed out, role gone).
+    const ping = setInterval(() => {
+      const now = sessionOf(req);
+      if (!('id' in now) || now.id !== a.id) reply.raw.end();
+      else reply.raw.write(': ping\n\n');
+    }, 25_000);
     req.raw.on('close', () => {
       clearInterval(ping);
       clients.delete(reply);
