@@ -226,10 +226,12 @@ test('Mini App sign-in: valid initData opens a session with the role; tampered, 
   assert.equal((await call('/api/auth/telegram', { method: 'POST', body: { initData: initFor(TRADER, now - 4000) } })).status, 401);
   assert.equal((await call('/api/auth/telegram', { method: 'POST', body: { initData: initFor(STRANGER, now - 5) } })).status, 403);
   assert.equal((await call('/api/auth/telegram', { method: 'POST', body: {} })).status, 401);
-  assert.deepEqual(
-    refusals().slice(before).map((r) => [r.detail, r.user_id]),
-    [['initData bad_hash', '?'], ['initData expired', '?'], ['unknown user', '333'], ['initData malformed', '?']],
-  );
+  const broken = await fetch(base + '/api/auth/telegram', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"initData":' });
+  assert.equal(broken.status, 400);
+  const got = refusals().slice(before).map((r) => [r.detail, r.user_id]);
+  assert.deepEqual(got.slice(0, 4), [['initData bad_hash', '?'], ['initData expired', '?'], ['unknown user', '333'], ['initData malformed', '?']]);
+  assert.equal(got.length, 5);
+  assert.match(got[4][0], /^bad request \(/);
 });
 
 test('Approve on the page: CSRF needed, a viewer is refused (403, audited), a trader executes it once and every chat copy is edited', async () => {

@@ -120,6 +120,14 @@ export async function startDashboard(app: App, handlers: InboundHandlers, o: { p
     return reply.code(code).send({ error: detail });
   };
 
+  // A body that does not parse (bad JSON, too large) is refused like the rest: audited, no details.
+  server.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+    const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code < 500) return refuse(req, reply, code, `bad request (${String(err.message ?? '').slice(0, 80)})`);
+    app.log.warn({ err: app.scrub(String(err.message ?? err)), url: req.url.split('?')[0] }, 'dashboard request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
   /** The session of this request, if any and still good: its user must still hold the same role. */
   const sessionOf = (req: FastifyRequest): Authed | { why: string; s?: DashboardSession } => {
     const id = req.cookies[SESSION_COOKIE];
