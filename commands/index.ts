@@ -9,6 +9,7 @@ import { balance } from './balance.js';
 import { chart } from './chart.js';
 import { close } from './close.js';
 import { daily, monthly, weekly } from './daily.js';
+import { dashboard } from './dashboard.js';
 import { describe, help } from './help.js';
 import { notifications } from './notifications.js';
 import { pause, resume } from './pause.js';
@@ -35,6 +36,7 @@ export const COMMANDS: Command[] = [
   start,
   help,
   status,
+  dashboard,
   agents,
   agent,
   positions,

@@ -4,6 +4,8 @@ import type { App } from './app/context.js';
 import { createApp } from './app/create.js';
 import type { OpsServer } from './ops/server.js';
 import { loadExchange } from './market/ccxt-load.js';
+import type { DashboardServer } from './dashboard/server.js';
+import { dashboardMenuButton } from './dashboard/url.js';
 import { createConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { createRouter } from './chat/router.js';
 import type { ChatAdapter } from './chat/types.js';
@@ -33,7 +35,7 @@ async function buildAdapters(cfg: Config, logger: Logger): Promise<{ adapters: C
     // Pushes go to the configured chat, else to each trader's private chat (in Telegram a user's
     // private chat with the bot has the user's id); config validation refused "neither".
     const pushChatIds = cfg.telegram.chat_id ? [cfg.telegram.chat_id] : cfg.telegram.allowed_users;
-    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger }));
+    adapters.push(createTelegramAdapter({ token: cfg.telegram.bot_token, apiRoot: cfg.telegram.api_root || undefined, pushChatIds, logger, menuWebApp: dashboardMenuButton(cfg) }));
   }
   if (cfg.discord.token) {
     const { createDiscordAdapter } = await import('./chat/discord.js');
@@ -112,6 +114,19 @@ async function main(): Promise<void> {
     }
   }
 
+  // The dashboard (off unless dashboard.port is set): a web page and Telegram Mini App.
+  let dash: DashboardServer | null = null;
+  if (cfg.dashboard.port) {
+    try {
+      // fastify loads only when the dashboard is on.
+      dash = await (await import('./dashboard/server.js')).startDashboard(app, router);
+      process.stderr.write(`tradecrew: dashboard on ${dash.url}/ (listening on ${cfg.dashboard.host}:${dash.port})\n`);
+    } catch (e) {
+      process.stderr.write(`could not open the dashboard port ${cfg.dashboard.host}:${cfg.dashboard.port}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+
   // Say who the bot is and where it pushes: with a token and no console, this is the only sign
   // on the terminal that it connected.
   for (const a of adapters) {
@@ -140,6 +155,7 @@ async function main(): Promise<void> {
     scheduler.stop();
     reportJobs.stop();
     app.trainer.stop();
+    await dash?.close().catch(() => undefined);
     await scheduler.idle();
     await Promise.allSettled([...app.background]);
     await app.outbox.drain(10_000);

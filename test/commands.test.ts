@@ -111,6 +111,7 @@ test('every command answers its valid arguments with its own reply (no usage, no
     balance: /BALANCE[\s\S]*Equity/,
     chart: /ETH\/USDT 1h · last \d+ candles/,
     pending: /Pending proposals/,
+    dashboard: /The dashboard is off/,
     why: /WHY p\w+ · [\s\S]*FINAL VOTES|The crew has not decided anything yet/,
     ask: /Crew: on · LLM: not configured/,
     approve: /Approved ✅ executing/,

@@ -202,7 +202,9 @@ export function argsFromOptions(declared: CommandOption[] | undefined, received:
 /** Button rows as Discord components: at most 5 per row, at most 5 rows. Pure. */
 export function buttonRows(buttons: Button[][]): ActionRowBuilder<ButtonBuilder>[] {
   const rows: Button[][] = [];
-  for (const row of buttons) {
+  for (const all of buttons) {
+    // A Telegram Mini App button has no Discord counterpart (the message carries the link).
+    const row = all.filter((b) => !b.webApp);
     for (let i = 0; i < row.length; i += MAX_BUTTONS_PER_ROW) rows.push(row.slice(i, i + MAX_BUTTONS_PER_ROW));
   }
   if (rows.length > MAX_ROWS) throw new PermanentSendError(`Discord allows ${MAX_ROWS} rows of buttons, got ${rows.length}`);

@@ -28,7 +28,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { Bot, GrammyError, HttpError, InputFile, type Transformer } from 'grammy';
+import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile, type Transformer } from 'grammy';
 import type { ApiError, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { escapeHtml, lineToTelegramHtml, richToPlain, splitLines, type Rich } from '../render/rich.js';
 import {
@@ -60,6 +60,11 @@ export interface TelegramOptions {
   requestTimeoutSec?: number;
   /** Backoff of failed getUpdates (ms); the defaults are for production, tests shorten them. */
   pollRetry?: Partial<PollRetry>;
+  /**
+   * The dashboard's https address: set as the bot's menu button (a Mini App beside the message
+   * field, setChatMenuButton) at start. Without it the menu button is left as it is.
+   */
+  menuWebApp?: { url: string; text: string };
   logger?: {
     info(o: object, m?: string): void;
     warn(o: object, m?: string): void;
@@ -235,12 +240,16 @@ async function isReadableFile(path: string): Promise<boolean> {
 function keyboard(buttons: Button[][] | undefined): InlineKeyboardMarkup {
   return {
     inline_keyboard: (buttons ?? []).map((row) =>
-      row.map((b): InlineKeyboardButton.CallbackButton => ({
-        text: b.label,
-        callback_data: b.data,
-        // Telegram knows danger/success/primary; 'secondary' is its default look.
-        ...(b.style && b.style !== 'secondary' ? { style: b.style } : {}),
-      })),
+      row.map((b): InlineKeyboardButton.CallbackButton | InlineKeyboardButton.WebAppButton =>
+        b.webApp
+          ? InlineKeyboard.webApp(b.label, b.webApp)
+          : {
+              text: b.label,
+              callback_data: b.data,
+              // Telegram knows danger/success/primary; 'secondary' is its default look.
+              ...(b.style && b.style !== 'secondary' ? { style: b.style } : {}),
+            },
+      ),
     ),
   };
 }
@@ -732,6 +741,13 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
       } catch (e) {
         // The command menu is a convenience; a bot without it still works.
         log.warn({ err: mapError(e, 'setMyCommands').message }, 'telegram setMyCommands failed');
+      }
+      if (opts.menuWebApp) {
+        try {
+          await bot.api.setChatMenuButton({ menu_button: { type: 'web_app', text: opts.menuWebApp.text, web_app: { url: opts.menuWebApp.url } } }, grammySignal(r.abort));
+        } catch (e) {
+          log.warn({ err: mapError(e, 'setChatMenuButton').message }, 'telegram setChatMenuButton failed');
+        }
       }
       if (r.stopped) throw fail(new Error('telegram: stopped while starting'));
       await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,11 @@ export interface Button {
   label: string;
   data: string;
   style?: 'primary' | 'success' | 'danger' | 'secondary';
+  /**
+   * Opens this https address as a Telegram Mini App (a `web_app` button; Telegram allows them in
+   * private chats only) instead of sending `data` back. Other platforms leave such a button out.
+   */
+  webApp?: string;
 }
 
 /** A chat-neutral message: each adapter turns `rich` into its own markup and limits. */

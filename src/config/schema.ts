@@ -124,6 +124,14 @@ export const configSchema = z
       training: z.enum(['on', 'silent', 'off']),
     }),
     ops: z.object({ port: z.number().int().min(0).max(65535), host: z.string().min(1) }),
+    dashboard: z.object({
+      port: z.number().int().min(0).max(65535),
+      host: z.string().min(1),
+      public_url: z.string().regex(/^$|^https?:\/\/[^\s]+$/, 'must be an http(s) URL or empty'),
+      init_data_max_age_seconds: z.number().int().min(10).max(86_400),
+      link_ttl_minutes: z.number().int().min(1).max(1440),
+      session_hours: z.number().min(0.1).max(720),
+    }),
     crew: z.object({
       enabled: z.boolean(),
       debate_rounds: z.number().int().min(0).max(5),

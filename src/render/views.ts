@@ -62,7 +62,7 @@ export interface ProposalView {
 }
 
 /** The proposal's evidence line: the record, its interval, or that there is not enough to tell. */
-function evidenceLine(fmt: Fmt, d: Decision): string {
+export function evidenceLine(fmt: Fmt, d: Decision): string {
   const e = d.evidence!;
   const p = { agent: d.strategy, dir: d.direction, trades: e.trades, source: str(fmt.lang, `evidence_source_${e.source.replace('+', '_')}`), win: fmt.pct(e.winRate, 0), avg: fmt.signedPct(e.avgReturn), sharpe: fmt.num(e.sharpe, 2) };
   if (!e.ci) return str(fmt.lang, 'evidence_thin', p);

@@ -214,4 +214,27 @@ export const MIGRATIONS: string[] = [
   -- the chat's language; NULL for older rows and for refusals that are not the gate's.
   ALTER TABLE refusals ADD COLUMN reason_json TEXT;
   `,
+  `
+  -- The dashboard (issue #16): one-time sign-in links from /dashboard and the page's sessions.
+  -- Only SHA-256 hashes of the tokens are kept: a copy of the database opens no session.
+  CREATE TABLE IF NOT EXISTS dashboard_links (
+    token_hash TEXT PRIMARY KEY,
+    adapter TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS dashboard_sessions (
+    id_hash TEXT PRIMARY KEY,
+    adapter TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -319,6 +319,7 @@ export async function startTelegramStandin(opts: { token: string }) {
       case 'getUpdates':
         return getUpdates(b, res);
       case 'setMyCommands':
+      case 'setChatMenuButton':
       case 'deleteWebhook':
         return ok(true);
       case 'getChat': {
