@@ -46,7 +46,6 @@
  * a message the stand-in stored whose id SQLite had not recorded when a kill came (read from the
  * outbox right after each kill) landed in the send-to-commit window of that kill.
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';

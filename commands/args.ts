@@ -1,6 +1,6 @@
 import type { App } from '../src/app/context.js';
 import { UsageError, type CommandContext } from '../src/chat/command.js';
-import { str, type Vars } from '../src/render/template.js';
+import { str, type Vars, strOr } from '../src/render/template.js';
 
 /**
  * Argument parsing shared by the commands. Every error is a UsageError in the chat's language,
@@ -13,13 +13,7 @@ export function t(app: App, key: string, vars: Vars = {}): string {
 }
 
 /** A string when the key exists, else the fallback (per-command translations are optional). */
-export function tOr(lang: string, key: string, fallback: string, vars: Vars = {}): string {
-  try {
-    return str(lang, key, vars);
-  } catch {
-    return fallback;
-  }
-}
+export const tOr = strOr;
 
 export function usage(app: App, key: string, vars: Vars = {}): UsageError {
   return new UsageError(t(app, key, vars));

@@ -3,6 +3,7 @@
  * against the local Bot API stand-in, in a whole bot (startTestApp). Assertions are on what the
  * people in the chat see.
  */
+import { chatWith, joined, textOf, visible } from './support/telegram-chat.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { COMMANDS } from '../commands/index.js';
@@ -33,19 +34,7 @@ after(async () => {
   await tg.close();
 });
 
-const textOf = (m: StandinMessage) => m.text ?? m.caption ?? '';
-/** What Telegram shows: the HTML with tags removed and entities decoded. */
-const visible = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-
-/** Sends a command as `from` and returns every message the bot sent in answer. */
-async function ask(from: { id: number; username: string }, text: string): Promise<StandinMessage[]> {
-  const before = tg.sent.length;
-  tg.userSends(CHAT, from, text);
-  await tg.waitFor(() => tg.sent.length > before, 20_000);
-  assert.ok(await app.outbox.drain(20_000), 'outbox drained');
-  return tg.sent.slice(before);
-}
-const joined = (ms: StandinMessage[]) => ms.map((m) => visible(textOf(m))).join('\n');
+const { ask } = chatWith(() => tg, () => app, CHAT);
 
 let proposalA = '';
 

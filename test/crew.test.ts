@@ -16,7 +16,7 @@ import { loadSeries } from '../src/cli/backtest.js';
 import { engineSettings } from '../src/kernel/settings.js';
 import { runLookaheadCheck } from '../src/cli/lookahead.js';
 import { loadConfig } from '../src/config/load.js';
-import { ruleCrew, sentimentView } from '../src/crew/analysts.js';
+import { sentimentView } from '../src/crew/analysts.js';
 import { deliberateSync, outcomeOf, reviseByRule, weightedVote, type ConsensusSettings } from '../src/crew/consensus.js';
 import { csvNewsFeed, parseHeadlinesCsv, scoreHeadline } from '../src/crew/news.js';
 import { crewReview } from '../src/crew/review.js';

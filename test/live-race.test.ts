@@ -31,7 +31,7 @@ import { setKv } from '../src/store/kv.js';
 import { claimHolder, entryClaim, exitClaim } from '../src/store/orders.js';
 import { openTrades } from '../src/trading/account.js';
 import { exitOrderId, resolvePendingExits, scanAll, watchPositions } from '../src/trading/live.js';
-import { approveProposal, clientOrderId, getProposal, recoverApproved, type DecisionOutcome, type ProposalRow } from '../src/trading/proposals.js';
+import { approveProposal, clientOrderId, getProposal, recoverApproved, type DecisionOutcome } from '../src/trading/proposals.js';
 import { startupReconcile } from '../src/trading/reconcile-report.js';
 import { str } from '../src/render/template.js';
 import { createRng } from '../src/util/rng.js';

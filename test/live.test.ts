@@ -134,7 +134,6 @@ async function startLive(o: { candles: Candle[]; clock: number; env?: Record<str
 const klines = (s: ExchangeStandin, from = 0) => s.requests.slice(from).filter((r) => r.path === '/api/v3/klines');
 const posts = (s: ExchangeStandin, from = 0) => s.requests.slice(from).filter((r) => r.method === 'POST' && r.path === '/api/v3/order');
 const trades = (app: App) => app.db.prepare('SELECT * FROM trades').all() as Array<{ id: string; proposal_id: string; quantity: number; stop: number; status: string; exit_reason: string | null; entry_price: number }>;
-const proposals = (app: App) => app.db.prepare('SELECT * FROM proposals ORDER BY created_at').all() as ProposalRow[];
 const floorTo = (x: number, step: number) => Math.floor(x / step + 1e-9) * step;
 
 describe('live: market data, a scan, an approved order, a stop', () => {

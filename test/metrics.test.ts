@@ -27,7 +27,7 @@ import {
   type AgentResult,
 } from '../src/metrics/portfolio.js';
 import { qualityScore, type QualityInput } from '../src/metrics/quality.js';
-import type { DetailedTradeMetric, EquityPoint } from '../src/metrics/types.js';
+import type { EquityPoint } from '../src/metrics/types.js';
 
 const TOL = 1e-9;
 function near(actual: number, expected: number, what = ''): void {

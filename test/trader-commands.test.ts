@@ -4,6 +4,7 @@
  * Bot API stand-in, in a whole bot (startTestApp) whose logger is the real one. Assertions are on
  * what the people in the chat see and on what the database then holds.
  */
+import { chatWith, joined, textOf, visible } from './support/telegram-chat.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ import { proposeManualEntry } from '../src/trading/manual.js';
 import { createApp } from '../src/app/create.js';
 import { silentLogger } from '../src/util/logger.js';
 import { startTestApp, telegramBot } from './support/app.js';
-import { startTelegramStandin, type StandinMessage } from './support/telegram-standin.js';
+import { startTelegramStandin } from './support/telegram-standin.js';
 
 const TOKEN = '777333:TRADERCMDS-test-token-abcdefghijklmnopqrstuvwxyz';
 const CHAT = 6161;
@@ -53,18 +54,7 @@ after(async () => {
   await tg.close();
 });
 
-const textOf = (m: StandinMessage) => m.text ?? m.caption ?? '';
-const visible = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-
-async function ask(from: { id: number; username: string }, text: string): Promise<StandinMessage[]> {
-  const before = tg.sent.length;
-  tg.userSends(CHAT, from, text);
-  await tg.waitFor(() => tg.sent.length > before, 20_000);
-  assert.ok(await app.outbox.drain(20_000), 'outbox drained');
-  return tg.sent.slice(before);
-}
-const joined = (ms: StandinMessage[]) => ms.map((m) => visible(textOf(m))).join('\n');
-const say = async (from: { id: number; username: string }, text: string) => joined(await ask(from, text));
+const { ask, say } = chatWith(() => tg, () => app, CHAT);
 
 test('the log ring keeps the newest lines, oldest first, clipped and scrubbed', () => {
   const ring = createLogRing(3, makeScrubber(['hunter2-secret']));

@@ -161,7 +161,6 @@ test('live: an agent whose training shows no edge proposes nothing and /agents s
   const app = bot.app;
   try {
     await backfill(app);
-    const symbol = cfg.symbols[0];
     const verdict: AgentEdge = {
       edge: false, code: 'verdict_random', params: { pct: '41%', need: '95%' }, runId: 'rtest', from: 0, to: 1, trades: 57, sharpe: 0.4, ci: [-1.2, 2.1], samples: 4000,
       buyHoldSharpe: 0.9, randomMedian: 0.5, percentile: 0.41, totalReturn: 0.01, periodsTraded: 3, periodsTotal: 8, calibration: null,

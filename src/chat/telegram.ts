@@ -220,7 +220,7 @@ export function fitLines(lines: string[], limit: number): string {
 type Thread = number | undefined;
 const inThread = (t: Thread) => (t === undefined ? {} : { message_thread_id: t });
 /** A push the trader set to silent arrives without a sound. */
-const quiet = (m: OutgoingMessage) => (m.silent ? { disable_notification: true } : {});
+const quiet = (silent: boolean | undefined) => (silent ? { disable_notification: true } : {});
 
 /** Telegram answered "message thread not found": the topic was deleted, or the chat is no forum. */
 class ThreadGone extends Error {}
@@ -550,16 +550,15 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     throw err; // not (fully) sent, or refused with an error page: nothing delivered
   }
 
-  /** Sends HTML chunks as messages (parts text:0, text:1...); buttons on the last one; returns the last id. */
+  /** Sends HTML chunks as messages (parts text:0, text:1...), then the buttons onto the last one; returns its id. */
   async function sendChunks(chatId: string, thread: Thread, chunks: string[], buttons: Button[][] | undefined, progress: SendProgress | undefined, silent = false): Promise<string> {
     let lastId = '';
     for (let i = 0; i < chunks.length; i++) {
-      const last = i === chunks.length - 1;
       lastId = await sendPart('sendMessage', `text:${i}`, progress, (signal) =>
         bot.api.sendMessage(
           chatId,
           chunks[i],
-          { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...inThread(thread), ...(silent ? { disable_notification: true } : {}) },
+          { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...inThread(thread), ...quiet(silent) },
           signal,
         ),
       );
@@ -702,7 +701,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     // the whole text follows as message(s); the buttons ride on the last message either way.
     const caption = fits ? text : fitLines(lines.slice(0, 1), CAPTION_LIMIT);
     const photoId = await sendPart('sendPhoto', 'photo', progress, (signal) =>
-      bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}), ...inThread(thread), ...quiet(msg) }, signal),
+      bot.api.sendPhoto(chatId, new InputFile(msg.imagePath!), { ...(caption.trim() ? { caption, parse_mode: 'HTML' as const } : {}), ...inThread(thread), ...quiet(msg.silent) }, signal),
     );
     if (fits && msg.buttons?.length) await attachButtons(chatId, photoId, msg.buttons, progress);
     if (fits) {

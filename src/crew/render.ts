@@ -1,6 +1,6 @@
 import type { Fmt } from '../render/format.js';
 import { richToPlain, type Rich } from '../render/rich.js';
-import { plural, renderTemplate, str } from '../render/template.js';
+import { plural, renderTemplate, str, strOr } from '../render/template.js';
 import type { DecisionRow, RoundRow } from '../store/crew.js';
 import { analysisOf, votesOf } from '../store/crew.js';
 import { numberIn, reasonOr } from './reasons.js';
@@ -19,14 +19,6 @@ const WORDS: Record<string, Record<string, string>> = {
 };
 export const word = (lang: string, k: string) => (WORDS[lang] ?? WORDS.en)[k] ?? WORDS.en[k];
 
-/** A string, or `fallback` when the strings have no such key (an LLM's own supporting-data key). */
-function strOr(lang: string, key: string, fallback: string): string {
-  try {
-    return str(lang, key);
-  } catch {
-    return fallback;
-  }
-}
 
 /** An analyst's name, a recommendation, in the chat's words. */
 const analystName = (lang: string, a: string) => strOr(lang, `analyst.${a}`, a);

@@ -9,7 +9,6 @@ import type { App } from '../app/context.js';
 import { roleOf } from '../chat/auth.js';
 import { signButton } from '../chat/buttons.js';
 import type { AdapterName, InboundHandlers, Role } from '../chat/types.js';
-import type { Config } from '../config/schema.js';
 import type { EventSink, TradingEvent } from '../events/types.js';
 import { str } from '../render/template.js';
 import { audit } from '../store/audit.js';

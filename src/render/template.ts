@@ -121,3 +121,12 @@ export function str(lang: string, key: string, vars: Vars = {}): string {
   // strings.txt keeps one line per key: `\n` in a text is a line break.
   return t.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(vars[k] ?? '')).replace(/\\n/g, '\n');
 }
+
+/** A string when the key exists (in the language or in English), else `fallback` as it is. */
+export function strOr(lang: string, key: string, fallback: string, vars: Vars = {}): string {
+  try {
+    return str(lang, key, vars);
+  } catch {
+    return fallback;
+  }
+}

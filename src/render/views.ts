@@ -8,7 +8,7 @@ import { MIN_CALIBRATION_TRADES } from '../evaluation/calibration.js';
 import type { DetailedTradeMetric, Regime } from '../metrics/types.js';
 import type { Fmt } from './format.js';
 import { numberIn, reasonOr } from '../crew/reasons.js';
-import { plural, renderTemplate, str } from './template.js';
+import { plural, renderTemplate, str, strOr } from './template.js';
 
 /**
  * View-models: domain objects in, template values out. All wording lives in templates/<lang>;
@@ -23,11 +23,7 @@ const STRATEGY_EMOJI: Record<string, string> = { trend_following: '📈', mean_r
  * strings.txt when the language has it; English shows the seed's codes as they are.
  */
 export function codeWord(lang: string, code: string): string {
-  try {
-    return str(lang, `code.${code}`);
-  } catch {
-    return code;
-  }
+  return strOr(lang, `code.${code}`, code);
 }
 
 /**
@@ -39,11 +35,7 @@ export function gateText(fmt: Fmt, coded: { code: string; params: Record<string,
   const p = coded.params;
   const vars: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(p)) vars[k] = k === 'rr' || (k === 'min' && coded.code === 'risk_reward') ? fmt.num(v, 2) : ['drawdown', 'max', 'limit'].includes(k) ? fmt.pct(v, 1) : v;
-  try {
-    return str(fmt.lang, `gate.${coded.code}`, vars);
-  } catch {
-    return fallback;
-  }
+  return strOr(fmt.lang, `gate.${coded.code}`, fallback, vars);
 }
 
 export const dirEmoji = (direction: string) => (direction === 'LONG' ? '🟢📈' : '🔴📉');
@@ -858,6 +850,5 @@ export function humanScoreText(fmt: Fmt, s: { rejected: number; expired: number;
  * the analysts' reasons in /why (src/crew/reasons.ts).
  */
 export function reasonText(lang: string, d: Pick<Decision, 'reason' | 'reasonCode' | 'reasonParams'>): string {
-  const params = { ...d.reasonParams, ...(typeof d.reasonParams?.regime === 'string' ? { regime: codeWord(lang, d.reasonParams.regime).toLowerCase().replace(/_/g, ' ') } : {}) };
-  return reasonOr(lang, d.reasonCode ? { code: d.reasonCode, params } : undefined, d.reason, numberIn(lang));
+  return reasonOr(lang, d.reasonCode ? { code: d.reasonCode, params: { ...d.reasonParams } } : undefined, d.reason, numberIn(lang));
 }

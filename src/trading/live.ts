@@ -1,4 +1,3 @@
-import { strategyByName } from '../agents/registry.js';
 import { newAgentState, OPEN_LONG, OPEN_SHORT, type AgentState, type StrategyName } from '../agents/types.js';
 import { tradedStrategy } from '../agents/fitted.js';
 import type { App } from '../app/context.js';

@@ -1,4 +1,4 @@
-import { fitExecutorFor, type FitExecutor, type FitProgress } from '../distributed/fits.js';
+import { fitExecutorFor, type FitProgress } from '../distributed/fits.js';
 import type { FitInput } from './fit-task.js';
 import type { App } from '../app/context.js';
 import type { Config } from '../config/schema.js';
@@ -148,11 +148,9 @@ export function createTrainer(app: App): Trainer {
         }
       },
     });
-    let remote: FitExecutor | null = null;
     const work = (async () => {
       try {
-        remote = await remoteReady;
-        const queue = remote;
+        const queue = await remoteReady;
         await runTraining(app.db, runId, {
           ...(queue ? { fitMany: (x: FitInput[]) => queue.fitMany(x) } : {}),
           onCycle,
@@ -182,7 +180,7 @@ export function createTrainer(app: App): Trainer {
         }
       } finally {
         running = null;
-        await (remote as FitExecutor | null)?.close();
+        await (await remoteReady.catch(() => null))?.close();
       }
     })();
     track(app, work);
