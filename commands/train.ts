@@ -45,7 +45,7 @@ export const train: Command = {
         const eta = cur.done > 0 && (cur.done / cur.total >= 0.05 || elapsed >= 10_000) ? app.fmt.duration((elapsed / cur.done) * (cur.total - cur.done)) : '…';
         const line = str(L, 'train_status_running', { runId: cur.runId, done: cur.done, total: cur.total, pct: app.fmt.pct(cur.total ? cur.done / cur.total : 0, 0), elapsed: app.fmt.duration(elapsed), eta });
         // A distributed run: how its refits advance and how many workers take them.
-        const refits = cur.refits ? plural(L, 'train_status_refits', cur.refits.workers, { done: cur.refits.done, total: cur.refits.total }) : null;
+        const refits = cur.refits ? plural(L, cur.refits.where === 'threads' ? 'train_status_threads' : 'train_status_refits', cur.refits.workers, { done: cur.refits.done, total: cur.refits.total }) : null;
         ctx.reply(simpleMessage('', refits ? `${line}\n${refits}` : line));
       }
       else {

@@ -107,3 +107,23 @@ test('the ops port is off by default', async () => {
     await bot.exited;
   }
 });
+
+test('a /train with the ops port on: each refit\'s compute time is in tradecrew_fit_job_seconds, by where it ran', async () => {
+  const port = await freePort();
+  const bot = spawnBot({ TRADECREW_DATA_DIR: tempDataDir(), TRADECREW_OPS__PORT: String(port), ...FAST });
+  try {
+    await until(async () => (/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(bot.err()) ? true : null), 'the ops port to open');
+    assert.match((await get(port, '/metrics')).body, /^# TYPE tradecrew_fit_job_seconds histogram/m);
+    assert.equal(series((await get(port, '/metrics')).body, 'tradecrew_fit_job_seconds_count'), 0, 'no refit before /train');
+    bot.send('/train 40');
+    // 40 days of the three demo agents: a refit at the start and one 30 days in, each in this thread.
+    // The run's verdicts are its last message.
+    await bot.waitFor(/may the agents propose\?/, 180_000);
+    const text = (await get(port, '/metrics')).body;
+    assert.equal(series(text, 'tradecrew_fit_job_seconds_count', 'where="main"'), 6);
+    assert.ok(series(text, 'tradecrew_fit_job_seconds_sum', 'where="main"') > 0);
+  } finally {
+    bot.child.kill('SIGTERM');
+    await bot.exited;
+  }
+});

@@ -1,4 +1,4 @@
-import type { Features } from '../indicators/features.js';
+import type { FeatureName, Features } from '../indicators/features.js';
 import type { Action, ConfidenceLevel, Direction, Regime } from '../metrics/types.js';
 import { calibrated } from '../evaluation/calibration.js';
 import type { CalibrationState, StrategyName } from './types.js';
@@ -101,11 +101,49 @@ export function confluenceAt(f: Features, i: number, dir: 1 | -1): number {
 /** A trader's own entry (/buy, /sell) is told apart from an agent's by this prefix of its reasonCode. */
 export const MANUAL_REASON = 'reason_manual_';
 
-export function describeEntry(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, ts: number, rule: StopRule): Decision {
+/** The feature columns describeEntry reads (src/indicators/features.ts computes them on demand). */
+export const DESCRIBE_FEATURES = ['atr', 'emaFast', 'emaSlow', 'sma50', 'macdHist', 'rsi', 'pdi', 'mdi', 'momentum', 'volSma', 'adx', 'volatility', 'volatilityAvg'] as const satisfies readonly FeatureName[];
+
+/** An entry's price, stop, target and risk:reward at bar i: everything that moves money, from ATR alone. */
+function entryLevels(f: Features, i: number, dir: 1 | -1, rule: StopRule): { price: number; atr: number; stop: number; target: number; riskReward: number } {
   const price = f.close[i];
   const atr = Number.isNaN(f.atr[i]) ? price * 0.01 : f.atr[i];
   const stop = price - dir * rule.atrStopMult * atr;
   const target = price + dir * rule.atrTargetMult * atr;
+  return { price, atr, stop, target, riskReward: Math.abs(target - price) / Math.abs(price - stop) };
+}
+
+/**
+ * The entry as a ranking run needs it (AgentView.priceOnly): the same levels as describeEntry,
+ * and neutral words where describeEntry reads the market's state (confidence 0, RANGING, no
+ * reason). Fills, sizing and the gate read only the levels, so a run's equity is the same.
+ */
+export function priceEntry(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, ts: number, rule: StopRule): Decision {
+  const { price, atr, stop, target, riskReward } = entryLevels(f, i, dir, rule);
+  return {
+    action: dir > 0 ? 'BUY' : 'SELL',
+    direction: dir > 0 ? 'LONG' : 'SHORT',
+    strategy,
+    price,
+    candleTs: ts,
+    confidence: 0,
+    confidenceLevel: 'LOW',
+    score: 0,
+    calibrated: false,
+    confluence: 0,
+    stop,
+    target,
+    riskReward,
+    regime: 'RANGING',
+    volatility: atr / price,
+    volumeConfirmed: false,
+    atr,
+    reason: '',
+  };
+}
+
+export function describeEntry(f: Features, i: number, dir: 1 | -1, strategy: StrategyName, ts: number, rule: StopRule): Decision {
+  const { price, atr, stop, target, riskReward } = entryLevels(f, i, dir, rule);
   const confluence = confluenceAt(f, i, dir);
   const volumeConfirmed = f.volume[i] > f.volSma[i];
   const adxPart = Number.isNaN(f.adx[i]) ? 0 : Math.min(f.adx[i] / 40, 1);
@@ -125,7 +163,7 @@ export function describeEntry(f: Features, i: number, dir: 1 | -1, strategy: Str
     confluence,
     stop,
     target,
-    riskReward: Math.abs(target - price) / Math.abs(price - stop),
+    riskReward,
     regime,
     volatility: atr / price,
     volumeConfirmed,

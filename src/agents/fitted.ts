@@ -10,7 +10,7 @@ import { HOLD, OPEN_LONG, OPEN_SHORT, type AgentEdge, type AgentState, type FitC
 /** A fitted configuration as a strategy the kernel runs: the rule's signal with the fit's exits. */
 export function candidateStrategy(c: FitChoice): Strategy {
   const base = STRATEGIES[c.strategy];
-  return { name: base.name, signal: base.signal.bind(base), exits: c.exits };
+  return { name: base.name, signal: base.signal.bind(base), exits: c.exits, features: base.features };
 }
 
 /** A strategy that never opens: its exit signals stand, its entries are dropped. */
@@ -18,6 +18,7 @@ export function standAside(s: Strategy): Strategy {
   return {
     name: s.name,
     exits: s.exits,
+    features: s.features,
     signal(f, i, pos, state, ctx) {
       const sig = s.signal(f, i, pos, state, ctx);
       return sig === OPEN_LONG || sig === OPEN_SHORT ? HOLD : sig;

@@ -66,6 +66,7 @@ export function rewardOf(pnlPct: number): number {
 
 export const rlQLearning: Strategy = {
   name: 'rl_qlearning',
+  features: ['rsi', 'sma50', 'volatility', 'volatilityAvg', 'momentum'],
   signal(f: Features, i: number, pos: number, state: AgentState, ctx: StrategyContext): Signal {
     const key = rlStateKey(f, i, pos);
     if (!key) return HOLD;

@@ -14,6 +14,7 @@ function ready(...v: number[]): boolean {
  */
 export const trendFollowing: Strategy = {
   name: 'trend_following',
+  features: ['emaFast', 'emaSlow', 'adx', 'sma50', 'rsi', 'pdi', 'mdi'],
   signal(f: Features, i: number, pos: number, _s, ctx): Signal {
     const ef = f.emaFast[i];
     const es = f.emaSlow[i];
@@ -35,6 +36,7 @@ export const trendFollowing: Strategy = {
  */
 export const meanReversion: Strategy = {
   name: 'mean_reversion',
+  features: ['bbMiddle', 'bbLower', 'bbUpper', 'rsi', 'adx'],
   signal(f, i, pos, _s, ctx): Signal {
     const c = f.close[i];
     const mid = f.bbMiddle[i];
@@ -54,6 +56,7 @@ export const meanReversion: Strategy = {
  */
 export const breakout: Strategy = {
   name: 'breakout',
+  features: ['donchianHigh', 'donchianLow', 'volSma', 'bbMiddle', 'volatility', 'volatilityAvg'],
   signal(f, i, pos, _s, ctx): Signal {
     const c = f.close[i];
     if (!ready(f.donchianHigh[i], f.volSma[i], f.bbMiddle[i], f.volatilityAvg[i])) return HOLD;
@@ -104,6 +107,8 @@ function participationAverages(f: Features) {
  */
 export const trendParticipation: Strategy = {
   name: 'trend_participation',
+  // Its two averages come from the closes (participationAverages), no feature column.
+  features: [],
   exits: { atrStopMult: PARTICIPATION.atrStopMult, atrTargetMult: PARTICIPATION.atrTargetMult, maxHoldCandles: Number.MAX_SAFE_INTEGER },
   signal(f, i, pos): Signal {
     const { fast, slow } = participationAverages(f);

@@ -1,4 +1,4 @@
-import type { Features } from '../indicators/features.js';
+import type { FeatureName, Features } from '../indicators/features.js';
 import type { DetailedTradeMetric } from '../metrics/types.js';
 import type { ForestModel } from './ml-forest.js';
 
@@ -113,6 +113,12 @@ export interface ExitProfile {
 export interface Strategy {
   readonly name: StrategyName;
   readonly exits?: ExitProfile;
+  /**
+   * The feature columns signal() reads (the candles' own columns are always there). A run computes
+   * only these and the kernel's (featuresFor); undefined: it reads any of them, all are computed.
+   * test/declared-features.test.ts runs every strategy both ways and requires the same trades.
+   */
+  readonly features?: readonly FeatureName[];
   /**
    * The decision at the close of bar i, using features 0..i only. `pos` is the open position's
    * direction (1 long, -1 short, 0 flat). Returns a Signal.

@@ -1,5 +1,5 @@
 import { prepareAgent } from '../agents/learn.js';
-import { isStrategyName, STRATEGIES } from '../agents/registry.js';
+import { featuresFor, isStrategyName, STRATEGIES } from '../agents/registry.js';
 import { cloneAgentState, type AgentState, type Strategy, type StrategyName } from '../agents/types.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -122,7 +122,10 @@ export interface PreparedBacktest {
 
 export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()): PreparedBacktest {
   const series = loadSeries(args.data, args.symbol, args.timeframe);
-  const features = computeFeatures(series, 'fast');
+  const base: StrategyName = args.strategy === 'crew' ? (cfg.strategy as StrategyName) : args.strategy;
+  // The columns the strategy reads (the crew's analysts read any: all of them); the entries'
+  // description computes its own at the first entry.
+  const features = computeFeatures(series, 'fast', args.strategy === 'crew' ? undefined : featuresFor([STRATEGIES[base]]));
   const settings = engineSettings(cfg, { fee: args.fee });
   const startingEquity = cfg.starting_balance;
   const warnings: string[] = [];
@@ -137,7 +140,6 @@ export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()):
     }
     train = { series: ts, features: computeFeatures(ts, 'fast') };
   }
-  const base: StrategyName = args.strategy === 'crew' ? (cfg.strategy as StrategyName) : args.strategy;
   const state = prepareAgent({ strategy: base, symbol: args.symbol, train, settings, seed: args.seed, startingEquity });
   return {
     args,

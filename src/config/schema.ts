@@ -96,6 +96,7 @@ export const configSchema = z
       fit_days: z.number().int().min(7).max(3650),
       refit_days: z.number().int().min(1).max(3650),
       fit_confidence: z.number().min(0).max(1),
+      fit_threads: z.number().int().min(0).max(64),
       require_edge: z.boolean(),
     }),
     reports: z.object({ daily_time: hhmm }),

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 // bullmq (and ioredis under it: ~140 ms and ~27 MiB) loads only when a Redis URL is set.
 import type { ConnectionOptions, Worker } from 'bullmq';
 import type { FitInput, FitOutput } from '../training/fit-task.js';
-import { runFitTask } from '../training/fit-task.js';
+import os from 'node:os';
+import { createFitPool, type FitPool } from '../training/fit-pool.js';
+import { configurationsOf, runFitTask } from '../training/fit-task.js';
 
 /**
  * Walk-forward refits as BullMQ jobs on Redis, for runs past one machine. A run is a flow: one
@@ -48,11 +50,19 @@ export function redisLabel(url: string): string {
 export interface FitProgress {
   done: number;
   total: number;
-  /** Workers connected to the fits queue now. */
+  /** Workers connected to the fits queue now, or this machine's fit threads. */
   workers: number;
+  /** BullMQ workers on Redis, or threads of this process (training.fit_threads). */
+  where: 'queue' | 'threads';
   /** The largest job's payload (its candles and settings), bytes of JSON. */
   largestJob: number;
 }
+
+/** Where a refit ran: this thread, a fit thread of this process, a queue worker. */
+export type FitWhere = 'main' | 'threads' | 'queue';
+
+/** A refit's result as a worker returns it: the fit and its compute time in ms (older workers: none). */
+type TimedFitOutput = FitOutput & { ms?: number };
 
 export interface FitExecutor {
   fitMany(inputs: FitInput[]): Promise<FitOutput[]>;
@@ -62,11 +72,17 @@ export interface FitExecutor {
 }
 
 /**
- * The executor of one bot or CLI process; null without a Redis URL (then refits run in-process).
- * This is the one place that decides where refits run.
+ * The executor of one bot or CLI process. This is the one place that decides where refits run:
+ * - a Redis URL: BullMQ workers, on any machine;
+ * - else worker threads of this process (training.fit_threads; 0 = one per core, at most 4, and
+ *   only for a search big enough to repay starting them, FIT_THREADS_FROM backtests);
+ * - else null: each refit in this thread when its cycle comes.
  */
-export async function fitExecutorFor(cfg: { redis_url: string; queue_prefix: string }, o: { runId: string; onProgress?(p: FitProgress): void; pollMs?: number }): Promise<FitExecutor | null> {
-  if (!cfg.redis_url) return null;
+export async function fitExecutorFor(
+  cfg: { redis_url: string; queue_prefix: string; training?: { fit_threads: number } },
+  o: { runId: string; onProgress?(p: FitProgress): void; pollMs?: number; /** Each refit's compute time where it ran. */ onJobTimed?(ms: number, where: FitWhere): void },
+): Promise<FitExecutor | null> {
+  if (!cfg.redis_url) return threadExecutor(cfg.training?.fit_threads ?? 1, o.onProgress, o.onJobTimed);
   const { FlowProducer, Queue } = await import('bullmq');
   const connection = redisOptions(cfg.redis_url);
   const prefix = cfg.queue_prefix;
@@ -113,15 +129,20 @@ export async function fitExecutorFor(cfg: { redis_url: string; queue_prefix: str
           const done = c.processed ?? 0;
           if (done !== last) {
             last = done;
-            o.onProgress?.({ done, total: inputs.length, workers: await workers(), largestJob });
+            o.onProgress?.({ done, total: inputs.length, workers: await workers(), largestJob, where: 'queue' });
           }
           return null;
         }
-        const values = await parent.getChildrenValues<FitOutput>();
-        const out = inputs.map((_, n) => values[`${prefix}:${FIT_QUEUE}:${childId(n)}`]);
-        const missing = out.findIndex((v) => v === undefined);
+        const values = await parent.getChildrenValues<TimedFitOutput>();
+        const timed = inputs.map((_, n) => values[`${prefix}:${FIT_QUEUE}:${childId(n)}`]);
+        const missing = timed.findIndex((v) => v === undefined);
         if (missing >= 0) throw new RunFailed(`distributed run ${parentId}: no result for refit ${missing}`);
-        o.onProgress?.({ done: inputs.length, total: inputs.length, workers: await workers(), largestJob });
+        // The compute time travels with each result; the run keeps only the fit itself.
+        const out: FitOutput[] = timed.map(({ ms, ...fit }) => {
+          if (ms !== undefined) o.onJobTimed?.(ms, 'queue');
+          return fit;
+        });
+        o.onProgress?.({ done: inputs.length, total: inputs.length, workers: await workers(), largestJob, where: 'queue' });
         // The run's record is its own (SQLite); Redis keeps nothing of it once collected.
         await parent.remove({ removeChildren: true }).catch(() => undefined);
         return out;
@@ -146,21 +167,65 @@ export async function fitExecutorFor(cfg: { redis_url: string; queue_prefix: str
   };
 }
 
+/** Backtests (refits x configurations) from which fit_threads 0 (auto) starts threads: about a second's work. */
+export const FIT_THREADS_FROM = 2_000;
+/** fit_threads 0: one thread per core, at most this many. */
+const AUTO_THREADS_MAX = 4;
+
+function threadExecutor(setting: number, onProgress?: (p: FitProgress) => void, onJobTimed?: (ms: number, where: FitWhere) => void): FitExecutor | null {
+  const auto = setting === 0;
+  const threads = auto ? Math.min(AUTO_THREADS_MAX, os.availableParallelism()) : setting;
+  if (threads < 2) return null;
+  let open: Promise<FitPool> | null = null;
+  return {
+    workers: async () => threads,
+    async fitMany(inputs) {
+      const backtests = inputs.reduce((n, x) => n + configurationsOf(x), 0);
+      // A small search: threads would cost more to start than they save (the same results here).
+      if (auto && backtests < FIT_THREADS_FROM)
+        return inputs.map((x) => {
+          const t0 = performance.now();
+          const out = runFitTask(x);
+          onJobTimed?.(performance.now() - t0, 'main');
+          return out;
+        });
+      open ??= createFitPool(threads);
+      const pool = await open;
+      const largestJob = Math.max(0, ...inputs.map((x) => Buffer.byteLength(JSON.stringify(x))));
+      const say = (done: number) => onProgress?.({ done, total: inputs.length, workers: threads, largestJob, where: 'threads' });
+      say(0);
+      // Progress at most twice a second (a refit can take a few milliseconds), and the last one.
+      let said = Date.now();
+      return pool.run(inputs, (done, ms) => {
+        onJobTimed?.(ms, 'threads');
+        if (done === inputs.length || Date.now() - said >= 500) {
+          said = Date.now();
+          say(done);
+        }
+      });
+    },
+    async close() {
+      if (open) await (await open).close();
+    },
+  };
+}
+
 /**
  * A worker: takes refits from the queue, one at a time (a refit is CPU-bound; run one worker per
  * core). `lockMs`: how long a job stays claimed without a heartbeat; a worker killed mid-job loses
  * its claim after that and another worker takes the job (BullMQ's stalled-job recovery).
  */
-export async function startFitWorker(cfg: { redis_url: string; queue_prefix: string }, o: { lockMs?: number; name?: string; onJob?(id: string, event: 'start' | 'done'): void } = {}): Promise<Worker<FitInput, FitOutput>> {
+export async function startFitWorker(cfg: { redis_url: string; queue_prefix: string }, o: { lockMs?: number; name?: string; onJob?(id: string, event: 'start' | 'done'): void } = {}): Promise<Worker<FitInput, TimedFitOutput>> {
   const { Worker } = await import('bullmq');
   const lockDuration = o.lockMs ?? 30_000;
-  return new Worker<FitInput, FitOutput>(
+  return new Worker<FitInput, TimedFitOutput>(
     FIT_QUEUE,
     async (job) => {
       o.onJob?.(job.id ?? '?', 'start');
+      const t0 = performance.now();
       const out = runFitTask(job.data);
       o.onJob?.(job.id ?? '?', 'done');
-      return out;
+      return { ...out, ms: performance.now() - t0 };
     },
     {
       connection: redisOptions(cfg.redis_url),

@@ -88,18 +88,43 @@ function rollingExtreme(src: Float64Array, period: number, max: boolean): Float6
 
 export type IndicatorImpl = 'fast' | 'technicalindicators';
 
+/** The indicator columns of Features (close, high, low and volume are the candles' own). */
+export type FeatureName = Exclude<keyof Features, 'n' | 'close' | 'high' | 'low' | 'volume'>;
+
+export const FEATURE_NAMES: readonly FeatureName[] = [
+  'rsi', 'emaFast', 'emaSlow', 'sma50', 'macd', 'macdSignal', 'macdHist', 'bbUpper', 'bbMiddle', 'bbLower',
+  'atr', 'adx', 'pdi', 'mdi', 'donchianHigh', 'donchianLow', 'volSma', 'volatility', 'volatilityAvg', 'momentum',
+];
+
+/**
+ * A column not computed yet (computeFeatures was given a list): empty, so a strategy that reads a
+ * column it did not declare finds undefined, and test/declared-features.test.ts notices the change.
+ */
+const NOT_COMPUTED = new Float64Array(0);
+
+/** The series a partial feature set was computed from, to compute further columns on demand. */
+const sources = new WeakMap<Features, Series>();
+
 /**
  * Features of a whole series. `fast` (default) is the typed-array hot path in ./fast.ts;
  * `technicalindicators` computes the same columns with the library, for cross-checks.
+ *
+ * `only`: compute just these columns (a strategy's declared features and the kernel's ATR); the
+ * others are computed on first need by ensureFeatures, with the same arithmetic, so a column has
+ * the same bits whichever way it came. A search over one series computes each column once and
+ * shares it across every configuration.
  */
-export function computeFeatures(s: Series, impl: IndicatorImpl = 'fast'): Features {
+export function computeFeatures(s: Series, impl: IndicatorImpl = 'fast', only?: readonly FeatureName[]): Features {
+  if (only && impl === 'fast') {
+    const f: Features = { n: s.close.length, close: s.close, high: s.high, low: s.low, volume: s.volume } as Features;
+    for (const name of FEATURE_NAMES) f[name] = NOT_COMPUTED;
+    sources.set(f, s);
+    ensureFeatures(f, only);
+    return f;
+  }
   const n = s.close.length;
   const P = FEATURE_PERIODS;
   const core = impl === 'fast' ? fastCore(s) : libraryCore(s);
-  const volatility = nanArray(n);
-  for (let i = 0; i < n; i++) volatility[i] = core.atr[i] / s.close[i];
-  const momentum = nanArray(n);
-  for (let i = P.momentum; i < n; i++) momentum[i] = s.close[i] / s.close[i - P.momentum] - 1;
   return {
     n,
     close: s.close,
@@ -110,10 +135,90 @@ export function computeFeatures(s: Series, impl: IndicatorImpl = 'fast'): Featur
     donchianHigh: rollingExtreme(s.high, P.donchian, true),
     donchianLow: rollingExtreme(s.low, P.donchian, false),
     volSma: fast.sma(s.volume, P.volSma),
-    volatility,
-    volatilityAvg: fast.sma(volatility, P.volAvg),
-    momentum,
+    ...volatilityOf(core.atr, s.close),
+    momentum: momentumOf(s.close),
   };
+}
+
+/** Computes the columns of `names` still missing (in place); a no-op on a full feature set. */
+export function ensureFeatures(f: Features, names: readonly FeatureName[]): void {
+  for (const name of names) {
+    if (f[name] !== NOT_COMPUTED) continue;
+    const s = sources.get(f);
+    if (!s) throw new Error(`feature ${name} was not computed and its series is unknown`);
+    Object.assign(f, columnsOf(f, s, name));
+  }
+}
+
+/** Is this column computed (for tests and the declared-features check)? */
+export function hasFeature(f: Features, name: FeatureName): boolean {
+  return f[name] !== NOT_COMPUTED;
+}
+
+/** One column, with the columns computed alongside it (MACD's three, Bollinger's three, ADX's three). */
+function columnsOf(f: Features, s: Series, name: FeatureName): Partial<Features> {
+  const P = FEATURE_PERIODS;
+  switch (name) {
+    case 'rsi':
+      return { rsi: fast.rsi(s.close, P.rsi) };
+    case 'emaFast':
+      return { emaFast: fast.ema(s.close, P.emaFast) };
+    case 'emaSlow':
+      return { emaSlow: fast.ema(s.close, P.emaSlow) };
+    case 'sma50':
+      return { sma50: fast.sma(s.close, P.sma) };
+    case 'macd':
+    case 'macdSignal':
+    case 'macdHist': {
+      const m = fast.macd(s.close, P.emaFast, P.emaSlow, P.macdSignal);
+      return { macd: m.macd, macdSignal: m.signal, macdHist: m.hist };
+    }
+    case 'bbUpper':
+    case 'bbMiddle':
+    case 'bbLower': {
+      const bb = fast.bollinger(s.close, P.bb, P.bbStd);
+      return { bbUpper: bb.upper, bbMiddle: bb.middle, bbLower: bb.lower };
+    }
+    case 'atr':
+      return { atr: fast.atr(s.high, s.low, s.close, P.atr) };
+    case 'adx':
+    case 'pdi':
+    case 'mdi':
+      return adxOf(s);
+    case 'donchianHigh':
+      return { donchianHigh: rollingExtreme(s.high, P.donchian, true) };
+    case 'donchianLow':
+      return { donchianLow: rollingExtreme(s.low, P.donchian, false) };
+    case 'volSma':
+      return { volSma: fast.sma(s.volume, P.volSma) };
+    case 'volatility':
+    case 'volatilityAvg':
+      ensureFeatures(f, ['atr']);
+      return volatilityOf(f.atr, s.close);
+    case 'momentum':
+      return { momentum: momentumOf(s.close) };
+  }
+}
+
+/** ATR / close, and its SMA(100). */
+function volatilityOf(atr: Float64Array, close: Float64Array): Pick<Features, 'volatility' | 'volatilityAvg'> {
+  const n = close.length;
+  const volatility = nanArray(n);
+  for (let i = 0; i < n; i++) volatility[i] = atr[i] / close[i];
+  return { volatility, volatilityAvg: fast.sma(volatility, FEATURE_PERIODS.volAvg) };
+}
+
+function momentumOf(close: Float64Array): Float64Array {
+  const P = FEATURE_PERIODS;
+  const momentum = nanArray(close.length);
+  for (let i = P.momentum; i < close.length; i++) momentum[i] = close[i] / close[i - P.momentum] - 1;
+  return momentum;
+}
+
+function adxOf(s: Series): Pick<Features, 'adx' | 'pdi' | 'mdi'> {
+  const a = fast.adx(s.high, s.low, s.close, FEATURE_PERIODS.adx);
+  // The library reports DI only where ADX exists; keep the same so both impls agree exactly.
+  return { adx: a.adx, pdi: maskWhereNaN(a.pdi, a.adx), mdi: maskWhereNaN(a.mdi, a.adx) };
 }
 
 type Core = Pick<Features, 'rsi' | 'emaFast' | 'emaSlow' | 'sma50' | 'macd' | 'macdSignal' | 'macdHist' | 'bbUpper' | 'bbMiddle' | 'bbLower' | 'atr' | 'adx' | 'pdi' | 'mdi'>;
@@ -122,7 +227,6 @@ function fastCore(s: Series): Core {
   const P = FEATURE_PERIODS;
   const m = fast.macd(s.close, P.emaFast, P.emaSlow, P.macdSignal);
   const bb = fast.bollinger(s.close, P.bb, P.bbStd);
-  const a = fast.adx(s.high, s.low, s.close, P.adx);
   return {
     rsi: fast.rsi(s.close, P.rsi),
     emaFast: fast.ema(s.close, P.emaFast),
@@ -135,10 +239,7 @@ function fastCore(s: Series): Core {
     bbMiddle: bb.middle,
     bbLower: bb.lower,
     atr: fast.atr(s.high, s.low, s.close, P.atr),
-    adx: a.adx,
-    // The library reports DI only where ADX exists; keep the same so both impls agree exactly.
-    pdi: maskWhereNaN(a.pdi, a.adx),
-    mdi: maskWhereNaN(a.mdi, a.adx),
+    ...adxOf(s),
   };
 }
 

@@ -6,9 +6,9 @@ import type { Series } from '../market/types.js';
 import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
 import type { RiskState } from '../risk/gate.js';
 import { applyEntry, applyExit, equityOf, markCandle, newPortfolio, type Portfolio } from './portfolio.js';
-import { anchorLevels, closePosition, heldCandles, openPosition, unrealised } from './position.js';
+import { anchorLevels, closePosition, heldCandles, openPosition, unrealised, type OpenPosition } from './position.js';
 import type { EngineSettings } from './settings.js';
-import { decideAtClose, watchCandle, type AgentView } from './step.js';
+import { decideAtClose, watchBar, type AgentView } from './step.js';
 
 export type { EngineSettings } from './settings.js';
 
@@ -53,6 +53,8 @@ export interface PortfolioRunInput {
   recordSignals?: boolean;
   /** Trade sequence per agent, continued across calls (unique ids). */
   seq?: Record<string, number>;
+  /** false: leave agentEquity empty (one agent on its own account, where it is the account's). */
+  agentEquity?: boolean;
 }
 
 export interface PortfolioRunResult {
@@ -87,14 +89,27 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   // The timeline: every agent's candle times in the window, merged.
   // One agent (backtests, learning passes, baselines): its own candle times, no merge needed.
   let ts: Float64Array;
-  if (agents.length === 1) ts = agents[0].series.ts.slice(agents[0].from, Math.max(agents[0].from, agents[0].to));
+  // A view, not a copy (4 MB for a year of minutes): the result's ts is read, never written.
+  if (agents.length === 1) ts = agents[0].series.ts.subarray(agents[0].from, Math.max(agents[0].from, agents[0].to));
   else {
     const times = new Set<number>();
     for (const a of agents) for (let i = a.from; i < a.to; i++) times.add(a.series.ts[i]);
     ts = Float64Array.from([...times].sort((x, y) => x - y));
   }
   const equity = new Float64Array(ts.length);
-  const agentEquity: Record<string, Float64Array> = Object.fromEntries(agents.map((a) => [a.symbol, new Float64Array(ts.length)]));
+  // One agent on its own account (runEngine) has no use for its attributed column: a length-0 one.
+  const agentLength = input.agentEquity === false ? 0 : ts.length;
+  const agentEquity: Record<string, Float64Array> = Object.fromEntries(agents.map((a) => [a.symbol, new Float64Array(agentLength)]));
+  // By agent index, so the loop below looks nothing up by name per candle: each agent's equity
+  // column, open position, attributed cash and mark, kept in step with pf and agentCash (only
+  // this function moves them during a run).
+  const agentEq = agents.map((a) => agentEquity[a.symbol]);
+  const held: Array<OpenPosition | undefined> = agents.map((a) => pf.positions[a.symbol]);
+  const cashOf = Float64Array.from(agents, (a) => agentCash[a.symbol]);
+  const markOf = Float64Array.from(agents, (a) => pf.marks[a.symbol] ?? NaN);
+  /** The account's equity now: set by each mark, summed again only after a fill. */
+  let eqNow = equityOf(pf);
+  const trailing = settings.trailingStopAtr;
 
   const closeAt = (k: number, bar: number, ref: number, reason: ExitReason) => {
     const a = agents[k];
@@ -114,11 +129,16 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     });
     applyExit(pf, a.symbol, t.pnl, exitCandle);
     agentCash[a.symbol] += t.pnl + pos.entryFee;
+    cashOf[k] = agentCash[a.symbol];
+    held[k] = undefined;
+    eqNow = equityOf(pf);
     trades.push(t);
     agentTrades[a.symbol].push(t);
     if (a.ctx.learn && a.strategy.onTradeClosed) a.strategy.onTradeClosed(a.state, t, a.features, bar, a.ctx);
   };
 
+  // The hot loop: nothing is allocated on a bar where nothing happens (shared "none" intents,
+  // the watch on scalars), and the equity is the last mark's, not summed again.
   for (let n = 0; n < ts.length; n++) {
     const now = ts[n];
     // 1. Every agent with a candle now: its position against the candle, then the mark at the close.
@@ -127,18 +147,21 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       const i = cursor[k];
       if (i >= a.to || a.series.ts[i] !== now) continue;
       const s = a.series;
-      // Flat, there is nothing to watch (watchCandle would say so): no candle object per bar.
-      if (pf.positions[a.symbol]) {
-        const w = watchCandle(pf, a.symbol, { ts: now, open: s.open[i], high: s.high[i], low: s.low[i], atr: a.features.atr[i] }, settings);
-        if (w.exit) closeAt(k, i, w.exit.ref, w.exit.reason);
+      const pos = held[k];
+      if (pos) {
+        const exit = watchBar(pos, s.open[i], s.high[i], s.low[i], a.features.atr[i], trailing);
+        if (exit) closeAt(k, i, exit.ref, exit.reason);
       }
-      markCandle(pf, a.symbol, now, s.close[i]);
+      // After the last agent's mark this is the account's equity (every mark and exit is in it).
+      markOf[k] = s.close[i];
+      eqNow = markCandle(pf, a.symbol, now, markOf[k]);
     }
-    equity[n] = equityOf(pf);
-    for (const a of agents) {
-      const pos = pf.positions[a.symbol];
-      agentEquity[a.symbol][n] = agentCash[a.symbol] + (pos ? unrealised(pos, pf.marks[a.symbol]) : 0);
-    }
+    equity[n] = eqNow;
+    if (agentLength)
+      for (let k = 0; k < agents.length; k++) {
+        const pos = held[k];
+        agentEq[k][n] = cashOf[k] + (pos ? unrealised(pos, markOf[k]) : 0);
+      }
     // 2. Each agent decides on its close; what it decides fills at its next candle's open.
     for (let k = 0; k < agents.length; k++) {
       const a = agents[k];
@@ -149,11 +172,11 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       const last = i === a.to - 1 && !(input.decideLastBar && i + 1 < s.ts.length);
       if (last) {
         // Nothing is decided on the last bar: there is no next open.
-        if (input.closeAtEnd && pf.positions[a.symbol]) closeAt(k, i, s.close[i], 'END_OF_DATA');
+        if (input.closeAtEnd && held[k]) closeAt(k, i, s.close[i], 'END_OF_DATA');
         continue;
       }
       const candle = Math.round(now / tfMs[k]);
-      const intent = decideAtClose(pf, a, i, now, candle, settings);
+      const intent = decideAtClose(pf, a, i, now, candle, settings, false, eqNow);
       if (input.recordSignals) signals[a.symbol][i - a.from] = intent.signal;
       if (intent.kind === 'exit') closeAt(k, i + 1, s.open[i + 1], intent.reason);
       else if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;
@@ -177,13 +200,16 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
         Object.assign(pos, anchorLevels(intent.decision, pos.entryPrice));
         applyEntry(pf, pos, s.ts[i + 1]);
         agentCash[a.symbol] -= pos.entryFee;
+        cashOf[k] = agentCash[a.symbol];
+        held[k] = pos;
+        eqNow = equityOf(pf);
       }
     }
   }
   // The last point of a run that closed everything is the settled balance.
   if (input.closeAtEnd && ts.length) {
     equity[ts.length - 1] = equityOf(pf);
-    for (const a of agents) agentEquity[a.symbol][ts.length - 1] = agentCash[a.symbol];
+    if (agentLength) for (const a of agents) agentEquity[a.symbol][ts.length - 1] = agentCash[a.symbol];
   }
   return { trades, ts, equity, agentEquity, agentTrades, signals, refusals };
 }
@@ -206,6 +232,8 @@ export interface RunInput {
   idPrefix?: string;
   recordSignals?: boolean;
   review?: EntryReview;
+  /** A ranking run: entries without their description (AgentView.priceOnly); the same fills and equity. */
+  priceOnly?: boolean;
 }
 
 export interface RunResult {
@@ -226,12 +254,13 @@ export function runEngine(input: RunInput): RunResult {
   const pf = newPortfolio(input.startingEquity);
   const agentCash: Record<string, number> = { [s.symbol]: input.startingEquity };
   const r = runPortfolio({
-    agents: [{ symbol: s.symbol, strategy: input.strategy, state: input.state, features: input.features, ctx: input.ctx, series: s, from, to, idPrefix: input.idPrefix ?? `${s.symbol}-${cycleId}` }],
+    agents: [{ symbol: s.symbol, strategy: input.strategy, state: input.state, features: input.features, ctx: input.ctx, series: s, from, to, idPrefix: input.idPrefix ?? `${s.symbol}-${cycleId}`, priceOnly: input.priceOnly }],
     settings: input.settings,
     portfolio: pf,
     agentCash,
     cycleId,
     closeAtEnd: true,
+    agentEquity: false,
     review: input.review,
     recordSignals: input.recordSignals,
   });

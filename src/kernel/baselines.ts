@@ -40,6 +40,7 @@ export function randomEntryStrategy(p: number, allowShort: boolean, exits?: Exit
     name: BASELINE_NAME,
     // The same exits as the agent it is the baseline of (its own profile, if it has one).
     exits,
+    features: [],
     signal(_f, _i, pos, _state, ctx): Signal {
       if (pos !== 0 || p === 0) return FLAT;
       if (ctx.rng() >= p) return FLAT;
@@ -150,6 +151,7 @@ export function randomEntryBaseline(x: RandomEntryInput): RandomEntryBaseline {
       ? {
           name: base.name,
           exits: base.exits,
+          features: base.features,
           signal(f, i, pos, state, ctx) {
             if (pos === 0) flat++;
             return base.signal(f, i, pos, state, ctx);
@@ -167,6 +169,8 @@ export function randomEntryBaseline(x: RandomEntryInput): RandomEntryBaseline {
       from,
       to,
       idPrefix: 'random',
+      // Only its equity and trade count are read: entries need no description.
+      priceOnly: true,
     });
     return { r, flat };
   };

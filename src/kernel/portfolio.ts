@@ -88,9 +88,9 @@ export function markCandle(p: Portfolio, symbol: string, candleTs: number, close
   return eq;
 }
 
-/** Is the kill switch tripped (equity past max_drawdown below the peak)? */
-export function killSwitchTripped(p: Portfolio, maxDrawdown: number): boolean {
-  return p.peak > 0 && equityOf(p) < p.peak * (1 - maxDrawdown);
+/** Is the kill switch tripped (equity past max_drawdown below the peak)? `equity`: when the caller has it. */
+export function killSwitchTripped(p: Portfolio, maxDrawdown: number, equity = equityOf(p)): boolean {
+  return p.peak > 0 && equity < p.peak * (1 - maxDrawdown);
 }
 
 /** What the gate sees for a decision on `symbol` at the close of candle number `candle`. */
@@ -121,6 +121,10 @@ export function applyExit(p: Portfolio, symbol: string, pnl: number, exitCandle:
   const pos = p.positions[symbol];
   if (!pos) return;
   p.cash += pnl + pos.entryFee;
-  delete p.positions[symbol];
+  // A new object without the symbol rather than `delete`: a deleted key turns the object into a
+  // hash table, and then every equityOf (each candle of each agent) enumerates it slowly.
+  const rest: Record<string, OpenPosition> = {};
+  for (const sym in p.positions) if (sym !== symbol) rest[sym] = p.positions[sym];
+  p.positions = rest;
   p.lastExit[symbol] = exitCandle;
 }

@@ -1,10 +1,10 @@
-import { calibrateDecision, describeEntry, type Decision } from '../agents/decision.js';
+import { calibrateDecision, describeEntry, DESCRIBE_FEATURES, priceEntry, type Decision } from '../agents/decision.js';
 import { EXIT, HOLD, OPEN_LONG, OPEN_SHORT, type AgentState, type Signal, type Strategy, type StrategyContext } from '../agents/types.js';
-import type { Features } from '../indicators/features.js';
+import { ensureFeatures, type Features } from '../indicators/features.js';
 import type { ExitReason } from '../metrics/types.js';
 import { accountRefusal, gate, type RiskState } from '../risk/gate.js';
-import { killSwitchTripped, riskView, type Portfolio } from './portfolio.js';
-import { stopOrTarget, timedOut, trailedStop } from './position.js';
+import { equityOf, killSwitchTripped, riskView, type Portfolio } from './portfolio.js';
+import { stopOrTarget, timedOut, trailedStop, type OpenPosition } from './position.js';
 import type { EngineSettings } from './settings.js';
 
 /**
@@ -29,6 +29,12 @@ export interface AgentView {
   state: AgentState;
   features: Features;
   ctx: StrategyContext;
+  /**
+   * Ranking runs only (a search scoring configurations on equity and trade counts): entries carry
+   * their price, stop and target but not their description (confluence, regime, reason), so the
+   * features the description reads are never computed. Fills and equity are the same either way.
+   */
+  priceOnly?: boolean;
 }
 
 export interface CandleRange {
@@ -50,11 +56,21 @@ export interface WatchResult {
 export function watchCandle(p: Portfolio, symbol: string, c: CandleRange, settings: EngineSettings): WatchResult {
   const pos = p.positions[symbol];
   if (!pos) return { exit: null, stopMoved: null };
-  const hit = stopOrTarget(pos, c.open, c.high, c.low);
-  if (hit) return { exit: hit, stopMoved: null };
-  const moved = trailedStop(pos, c.high, c.low, c.atr, settings.trailingStopAtr);
+  const before = pos.stop;
+  const exit = watchBar(pos, c.open, c.high, c.low, c.atr, settings.trailingStopAtr);
+  return exit ? { exit, stopMoved: null } : { exit: null, stopMoved: pos.stop !== before ? pos.stop : null };
+}
+
+/**
+ * watchCandle on scalars, for the historical clock's hot loop (no object per bar): the exit when
+ * the candle reached the stop or target, else null after the trailing stop moved (in place).
+ */
+export function watchBar(pos: OpenPosition, open: number, high: number, low: number, atr: number, trailingStopAtr: number): { reason: ExitReason; ref: number } | null {
+  const hit = stopOrTarget(pos, open, high, low);
+  if (hit) return hit;
+  const moved = trailedStop(pos, high, low, atr, trailingStopAtr);
   if (moved !== null) pos.stop = moved;
-  return { exit: null, stopMoved: moved };
+  return null;
 }
 
 export type CloseIntent =
@@ -66,7 +82,8 @@ export type CloseIntent =
 
 /**
  * The decision on the close of bar `i` (features 0..i only). `candle` is the bar's candle number
- * (open time / timeframe), the unit of cooldowns and time stops in every clock.
+ * (open time / timeframe), the unit of cooldowns and time stops in every clock. `equity`: the
+ * account's equity now, when the caller already has it (the historical clock, per candle).
  */
 /** The exit rules in force for a strategy: its own where it has them, else the configured ones. */
 export function exitRulesFor(strategy: Strategy, settings: EngineSettings): { atrStopMult: number; atrTargetMult: number; maxHoldCandles: number } {
@@ -74,33 +91,46 @@ export function exitRulesFor(strategy: Strategy, settings: EngineSettings): { at
   return { atrStopMult: x?.atrStopMult ?? settings.atrStopMult, atrTargetMult: x?.atrTargetMult ?? settings.atrTargetMult, maxHoldCandles: x?.maxHoldCandles ?? settings.maxHoldCandles };
 }
 
-export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, candle: number, settings: EngineSettings, paused = false): CloseIntent {
+/** The "nothing to do" intents, one per signal (index signal + 1), shared: a quiet bar allocates nothing. */
+const NONE_INTENTS: readonly CloseIntent[] = ([OPEN_SHORT, HOLD, OPEN_LONG, EXIT] as Signal[]).map((signal) => Object.freeze({ kind: 'none' as const, signal }));
+
+const none = (sig: Signal): CloseIntent => NONE_INTENTS[sig + 1] ?? { kind: 'none', signal: sig };
+
+/** The entry's levels and the full description (confluence, regime, reason), or the levels only when `a.priceOnly`. */
+function entryDecision(a: AgentView, i: number, sig: 1 | -1, candleTs: number, settings: EngineSettings): Decision {
+  const rule = exitRulesFor(a.strategy, settings);
+  if (a.priceOnly) return priceEntry(a.features, i, sig, a.strategy.name, candleTs, rule);
+  ensureFeatures(a.features, DESCRIBE_FEATURES);
+  return describeEntry(a.features, i, sig, a.strategy.name, candleTs, rule);
+}
+
+export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, candle: number, settings: EngineSettings, paused = false, equity?: number): CloseIntent {
   const risk = settings.risk;
   // exitRulesFor only where an entry or a time stop needs the rules, not on every bar (an object each).
   const pos = p.positions[a.symbol];
   // The kill switch closes what is open at the next open, and nothing new opens: a drawdown limit
   // that let open positions run on would not be a limit.
   const sig = a.strategy.signal(a.features, i, pos ? pos.dir : 0, a.state, a.ctx);
-  if (killSwitchTripped(p, risk.max_drawdown)) {
+  if (killSwitchTripped(p, risk.max_drawdown, equity ?? equityOf(p))) {
     if (pos) return { kind: 'exit', reason: 'KILL_SWITCH', signal: sig };
     if (sig === OPEN_LONG || sig === OPEN_SHORT) {
       const rs = riskView(p, a.symbol, candleTs, candle, paused);
-      const g = gate(describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings)), rs, risk);
+      const g = gate(entryDecision(a, i, sig, candleTs, settings), rs, risk);
       return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, refusal: g.ok ? { code: 'kill_switch_on', params: { max: risk.max_drawdown } } : { code: g.code, params: g.params }, signal: sig };
     }
-    return { kind: 'none', signal: sig };
+    return none(sig);
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
     if (timedOut(pos, candle, exitRulesFor(a.strategy, settings).maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
-    return { kind: 'none', signal: sig };
+    return none(sig);
   }
   if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
     if (sig !== HOLD && sig !== EXIT) throw new Error(`strategy ${a.strategy.name} returned an unknown signal ${sig}`);
-    return { kind: 'none', signal: sig };
+    return none(sig);
   }
   const rs = riskView(p, a.symbol, candleTs, candle, paused);
-  const decision = calibrateDecision(describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings)), a.state.calibration);
+  const decision = calibrateDecision(entryDecision(a, i, sig, candleTs, settings), a.state.calibration);
   const g = gate(decision, rs, risk);
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, refusal: { code: g.code, params: g.params }, signal: sig };
   return { kind: 'entry', decision, quantity: g.quantity, risk: rs, signal: sig };

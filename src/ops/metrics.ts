@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The operators' figures in Prometheus form (prom-client). Counters move as things happen (scans,
@@ -13,6 +13,8 @@ export interface Metrics {
   proposals: Counter<'outcome'>;
   orders: Counter<'result'>;
   fills: Counter<'side'>;
+  /** Walk-forward refits by where they ran (main thread, fit threads, queue workers): compute seconds. */
+  fitSeconds: Histogram<'where'>;
 }
 
 export function createMetrics(): Metrics {
@@ -26,6 +28,13 @@ export function createMetrics(): Metrics {
     proposals: new Counter({ name: 'tradecrew_proposals_total', help: 'Proposals by outcome: created, then approved, rejected, expired, failed or executed', labelNames: ['outcome'], registers: [registry] }),
     orders: new Counter({ name: 'tradecrew_orders_total', help: 'Entry orders by result: filled, rejected, resting (limit on the book), cancelled', labelNames: ['result'], registers: [registry] }),
     fills: new Counter({ name: 'tradecrew_fills_total', help: 'Fills by side: entry, exit (partial exits count once per part)', labelNames: ['side'], registers: [registry] }),
+    fitSeconds: new Histogram({
+      name: 'tradecrew_fit_job_seconds',
+      help: 'Compute time of each walk-forward refit job, by where it ran: main (this thread), threads (training.fit_threads), queue (BullMQ workers)',
+      labelNames: ['where'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,11 +1,12 @@
 import type { ForestModel } from '../agents/ml-forest.js';
 import type { StrategyName } from '../agents/types.js';
+import { featuresFor, strategyByName } from '../agents/registry.js';
 import { computeFeatures } from '../indicators/features.js';
 import type { EngineSettings } from '../kernel/backtest.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { emptySeries, type Series } from '../market/types.js';
 import { fitForest } from './fit-forest.js';
-import { candidatesFor, fitAgent, type Fit } from './select.js';
+import { candidatesFor, fitAgent, type ExitGrid, type Fit } from './select.js';
 
 /**
  * One walk-forward refit of one agent as a self-contained task: everything it reads travels with
@@ -47,6 +48,8 @@ export interface FitInput {
   confidence: number;
   periodsPerYear: number;
   startingEquity: number;
+  /** The exit rules searched (absent: DEFAULT_GRID, what training searches). */
+  grid?: ExitGrid;
 }
 
 export interface FitOutput {
@@ -98,14 +101,20 @@ export function lowerBound(tss: Float64Array, ts: number): number {
   return lo;
 }
 
+/** Configurations one refit tries (the forest: one model). */
+export function configurationsOf(x: Pick<FitInput, 'strategies' | 'grid'>): number {
+  return x.strategies.includes('ml_forest') ? 1 : candidatesFor(x.strategies, x.grid).length;
+}
+
 /** Runs one refit. Pure: the same input gives the same output, byte for byte, wherever it runs. */
 export function runFitTask(x: FitInput): FitOutput {
   const { task } = x;
   const series = seriesOf(task.symbol, task.timeframe, x.candles);
-  const features = computeFeatures(series);
+  // The columns the candidates read, computed once and shared by all of them (ml_forest: all).
+  const features = computeFeatures(series, 'fast', x.strategies.includes('ml_forest') ? undefined : featuresFor(x.strategies.map(strategyByName)));
   const to = series.ts.length;
   const from = Math.min(to, Math.max(WARMUP_CANDLES, lowerBound(series.ts, task.asOf - x.fitCandles * timeframeMs(task.timeframe))));
   const common = { series, features, from, to, settings: x.settings, periodsPerYear: x.periodsPerYear, startingEquity: x.startingEquity, confidence: x.confidence };
   if (x.strategies.includes('ml_forest')) return fitForest({ ...common, seed: task.seed });
-  return { fit: fitAgent({ ...common, candidates: candidatesFor(x.strategies), allowShort: x.settings.risk.allow_short }), model: null };
+  return { fit: fitAgent({ ...common, candidates: candidatesFor(x.strategies, x.grid), allowShort: x.settings.risk.allow_short }), model: null };
 }

@@ -123,6 +123,8 @@ export interface TrainingHooks {
   /** After every cycle (the caller decides which to show: summary_every, final). */
   onCycle?(r: CycleReport): Promise<void> | void;
   onAlert?(a: TrainingAlert): Promise<void> | void;
+  /** A refit computed in this thread, and how long it took (the operators' job durations). */
+  onFitTimed?(ms: number): void;
   /** Cycles whose report carries full portfolio metrics (besides the final one). */
   summaryEvery?: number;
   /** Asked between cycles; true = checkpoint and stop. */
@@ -293,6 +295,12 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     const span = fitSpan(task, wf!.fitCandles);
     return { task, candles: fitColumns(loadSeries(db, symbol, params.timeframe, span.from, span.to), task, wf!.fitCandles), settings: params.settings, strategies: wf!.strategies, fitCandles: wf!.fitCandles, confidence: wf!.confidence, periodsPerYear: candlePpy, startingEquity: perAgent };
   };
+  const timedFit = (x: FitInput): FitOutput => {
+    const t0 = performance.now();
+    const out = runFitTask(x);
+    hooks.onFitTimed?.(performance.now() - t0);
+    return out;
+  };
   // Refits depend only on the candles before them, never on how the run traded: with a place to
   // send them (hooks.fitMany), every refit still ahead is computed at once, in any order.
   const ahead = new Map<string, FitOutput>();
@@ -346,7 +354,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     //    the cycle only (or stands aside); between refits it keeps its choice.
     if (wf && k % wf.refitCycles === 0) {
       for (const a of segment.agents) {
-        const { fit, model } = ahead.get(`${a.symbol}|${c.index}`) ?? runFitTask(fitInput(a.symbol, c));
+        const { fit, model } = ahead.get(`${a.symbol}|${c.index}`) ?? timedFit(fitInput(a.symbol, c));
         if (model) cp.states[a.symbol].forest = model;
         else delete cp.states[a.symbol].forest;
         cp.states[a.symbol].fit = { ...fit, asOf: c.from };

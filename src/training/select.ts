@@ -23,19 +23,30 @@ export type Candidate = FitChoice;
 
 /** The rule strategies (stateless: a fit needs no learning pass). RL and the ensemble are trained, not fitted. */
 export const FIT_STRATEGIES: StrategyName[] = ['trend_following', 'mean_reversion', 'breakout', 'trend_participation'];
-/** Stop distance in ATRs x target distance in ATRs (100: no near target, the stop rides the trend). */
-const STOP_GRID = [2, 3, 5];
-const TARGET_GRID = [3, 6, 100];
+/**
+ * The exit rules a fit tries per strategy: stop distance in ATRs x target distance in ATRs (100:
+ * no near target, the stop rides the trend) x time stop in candles (absent: the configured one).
+ */
+export interface ExitGrid {
+  stops: number[];
+  targets: number[];
+  holds?: number[];
+}
 
-/** Every configuration the fit tries for these strategies: strategy x stop x target. */
-export function candidatesFor(strategies: StrategyName[]): Candidate[] {
+/** What training searches: 4 rule strategies x 9 exits = 36 configurations a refit. */
+export const DEFAULT_GRID: ExitGrid = { stops: [2, 3, 5], targets: [3, 6, 100] };
+
+/** Every configuration the fit tries for these strategies: strategy x stop x target (x time stop). */
+export function candidatesFor(strategies: StrategyName[], grid: ExitGrid = DEFAULT_GRID): Candidate[] {
   const out: Candidate[] = [];
   for (const strategy of strategies) {
-    for (const stop of STOP_GRID) {
-      for (const target of TARGET_GRID) {
-        // A target of 100 ATR is "no target": then no time stop either, the trend decides.
-        const exits: Candidate['exits'] = target >= 100 ? { atrStopMult: stop, atrTargetMult: target, maxHoldCandles: Number.MAX_SAFE_INTEGER } : { atrStopMult: stop, atrTargetMult: target };
-        out.push({ id: `${strategy}/s${stop}/t${target}`, strategy, exits });
+    for (const stop of grid.stops) {
+      for (const target of grid.targets) {
+        for (const hold of grid.holds ?? [undefined]) {
+          // A target of 100 ATR is "no target": then no time stop either, the trend decides.
+          const exits: Candidate['exits'] = target >= 100 ? { atrStopMult: stop, atrTargetMult: target, maxHoldCandles: Number.MAX_SAFE_INTEGER } : hold === undefined ? { atrStopMult: stop, atrTargetMult: target } : { atrStopMult: stop, atrTargetMult: target, maxHoldCandles: hold };
+          out.push({ id: `${strategy}/s${stop}/t${target}${hold === undefined ? '' : `/h${hold}`}`, strategy, exits });
+        }
       }
     }
   }
@@ -117,6 +128,8 @@ export function fitAgent(x: {
       from: x.from,
       to: x.to,
       idPrefix: 'fit',
+      // Candidates are ranked on equity and trade count: entries need no description.
+      priceOnly: true,
     });
     const r = returnsOf(run.equity);
     scored.push({ c, sr: periodSharpe(r), r, trades: run.trades.length });

@@ -139,12 +139,13 @@ export function createTrainer(app: App): Trainer {
     // With a Redis URL the refits go to BullMQ workers first; the message says how they advance.
     const remoteReady = fitExecutorFor(app.cfg, {
       runId,
+      onJobTimed: (ms, where) => app.metrics?.fitSeconds.observe({ where }, ms / 1000),
       onProgress: (p) => {
         run.refits = p;
         const t = Date.now();
         if (progressId !== null && (t - lastEdit >= PROGRESS_EVERY_MS || p.done === p.total)) {
           lastEdit = t;
-          reporter.edit(progressId, progressMessage(app, run, plural(app.cfg.language, 'train_state_refits', p.workers, { done: p.done, total: p.total }), 0, 0));
+          reporter.edit(progressId, progressMessage(app, run, plural(app.cfg.language, p.where === 'threads' ? 'train_state_threads' : 'train_state_refits', p.workers, { done: p.done, total: p.total }), 0, 0));
         }
       },
     });
@@ -154,6 +155,7 @@ export function createTrainer(app: App): Trainer {
         await runTraining(app.db, runId, {
           ...(queue ? { fitMany: (x: FitInput[]) => queue.fitMany(x) } : {}),
           onCycle,
+          onFitTimed: (ms) => app.metrics?.fitSeconds.observe({ where: 'main' }, ms / 1000),
           summaryEvery: app.cfg.training.summary_every,
           onAlert: (a) => {
             if (alerted.has(a.key)) return;

@@ -1,0 +1,116 @@
+/**
+ * Declared features and ranking runs (issue #17): a run computes only the feature columns its
+ * strategy reads, and a search ranks on runs that skip the entries' description. Neither may
+ * change a single trade:
+ *   1. every column computed on demand has the bits of the full computation;
+ *   2. every strategy that declares its features trades the same (same trade JSON, same equity)
+ *      on the declared columns as on all of them, longs and shorts, on a demo year of hours and,
+ *      where ../shared/data is present, on BTC hourly and SPY daily;
+ *   3. a ranking run (priceOnly) has the same equity, fills and PnL as the full run, and leaves
+ *      the description's columns uncomputed;
+ *   4. a walk-forward refit on declared columns and ranking runs chooses exactly what it chose
+ *      on every column with full runs.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { featuresFor, STRATEGIES } from '../src/agents/registry.js';
+import { newAgentState, type Strategy } from '../src/agents/types.js';
+import { loadConfig } from '../src/config/load.js';
+import { computeFeatures, FEATURE_NAMES, hasFeature, type Features } from '../src/indicators/features.js';
+import { runEngine, type EngineSettings } from '../src/kernel/backtest.js';
+import { engineSettings } from '../src/kernel/settings.js';
+import { readCandlesCsv } from '../src/market/csv.js';
+import { generateDemoSeries } from '../src/market/demo.js';
+import { seriesFromCandles, type Series } from '../src/market/types.js';
+import { candidatesFor, fitAgent, FIT_STRATEGIES } from '../src/training/select.js';
+import { createRng } from '../src/util/rng.js';
+import { REPO } from './support/spawn-bot.js';
+
+const MARKET = path.resolve(REPO, '..', 'shared', 'data', 'market');
+const cfg = loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } });
+const longOnly = engineSettings(cfg);
+const withShorts: EngineSettings = { ...longOnly, risk: { ...longOnly.risk, allow_short: true } };
+
+const demo = generateDemoSeries({ seed: 7, symbol: 'BTC/USDT', timeframe: '1h', startTs: Date.UTC(2024, 0, 1) }, 8760);
+const real: Series[] = [];
+for (const [symbol, tf, file] of [['BTC/USD', '1h', 'BTC-USD_1h.csv'], ['SPY', '1d', 'SPY_1d.csv']] as const) {
+  const p = path.join(MARKET, file);
+  if (fs.existsSync(p)) real.push(seriesFromCandles(symbol, tf, readCandlesCsv(p)));
+}
+const series = [demo, ...real];
+
+const declared = Object.values(STRATEGIES).filter((s) => s.features !== undefined);
+
+function run(s: Series, f: Features, strategy: Strategy, settings: EngineSettings, priceOnly = false) {
+  return runEngine({ series: s, features: f, strategy, state: newAgentState(s.symbol, strategy.name), settings, ctx: { learn: false, rng: createRng(3), allowShort: settings.risk.allow_short }, startingEquity: 10_000, priceOnly });
+}
+
+test('every column computed on demand has the bits of the full computation', () => {
+  const full = computeFeatures(demo);
+  for (const name of FEATURE_NAMES) {
+    const one = computeFeatures(demo, 'fast', [name]);
+    assert.ok(hasFeature(one, name), name);
+    assert.deepEqual(Buffer.from(one[name].buffer, one[name].byteOffset, one[name].byteLength), Buffer.from(full[name].buffer, full[name].byteOffset, full[name].byteLength), `${name} differs`);
+  }
+  // Asking for one column computes that one (and its computed-together siblings), not the rest.
+  const atrOnly = computeFeatures(demo, 'fast', ['atr']);
+  assert.equal(hasFeature(atrOnly, 'rsi'), false);
+  assert.equal(hasFeature(atrOnly, 'adx'), false);
+});
+
+test('the rule, RL and random strategies declare their features; the forest and the ensemble read all', () => {
+  assert.deepEqual(declared.map((s) => s.name).sort(), ['breakout', 'mean_reversion', 'rl_qlearning', 'trend_following', 'trend_participation']);
+  assert.equal(featuresFor([STRATEGIES.ml_forest]), undefined);
+  assert.deepEqual(featuresFor([STRATEGIES.trend_participation]), ['atr']);
+});
+
+test(`each declaring strategy trades the same on its declared columns as on all of them (${series.map((s) => s.symbol).join(', ')})`, () => {
+  if (!real.length) console.log(`# real series not found at ${MARKET}: the demo year only`);
+  let trades = 0;
+  for (const s of series) {
+    const full = computeFeatures(s);
+    for (const settings of [longOnly, withShorts]) {
+      for (const st of declared) {
+        const a = run(s, full, st, settings);
+        const lean = computeFeatures(s, 'fast', featuresFor([st]));
+        const b = run(s, lean, st, settings);
+        assert.equal(JSON.stringify(b.trades), JSON.stringify(a.trades), `${s.symbol} ${st.name} shorts=${settings.risk.allow_short}: trades differ`);
+        assert.deepEqual(b.equity, a.equity, `${s.symbol} ${st.name}: equity differs`);
+        trades += a.trades.length;
+      }
+    }
+  }
+  assert.ok(trades > 200, `too few trades to compare (${trades})`);
+});
+
+test('a ranking run (priceOnly) has the full run\'s equity and fills, and computes no description column', () => {
+  for (const s of series) {
+    for (const st of declared) {
+      const full = run(s, computeFeatures(s), st, withShorts);
+      const lean = computeFeatures(s, 'fast', featuresFor([st]));
+      const ranked = run(s, lean, st, withShorts, true);
+      assert.deepEqual(ranked.equity, full.equity, `${s.symbol} ${st.name}`);
+      assert.deepEqual(
+        ranked.trades.map((t) => [t.entryTime, t.exitTime, t.entryPrice, t.exitPrice, t.quantity, t.pnl, t.exitReason]),
+        full.trades.map((t) => [t.entryTime, t.exitTime, t.entryPrice, t.exitPrice, t.quantity, t.pnl, t.exitReason]),
+      );
+      // The description's own columns stayed uncomputed where the strategy does not read them.
+      if (st.name === 'trend_participation') assert.equal(hasFeature(lean, 'macdHist'), false);
+    }
+  }
+});
+
+test('a walk-forward refit on declared columns and ranking runs chooses what it chose on every column', () => {
+  const candidates = candidatesFor(FIT_STRATEGIES);
+  const lean = computeFeatures(demo, 'fast', featuresFor(FIT_STRATEGIES.map((n) => STRATEGIES[n])));
+  const full = computeFeatures(demo);
+  let fits = 0;
+  for (let to = 3000; to <= demo.ts.length; to += 1500) {
+    const x = { series: demo, from: to - 2160, to, settings: longOnly, candidates, allowShort: false, periodsPerYear: 8760, startingEquity: 10_000 };
+    assert.deepEqual(fitAgent({ ...x, features: lean }), fitAgent({ ...x, features: full }), `refit ending at bar ${to}`);
+    fits++;
+  }
+  assert.equal(fits, 4);
+});
