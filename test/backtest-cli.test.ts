@@ -30,6 +30,8 @@ const real = (f: string) => path.join(DATA, f);
 // The project's defaults only: no TRADECREW_* from the caller's shell, no config/local.yaml.
 const ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRADECREW_')));
 ENV.TRADECREW_CONFIG = path.join(REPO, 'config', 'default.yaml');
+// Backtests are recorded in the data folder: a temporary one, not the checkout's data/.
+ENV.TRADECREW_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-backtest-cli-'));
 
 interface Run {
   code: number;
@@ -76,7 +78,8 @@ function checkContract(out: Run, file: string, symbol: string, timeframe: string
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stderr, '');
   const j = JSON.parse(out.stdout);
-  assert.deepEqual(Object.keys(j).sort(), ['baselines', 'buyHold', 'summary', 'trades']);
+  assert.deepEqual(Object.keys(j).sort(), ['baselines', 'buyHold', 'runId', 'summary', 'trades']);
+  assert.match(j.runId, /^b[0-9a-z]+$/, 'recorded, with the id replay takes');
   const s = j.summary;
   assert.equal(s.symbol, symbol);
   assert.equal(s.timeframe, timeframe);
@@ -173,9 +176,12 @@ test('--train-data: RL and ensemble trade after training on 2017-07..2018-03, ev
       // Nothing of the evaluation data was traded during learning: every trade is in --data.
       assert.ok(j.trades.every((t: { entryTime: string }) => t.entryTime >= '2018-04-01'));
     }
-    assert.equal(rlAgain.stdout, rl.stdout, 'rl_qlearning: same seed, byte-identical JSON');
-    assert.equal(ensAgain.stdout, ens.stdout, 'ensemble: same seed, byte-identical JSON');
-    assert.notEqual(rlSeed7.stdout, rl.stdout, 'the seed drives exploration while learning');
+    // Each run has its own recorded id; everything else is byte for byte the same.
+    const figures = (r: Run) => r.stdout.replace(/^\{"runId":"b[0-9a-z]+",/, '{');
+    assert.notEqual(JSON.parse(rlAgain.stdout).runId, JSON.parse(rl.stdout).runId);
+    assert.equal(figures(rlAgain), figures(rl), 'rl_qlearning: same seed, byte-identical JSON');
+    assert.equal(figures(ensAgain), figures(ens), 'ensemble: same seed, byte-identical JSON');
+    assert.notEqual(figures(rlSeed7), figures(rl), 'the seed drives exploration while learning');
     // Untrained, the RL policy is empty and holds; the human output says so.
     assert.equal(JSON.parse(untrained.stdout).summary.trades, 0);
     assert.equal(human.code, 0);

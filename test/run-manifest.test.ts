@@ -5,15 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
+import { generateDemoSeries } from '../src/market/demo.js';
 import { startConsoleApp } from './support/console-app.js';
 import { REPO, tempDataDir } from './support/spawn-bot.js';
 
 function cli(dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, TRADECREW_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 300_000 });
+  return cliEnv({ TRADECREW_DATA_DIR: dataDir }, ...args);
+}
+
+function cliEnv(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -69,4 +75,66 @@ test('a run records its manifest, replays to the same figures, and a replay refu
   assert.equal(none.code, 1);
   assert.match(none.err, /no training run r-nope/);
   assert.equal(cli(dir, 'replay').code, 2, 'no run id: a usage error');
+});
+
+test('a backtest is recorded with its manifest, replays to the same report, and a replay refuses a changed file and reports a changed figure', () => {
+  const dir = tempDataDir();
+  // A candle file of the seeded demo market (no outside data needed).
+  const s = generateDemoSeries({ seed: 9, symbol: 'BTC/USDT', timeframe: '1h', startTs: Date.UTC(2024, 0, 1) }, 3000);
+  const csv = path.join(dir, 'BTC-USDT_1h.csv');
+  const rows = ['ts,open,high,low,close,volume'];
+  for (let i = 0; i < s.ts.length; i++) rows.push(`${new Date(s.ts[i]).toISOString()},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${s.volume[i]}`);
+  fs.writeFileSync(csv, rows.join('\n') + '\n');
+  const SECRET = '123456:backtest-secret-token-xyz';
+  const b = cliEnv({ TRADECREW_DATA_DIR: dir, TELEGRAM_BOT_TOKEN: SECRET, TELEGRAM_CHAT_ID: '4242' }, 'backtest', '--data', csv, '--strategy', 'trend_following', '--seed', '7', '--json');
+  assert.equal(b.code, 0, b.err);
+  const { runId: id, ...report } = JSON.parse(b.out);
+  assert.match(id, /^b/, 'the JSON carries the run id replay takes');
+  assert.equal(b.err, '');
+
+  const db = new Database(path.join(dir, 'tradecrew.db'));
+  try {
+    const row = db.prepare('SELECT * FROM backtest_runs WHERE id=?').get(id) as Record<string, string>;
+    const manifest = JSON.parse(row.manifest_json);
+    assert.equal(manifest.kind, 'backtest');
+    assert.equal(manifest.seed, 7);
+    assert.equal(manifest.strategy, 'trend_following');
+    assert.match(manifest.code.version, /^\d+\.\d+\.\d+/);
+    assert.deepEqual([manifest.data.data.file, manifest.data.data.candles], [csv, 3000]);
+    assert.match(manifest.data.data.sha256, /^[0-9a-f]{64}$/);
+    assert.deepEqual(JSON.parse(row.result_json), report, 'the report as printed is the report recorded');
+    // The config is recorded as resolved, secrets blanked: the token is nowhere in the database.
+    assert.equal(JSON.parse(row.config_json).telegram.bot_token, '');
+    for (const f of ['tradecrew.db', 'tradecrew.db-wal']) if (fs.existsSync(path.join(dir, f))) assert.ok(!fs.readFileSync(path.join(dir, f)).includes(SECRET), `no secret in ${f}`);
+
+    const ok = cli(dir, 'replay', id!);
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, new RegExp(`replay of backtest ${id}: every figure matches \\(trend_following, ${report.trades.length} trades\\)`));
+
+    // A figure of the stored report altered: the replay notices and says where.
+    const tampered = JSON.parse(row.result_json);
+    tampered.summary.sharpe += 0.5;
+    db.prepare('UPDATE backtest_runs SET result_json=? WHERE id=?').run(JSON.stringify(tampered), id);
+    const diff = cli(dir, 'replay', id!);
+    assert.equal(diff.code, 1);
+    assert.match(diff.out, /DIFFERENT[\s\S]*\$\.summary\.sharpe: /);
+
+    // One close in the file changed: no replay, and the reason names the file.
+    const lines = fs.readFileSync(csv, 'utf8').split('\n');
+    const cells = lines[500].split(',');
+    cells[4] = String(Number(cells[4]) * 1.001);
+    lines[500] = cells.join(',');
+    fs.writeFileSync(csv, lines.join('\n'));
+    const changed = cli(dir, 'replay', id!);
+    assert.equal(changed.code, 1);
+    assert.match(changed.err, new RegExp(`the candles of ${csv.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} changed since backtest ${id}`));
+
+    fs.rmSync(csv);
+    const gone = cli(dir, 'replay', id!);
+    assert.equal(gone.code, 1);
+    assert.match(gone.err, new RegExp(`backtest ${id} cannot read its candles again`));
+    assert.match(cli(dir, 'replay', 'bnosuchrun').err, /no backtest run bnosuchrun/);
+  } finally {
+    db.close();
+  }
 });

@@ -18,7 +18,10 @@ import { engineSettings } from '../kernel/settings.js';
 import { crewReview } from '../crew/review.js';
 import type { EntryReview } from '../kernel/backtest.js';
 import { createRng } from '../util/rng.js';
+import { dbFile, openDb } from '../store/db.js';
 import { BACKTEST_OPTIONS, InputError, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
+import { recordBacktest } from './backtest-runs.js';
+import { configOrInputError } from './train.js';
 
 export const BACKTEST_USAGE = `backtest --data <csv> [--symbol BASE/QUOTE] [--timeframe 1h|1d|...] [--strategy crew|<name>]
            [--train-data <csv>] [--fee <fraction>] [--seed <n>] [--json]
@@ -32,7 +35,9 @@ export const BACKTEST_USAGE = `backtest --data <csv> [--symbol BASE/QUOTE] [--ti
     --train-data   candles the agent learns on first (RL, ensemble weights); --data is never learned from
     --fee          fee per side as a fraction, 0 <= fee < 0.05 (default costs.fee from the config)
     --seed         default 42
-    --json         one JSON object on stdout: summary, buyHold, trades`;
+    --json         one JSON object on stdout: runId, summary, buyHold, baselines, trades
+    Every backtest is recorded in the data folder (TRADECREW_DATA_DIR) with its manifest: replay
+    it with \`npm run cli -- replay <runId>\`.`;
 
 /** Everything a backtest (and the lookahead check) needs, read and validated. */
 export interface BacktestArgs {
@@ -117,6 +122,8 @@ export interface PreparedBacktest {
   trained: boolean;
   /** Candles in --train-data (0 without). */
   trainCandles: number;
+  /** The --train-data series (null without), for the run's manifest. */
+  train: Series | null;
   warnings: string[];
 }
 
@@ -153,6 +160,7 @@ export function prepareBacktest(args: BacktestArgs, cfg: Config = loadConfig()):
     state,
     trained: train !== null,
     trainCandles: train ? train.series.ts.length : 0,
+    train: train?.series ?? null,
     warnings,
   };
 }
@@ -367,10 +375,25 @@ export async function backtestCommand(argv: string[]): Promise<number> {
     process.stdout.write(`usage: npm run cli -- ${BACKTEST_USAGE}\n`);
     return 0;
   }
-  const p = prepareBacktest(args);
+  const cfg = configOrInputError();
+  const p = prepareBacktest(args, cfg);
   for (const w of p.warnings) process.stderr.write(w + '\n');
   const run = evaluate(p);
   const report = backtestReport(p, run);
-  process.stdout.write((args.json ? JSON.stringify(report) : formatReport(p, report, run)) + '\n');
+  // Recorded in the data folder, so it can be replayed. The report is out either way: a data
+  // folder that cannot take the record costs only the replay.
+  let id: string | null = null;
+  try {
+    const db = openDb(dbFile(cfg.data_dir));
+    try {
+      id = recordBacktest(db, cfg, p, report, p.train, Date.now());
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    process.stderr.write(`warning: backtest not recorded in ${cfg.data_dir} (no replay of it): ${(e as Error).message}\n`);
+  }
+  if (args.json) process.stdout.write(JSON.stringify({ runId: id, ...report }) + '\n');
+  else process.stdout.write(formatReport(p, report, run) + '\n' + (id ? `Recorded as ${id}; run it again with: npm run cli -- replay ${id}\n` : ''));
   return 0;
 }

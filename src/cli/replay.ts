@@ -5,14 +5,17 @@ import { runResult, runConfigJson } from '../store/training.js';
 import { codeVersion, dataDigests, type RunManifest } from '../training/manifest.js';
 import type { CyclePlan } from '../training/plan.js';
 import { createRun, newRunId, runTraining, type TrainingParams } from '../training/run.js';
+import type { DB } from '../store/db.js';
 import { InputError, UsageError } from './args.js';
+import { isBacktestId, rerunBacktest, type BacktestManifest } from './backtest-runs.js';
 import { configOrInputError } from './train.js';
 
 export const REPLAY_USAGE = `replay <run id> [--json]
-  Runs a finished training run again from its manifest (the same parameters, seed, plan and
-  candles; the data folder must still hold the candles it read) and reports whether every figure
-  of its result matches. Exit 0 when they all match, 1 when any differs (the first differences are
-  listed) or the data changed.`;
+  Runs a finished training run (id r...) or a backtest (id b..., printed by every backtest) again
+  from its manifest: the same parameters, config, seed, plan and candles (a training run: the data
+  folder must still hold the candles it read; a backtest: its candle files, unchanged). Reports
+  whether every figure of its result matches. Exit 0 when they all match, 1 when any differs (the
+  first differences are listed) or the data changed.`;
 
 /** The first `max` paths where two JSON values differ, with both values. */
 export function jsonDiff(a: unknown, b: unknown, max = 5, at = '$', out: string[] = []): string[] {
@@ -42,6 +45,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const cfg = configOrInputError();
   const db = openDb(dbFile(cfg.data_dir));
   try {
+    if (isBacktestId(id)) return replayBacktest(db, id, parsed.values.json ?? false);
     const row = runResult(db, id);
     if (!row) throw new InputError(`replay: no training run ${id} in ${cfg.data_dir}`);
     if (row.status !== 'done' || !row.result_json) throw new InputError(`replay: run ${id} is ${row.status}, not finished: only a finished run has figures to compare`);
@@ -71,7 +75,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     const same = diffs.length === 0;
     if (parsed.values.json) process.stdout.write(JSON.stringify({ runId: id, replayId: newId, match: same, differences: diffs, recordedWith: manifest.code, replayedWith: code }) + '\n');
     else {
-      const v = (c: RunManifest['code']) => `tradecrew ${c.version}${c.commit ? ` (${c.commit.slice(0, 10)})` : ''}`;
+      const v = versionOf;
       process.stdout.write(
         [
           `replay of ${id} as ${newId}: ${same ? 'every figure matches' : 'DIFFERENT'} (${result.cycles.length} cycles, ${result.trades.length} trades, ${Object.keys(result.verdicts).length} verdicts)`,
@@ -84,4 +88,25 @@ export async function replayCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+const versionOf = (c: RunManifest['code']) => `tradecrew ${c.version}${c.commit ? ` (${c.commit.slice(0, 10)})` : ''}`;
+
+/** A recorded backtest again: the same report, figure for figure? */
+function replayBacktest(db: DB, id: string, json: boolean): number {
+  const { manifest, before, after, trades } = rerunBacktest(db, id);
+  const diffs = jsonDiff(before, after);
+  const code = codeVersion();
+  const same = diffs.length === 0;
+  const files = (Object.values(manifest.data).filter(Boolean) as Array<NonNullable<BacktestManifest['data']['data']>>).map((d) => `${d.file} ${d.candles} candles ${d.sha256.slice(0, 12)}`);
+  if (json) process.stdout.write(JSON.stringify({ runId: id, match: same, differences: diffs, recordedWith: manifest.code, replayedWith: code }) + '\n');
+  else
+    process.stdout.write(
+      [
+        `replay of backtest ${id}: ${same ? 'every figure matches' : 'DIFFERENT'} (${manifest.strategy}, ${trades} trades)`,
+        `recorded with ${versionOf(manifest.code)}, replayed with ${versionOf(code)}; seed ${manifest.seed}; data ${files.join(', ')}`,
+        ...diffs.map((d) => `  ${d}`),
+      ].join('\n') + '\n',
+    );
+  return same ? 0 : 1;
 }

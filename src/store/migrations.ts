@@ -237,4 +237,17 @@ export const MIGRATIONS: string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- Backtests run from the CLI (issue #15, replayable runs): what was run (arguments and the
+  -- config as resolved, secrets blanked), the manifest (code version, the candle files' digests)
+  -- and the report, so "replay <id>" can run it again and compare every figure.
+  CREATE TABLE IF NOT EXISTS backtest_runs (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    args_json TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    manifest_json TEXT NOT NULL,
+    result_json TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
