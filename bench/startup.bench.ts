@@ -42,12 +42,14 @@ interface Variant {
   env?: (ex: ExchangeStandin) => Record<string, string>;
 }
 // BASELINE_DIR: another checkout (e.g. `git archive <commit>` unpacked, node_modules linked in)
-// started the way its own `npm start` did, through tsx: the "before" in the same run.
+// started the way its own `npm start` did: its tsc build when it has one (build it first), else
+// through tsx. The "before" in the same run.
 const BASELINE_DIR = process.env.BASELINE_DIR;
 /** What `npm start` runs after `node` (its flags and the build's entry), read from package.json. */
 const START_ARGS = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string).split(/\s+/).slice(1);
+const BASELINE_BUILT = BASELINE_DIR !== undefined && fs.existsSync(path.join(BASELINE_DIR, 'build', 'src', 'main.js'));
 const VARIANTS: Variant[] = [
-  ...(BASELINE_DIR ? [{ name: `baseline ${path.basename(BASELINE_DIR)}, tsx`, args: ['--import', 'tsx', 'src/main.ts'], cwd: BASELINE_DIR }] : []),
+  ...(BASELINE_DIR ? [{ name: `baseline ${path.basename(BASELINE_DIR)}, ${BASELINE_BUILT ? 'its npm start (build)' : 'tsx'}`, args: BASELINE_BUILT ? [...START_ARGS] : ['--import', 'tsx', 'src/main.ts'], cwd: BASELINE_DIR }] : []),
   { name: 'source through tsx (npm run dev)', args: ['--import', 'tsx', 'src/main.ts'] },
   { name: 'tsc build, plain node, V8 defaults', args: ['build/src/main.js'] },
   { name: `npm start: node ${START_ARGS.join(' ')}`, args: START_ARGS },
