@@ -9,8 +9,11 @@ import { configurationsOf, selectFromScores, type FitInput, type FitJob, type Fi
  */
 
 /**
- * Configurations per job at most (training.fit_chunk). A chunk re-reads its candles and
- * recomputes the window's features, so it must run enough backtests to be worth a job.
+ * Configurations per job at most (training.fit_chunk). Every job carries its refit's candles
+ * (about 120 KB of JSON for a 90-day window of hours) and recomputes the window's features, while
+ * a backtest of that window takes about a millisecond: a job must hold enough of them to be worth
+ * its trip through Redis. 60: training's 36-configuration grid stays one job a refit, a
+ * 300-configuration search makes five.
  */
 export const FIT_CHUNK = 60;
 
@@ -19,7 +22,7 @@ export const FIT_CHUNK = 60;
  * for ml_forest, one model), else chunks of nearly equal size (61 configurations: 31 and 30, not
  * 60 and 1), in candidate order.
  */
-export function chunksOf(x: FitInput, size: number = FIT_CHUNK): FitJob[] {
+export function chunksOf(x: FitInput, size = FIT_CHUNK): FitJob[] {
   const n = configurationsOf(x);
   if (n <= size) return [x];
   const count = Math.ceil(n / size);
@@ -32,7 +35,7 @@ export interface FitJobPlan {
   starts: number[];
 }
 
-export function planJobs(inputs: FitInput[], size: number = FIT_CHUNK): FitJobPlan {
+export function planJobs(inputs: FitInput[], size = FIT_CHUNK): FitJobPlan {
   const jobs: FitJob[] = [];
   const starts: number[] = [];
   for (const x of inputs) {
