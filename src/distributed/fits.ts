@@ -109,7 +109,7 @@ export async function fitExecutorFor(
       const parentId = `run-${o.runId}-${key}`;
       const childId = (n: number) => `${parentId}-${n}`;
       const childKey = (n: number) => `${prefix}:${FIT_QUEUE}:${childId(n)}`;
-      const largestJob = largestPayload(plan.jobs);
+      const largestJob = largestPayload(inputs, plan);
       const progress = (done: number) => ({ done, total: inputs.length, jobs: plan.jobs.length, largestJob, where: 'queue' as const });
       await flow.add({
         name: 'run',
@@ -185,9 +185,19 @@ export const FIT_THREADS_FROM = 2_000;
 /** fit_threads 0: one thread per core, at most this many. */
 const AUTO_THREADS_MAX = 4;
 
-/** The largest job's payload (its candles and settings), bytes of JSON. */
-function largestPayload(jobs: FitJob[]): number {
-  return Math.max(0, ...jobs.map((x) => Buffer.byteLength(JSON.stringify(x))));
+/**
+ * The largest job's payload (its candles and settings), bytes of JSON. Each refit is serialised
+ * once: a chunk's JSON is its refit's with `,"chunk":{...}` before the closing brace (the chunk
+ * is the last key), and serialising every chunk's candles again would cost the main thread
+ * seconds on a big search.
+ */
+function largestPayload(inputs: FitInput[], plan: FitJobPlan): number {
+  let largest = 0;
+  inputs.forEach((x, i) => {
+    const bytes = Buffer.byteLength(JSON.stringify(x));
+    for (const job of plan.jobs.slice(plan.starts[i], plan.starts[i + 1])) largest = Math.max(largest, bytes + ('chunk' in job ? Buffer.byteLength(`,"chunk":${JSON.stringify(job.chunk)}`) : 0));
+  });
+  return largest;
 }
 
 /** The refits' outputs from their jobs'; a result that cannot be merged fails the run (retrying would not help). */
@@ -231,7 +241,7 @@ function threadExecutor(setting: number, chunk: number, onProgress?: (p: FitProg
       open ??= createFitPool(threads);
       const pool = await open;
       const plan = planJobs(inputs, chunk);
-      const largestJob = largestPayload(plan.jobs);
+      const largestJob = largestPayload(inputs, plan);
       const finished = plan.jobs.map(() => false);
       const say = () => onProgress?.({ done: refitsDone(plan, (n) => finished[n]), total: inputs.length, jobs: plan.jobs.length, workers: threads, largestJob, where: 'threads' });
       say();
