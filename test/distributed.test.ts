@@ -98,6 +98,26 @@ test('0, 1 and 3 workers: the same JSON as the in-process run, and the workers d
   }
 });
 
+test('refits split into chunks of their configurations (fit_chunk 10): one job per agent, window and chunk, the same JSON as the in-process run', { skip: SKIP }, async () => {
+  const redis = await startRedis();
+  try {
+    const base = await inProcess();
+    const prefix = 'chunks';
+    const ws = [worker(redis, prefix), worker(redis, prefix)];
+    await until(() => ws.every((w) => w.out.includes('worker ready')), 'workers ready');
+    // 36 configurations a refit in chunks of at most 10: 4 jobs a refit.
+    const r = await train({ TRADECREW_REDIS_URL: redis.url, TRADECREW_QUEUE_PREFIX: prefix, TRADECREW_TRAINING__FIT_CHUNK: '10' });
+    assert.equal(r.json, base, 'the chunked run chose differently');
+    assert.match(r.err, new RegExp(`refits ${REFITS}/${REFITS} on 2 workers \\(.*\\) · ${4 * REFITS} jobs`), r.err.slice(-500));
+    const done = ws.map((w) => (w.out.match(/fit done/g) ?? []).length);
+    assert.equal(done.reduce((a, b) => a + b, 0), 4 * REFITS, `every chunk computed once by a worker: ${done}`);
+    for (const w of ws) w.child.kill('SIGTERM');
+    await Promise.all(ws.map((w) => w.exited));
+  } finally {
+    await redis.stop();
+  }
+});
+
 test('a worker killed with SIGKILL in the middle of a refit: another worker takes the job over and the result is unchanged', { skip: SKIP }, async () => {
   const redis = await startRedis();
   try {

@@ -1,13 +1,15 @@
 /**
  * Walk-forward refits on this machine's cores (training.fit_threads): the same run gives the same
- * JSON in one thread and on two worker threads, the CLI says where the refits ran, a small search
- * on the automatic setting stays in the main thread, and a refit that fails in a thread fails the
- * batch with its reason instead of hanging.
+ * JSON in one thread and on two worker threads, with each refit whole or split into chunks of its
+ * configurations (training.fit_chunk), the CLI says where the refits ran, a small search on the
+ * automatic setting stays in the main thread, and a job that fails in a thread fails the batch
+ * with its reason instead of hanging.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { createFitPool } from '../src/training/fit-pool.js';
+import { planJobs, mergeJobs } from '../src/training/fit-chunks.js';
 import { runFitTask, type FitInput } from '../src/training/fit-task.js';
 import { engineSettings } from '../src/kernel/settings.js';
 import { loadConfig } from '../src/config/load.js';
@@ -34,11 +36,19 @@ function train(env: Record<string, string>): Promise<{ json: string; err: string
   });
 }
 
-test('a training run on 2 fit threads gives the JSON of the run in one thread, and says so', async () => {
-  const [one, two, auto] = await Promise.all([train({ TRADECREW_TRAINING__FIT_THREADS: '1' }), train({ TRADECREW_TRAINING__FIT_THREADS: '2' }), train({})]);
+test('a training run on 2 fit threads, its refits whole or in chunks, gives the JSON of the run in one thread, and says so', async () => {
+  const [one, two, chunked, auto] = await Promise.all([
+    train({ TRADECREW_TRAINING__FIT_THREADS: '1' }),
+    train({ TRADECREW_TRAINING__FIT_THREADS: '2' }),
+    // 36 configurations a refit in chunks of at most 10: 4 jobs of 9 a refit, 96 in all.
+    train({ TRADECREW_TRAINING__FIT_THREADS: '2', TRADECREW_TRAINING__FIT_CHUNK: '10' }),
+    train({}),
+  ]);
   assert.equal(two.json, one.json);
+  assert.equal(chunked.json, one.json, 'refits in chunks chose differently from whole refits');
   assert.equal(auto.json, one.json);
-  assert.match(two.err, /refits 24\/24 on 2 threads/);
+  assert.match(two.err, /refits 24\/24 on 2 threads\n/);
+  assert.match(chunked.err, /refits 24\/24 on 2 threads · 96 jobs/);
   // 24 refits x 36 configurations is below FIT_THREADS_FROM: the automatic setting stays here.
   assert.doesNotMatch(auto.err, /threads/);
   assert.doesNotMatch(one.err, /threads/);
@@ -46,7 +56,7 @@ test('a training run on 2 fit threads gives the JSON of the run in one thread, a
   assert.ok(parsed.final.portfolio.trades > 0, 'the run traded, so the fits mattered');
 });
 
-test('the pool returns fits in the inputs\' order, equal to runFitTask, and a failing refit rejects with its reason', async () => {
+test('the pool returns fits in the inputs\' order, equal to runFitTask, whole or in chunks, and a failing job rejects with its reason', async () => {
   const cfg = loadConfig({ env: {} });
   const settings = engineSettings(cfg);
   const s = generateDemoSeries({ seed: 11, symbol: 'BTC/USDT', timeframe: '1h', startTs: Date.UTC(2024, 0, 1) }, 4000);
@@ -61,8 +71,11 @@ test('the pool returns fits in the inputs\' order, equal to runFitTask, and a fa
     const out = await pool.run(inputs, (n) => done.push(n));
     assert.deepEqual(out, inputs.map(runFitTask));
     assert.deepEqual(done, [1, 2, 3, 4, 5, 6]);
+    const plan = planJobs(inputs, 5);
+    assert.equal(plan.jobs.length, 6 * 8, '36 configurations in chunks of at most 5: 8 jobs a refit');
+    assert.deepEqual(mergeJobs(inputs, plan, await pool.run(plan.jobs)), out);
     const bad = { ...inputs[0], strategies: ['no_such_strategy' as never] };
-    await assert.rejects(pool.run([inputs[1], bad]), /refit 1 failed in a fit thread: .*no_such_strategy/s);
+    await assert.rejects(pool.run([inputs[1], bad]), /fit job 1 failed in a fit thread: .*no_such_strategy/s);
     // The pool is still usable after a failed batch.
     assert.deepEqual(await pool.run([inputs[2]]), [runFitTask(inputs[2])]);
   } finally {

@@ -147,12 +147,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
     // With a Redis URL, the refits go to BullMQ workers (npm run worker); else they run here.
     const remote = await fitExecutorFor(cfg, {
       runId,
-      onProgress: (p) =>
+      onProgress: (p) => {
+        // Refits split into chunks: how many jobs they make (progress counts whole refits).
+        const jobs = p.jobs > p.total ? ` · ${p.jobs} jobs` : '';
         process.stderr.write(
           p.where === 'threads'
-            ? `refits ${p.done}/${p.total} on ${p.workers} threads\n`
-            : `refits ${p.done}/${p.total} on ${p.workers} worker${p.workers === 1 ? '' : 's'} (${redisLabel(cfg.redis_url)}) · largest job ${(p.largestJob / 1024).toFixed(0)} KB${p.workers === 0 ? ' · start one with: npm run worker' : ''}\n`,
-        ),
+            ? `refits ${p.done}/${p.total} on ${p.workers} threads${jobs}\n`
+            : `refits ${p.done}/${p.total} on ${p.workers} worker${p.workers === 1 ? '' : 's'} (${redisLabel(cfg.redis_url)})${jobs} · largest job ${(p.largestJob / 1024).toFixed(0)} KB${p.workers === 0 ? ' · start one with: npm run worker' : ''}\n`,
+        );
+      },
     });
     try {
       const result = await runTraining(db, runId, { onCycle, shouldStop: () => stop, ...(remote ? { fitMany: (x) => remote.fitMany(x) } : {}) }).catch((e) => {

@@ -97,6 +97,7 @@ export const configSchema = z
       refit_days: z.number().int().min(1).max(3650),
       fit_confidence: z.number().min(0).max(1),
       fit_threads: z.number().int().min(0).max(64),
+      fit_chunk: z.number().int().min(1).max(100_000),
       require_edge: z.boolean(),
     }),
     reports: z.object({ daily_time: hhmm }),

@@ -1,18 +1,21 @@
 import crypto from 'node:crypto';
 // bullmq (and ioredis under it: ~140 ms and ~27 MiB) loads only when a Redis URL is set.
-import type { ConnectionOptions, Worker } from 'bullmq';
-import type { FitInput, FitOutput } from '../training/fit-task.js';
+import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import type { FitInput, FitJob, FitOutput, FitScores } from '../training/fit-task.js';
 import os from 'node:os';
+import { FIT_CHUNK, mergeJobs, planJobs, refitsDone, type FitJobPlan } from '../training/fit-chunks.js';
 import { createFitPool, type FitPool } from '../training/fit-pool.js';
-import { configurationsOf, runFitTask } from '../training/fit-task.js';
+import { configurationsOf, runFitJob, runFitTask } from '../training/fit-task.js';
 
 /**
  * Walk-forward refits as BullMQ jobs on Redis, for runs past one machine. A run is a flow: one
  * parent job (queue `runs`) whose children (queue `fits`) are the run's refits, one per agent and
- * window. Workers (`npm run worker`, any number, any machine, the same Redis URL and prefix) take
- * the children; each carries its candles, so no worker reads another machine's disk. A refit is
- * pure, so whichever worker computes it, in whatever order, and however often (a retried job after
- * a killed worker), the result is the same as in the bot's own process.
+ * window, and for a refit of more than training.fit_chunk configurations one per agent, window and
+ * chunk of its configurations (src/training/fit-chunks.ts). Workers (`npm run worker`, any number,
+ * any machine, the same Redis URL and prefix) take the children; each carries its candles, so no
+ * worker reads another machine's disk. A job is pure, so whichever worker computes it, in whatever
+ * order, and however often (a retried job after a killed worker), the result is the same as in the
+ * bot's own process.
  */
 
 export const RUN_QUEUE = 'runs';
@@ -48,8 +51,11 @@ export function redisLabel(url: string): string {
 }
 
 export interface FitProgress {
+  /** Refits done and in all: a refit split into chunks is done when the last of them is. */
   done: number;
   total: number;
+  /** Jobs the refits were split into (the total when no refit was). */
+  jobs: number;
   /** Workers connected to the fits queue now, or this machine's fit threads. */
   workers: number;
   /** BullMQ workers on Redis, or threads of this process (training.fit_threads). */
@@ -58,11 +64,11 @@ export interface FitProgress {
   largestJob: number;
 }
 
-/** Where a refit ran: this thread, a fit thread of this process, a queue worker. */
+/** Where a job ran: this thread, a fit thread of this process, a queue worker. */
 export type FitWhere = 'main' | 'threads' | 'queue';
 
-/** A refit's result as a worker returns it: the fit and its compute time in ms (older workers: none). */
-type TimedFitOutput = FitOutput & { ms?: number };
+/** A job's result as a worker returns it (a fit, or a chunk's scores) and its compute time in ms (older workers: none). */
+type TimedFitOutput = (FitOutput | FitScores) & { ms?: number };
 
 export interface FitExecutor {
   fitMany(inputs: FitInput[]): Promise<FitOutput[]>;
@@ -79,10 +85,11 @@ export interface FitExecutor {
  * - else null: each refit in this thread when its cycle comes.
  */
 export async function fitExecutorFor(
-  cfg: { redis_url: string; queue_prefix: string; training?: { fit_threads: number } },
-  o: { runId: string; onProgress?(p: FitProgress): void; pollMs?: number; /** Each refit's compute time where it ran. */ onJobTimed?(ms: number, where: FitWhere): void },
+  cfg: { redis_url: string; queue_prefix: string; training?: { fit_threads: number; fit_chunk: number } },
+  o: { runId: string; onProgress?(p: FitProgress): void; pollMs?: number; /** Each job's compute time where it ran. */ onJobTimed?(ms: number, where: FitWhere): void },
 ): Promise<FitExecutor | null> {
-  if (!cfg.redis_url) return threadExecutor(cfg.training?.fit_threads ?? 1, o.onProgress, o.onJobTimed);
+  const chunk = cfg.training?.fit_chunk ?? FIT_CHUNK;
+  if (!cfg.redis_url) return threadExecutor(cfg.training?.fit_threads ?? 1, chunk, o.onProgress, o.onJobTimed);
   const { FlowProducer, Queue } = await import('bullmq');
   const connection = redisOptions(cfg.redis_url);
   const prefix = cfg.queue_prefix;
@@ -94,18 +101,22 @@ export async function fitExecutorFor(
   return {
     workers,
     async fitMany(inputs) {
-      // The flow's id names its tasks: a coordinator restarted mid-run re-adds the same flow, and
-      // BullMQ keeps the jobs (and results) it already has instead of queueing them twice.
-      const key = crypto.createHash('sha256').update(JSON.stringify(inputs.map((x) => x.task))).digest('hex').slice(0, 16);
+      const plan = planJobs(inputs, chunk);
+      // The flow's id names its jobs (tasks and chunks): a coordinator restarted mid-run re-adds the
+      // same flow, and BullMQ keeps the jobs (and results) it already has instead of queueing them
+      // twice; one restarted with another fit_chunk makes a new flow, not a mix of both splits.
+      const key = crypto.createHash('sha256').update(JSON.stringify(plan.jobs.map((x) => ('chunk' in x ? [x.task, x.chunk] : x.task)))).digest('hex').slice(0, 16);
       const parentId = `run-${o.runId}-${key}`;
       const childId = (n: number) => `${parentId}-${n}`;
-      const largestJob = Math.max(0, ...inputs.map((x) => Buffer.byteLength(JSON.stringify(x))));
+      const childKey = (n: number) => `${prefix}:${FIT_QUEUE}:${childId(n)}`;
+      const largestJob = largestPayload(inputs, plan);
+      const progress = (done: number) => ({ done, total: inputs.length, jobs: plan.jobs.length, largestJob, where: 'queue' as const });
       await flow.add({
         name: 'run',
         queueName: RUN_QUEUE,
-        data: { runId: o.runId, jobs: inputs.length },
+        data: { runId: o.runId, refits: inputs.length, jobs: plan.jobs.length },
         opts: { jobId: parentId },
-        children: inputs.map((data, n) => ({
+        children: plan.jobs.map((data, n) => ({
           name: 'fit',
           queueName: FIT_QUEUE,
           data,
@@ -115,7 +126,7 @@ export async function fitExecutorFor(
       });
       let last = -1;
       let downSince = 0;
-      // One look at the run: its results when every refit is done, else null (progress reported).
+      // One look at the run: its results when every job is done, else null (progress reported).
       const look = async (): Promise<FitOutput[] | null> => {
         const parent = await runs.getJob(parentId);
         if (!parent) throw new RunFailed(`distributed run ${parentId} vanished from Redis`);
@@ -126,23 +137,25 @@ export async function fitExecutorFor(
         }
         if (state === 'waiting-children') {
           const c = await parent.getDependenciesCount({ processed: true });
-          const done = c.processed ?? 0;
-          if (done !== last) {
-            last = done;
-            o.onProgress?.({ done, total: inputs.length, workers: await workers(), largestJob, where: 'queue' });
+          const jobsDone = c.processed ?? 0;
+          if (jobsDone !== last) {
+            last = jobsDone;
+            const pending = await pendingChildren(parent);
+            o.onProgress?.({ ...progress(refitsDone(plan, (n) => !pending.has(childKey(n)))), workers: await workers() });
           }
           return null;
         }
         const values = await parent.getChildrenValues<TimedFitOutput>();
-        const timed = inputs.map((_, n) => values[`${prefix}:${FIT_QUEUE}:${childId(n)}`]);
+        const timed = plan.jobs.map((_, n) => values[childKey(n)]);
         const missing = timed.findIndex((v) => v === undefined);
-        if (missing >= 0) throw new RunFailed(`distributed run ${parentId}: no result for refit ${missing}`);
-        // The compute time travels with each result; the run keeps only the fit itself.
-        const out: FitOutput[] = timed.map(({ ms, ...fit }) => {
+        if (missing >= 0) throw new RunFailed(`distributed run ${parentId}: no result for job ${missing}`);
+        // The compute time travels with each result; the run keeps only the fit or scores.
+        const results = timed.map(({ ms, ...result }) => {
           if (ms !== undefined) o.onJobTimed?.(ms, 'queue');
-          return fit;
+          return result;
         });
-        o.onProgress?.({ done: inputs.length, total: inputs.length, workers: await workers(), largestJob, where: 'queue' });
+        const out = mergeOrFail(inputs, plan, results);
+        o.onProgress?.({ ...progress(inputs.length), workers: await workers() });
         // The run's record is its own (SQLite); Redis keeps nothing of it once collected.
         await parent.remove({ removeChildren: true }).catch(() => undefined);
         return out;
@@ -172,7 +185,43 @@ export const FIT_THREADS_FROM = 2_000;
 /** fit_threads 0: one thread per core, at most this many. */
 const AUTO_THREADS_MAX = 4;
 
-function threadExecutor(setting: number, onProgress?: (p: FitProgress) => void, onJobTimed?: (ms: number, where: FitWhere) => void): FitExecutor | null {
+/**
+ * The largest job's payload (its candles and settings), bytes of JSON. Each refit is serialised
+ * once: a chunk's JSON is its refit's with `,"chunk":{...}` before the closing brace (the chunk
+ * is the last key), and serialising every chunk's candles again would cost the main thread
+ * seconds on a big search.
+ */
+function largestPayload(inputs: FitInput[], plan: FitJobPlan): number {
+  let largest = 0;
+  inputs.forEach((x, i) => {
+    const bytes = Buffer.byteLength(JSON.stringify(x));
+    for (const job of plan.jobs.slice(plan.starts[i], plan.starts[i + 1])) largest = Math.max(largest, bytes + ('chunk' in job ? Buffer.byteLength(`,"chunk":${JSON.stringify(job.chunk)}`) : 0));
+  });
+  return largest;
+}
+
+/** The refits' outputs from their jobs'; a result that cannot be merged fails the run (retrying would not help). */
+function mergeOrFail(inputs: FitInput[], plan: FitJobPlan, results: Array<FitOutput | FitScores>): FitOutput[] {
+  try {
+    return mergeJobs(inputs, plan, results);
+  } catch (e) {
+    throw new RunFailed((e as Error).message);
+  }
+}
+
+/** Keys of a run's children not yet done (SSCAN pages: a big run has thousands of children). */
+async function pendingChildren(parent: Job): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let cursor = 0;
+  do {
+    const d = await parent.getDependencies({ unprocessed: { cursor, count: 1_000 } });
+    for (const k of d.unprocessed ?? []) keys.add(k);
+    cursor = d.nextUnprocessedCursor ?? 0;
+  } while (cursor);
+  return keys;
+}
+
+function threadExecutor(setting: number, chunk: number, onProgress?: (p: FitProgress) => void, onJobTimed?: (ms: number, where: FitWhere) => void): FitExecutor | null {
   const auto = setting === 0;
   const threads = auto ? Math.min(AUTO_THREADS_MAX, os.availableParallelism()) : setting;
   if (threads < 2) return null;
@@ -191,18 +240,22 @@ function threadExecutor(setting: number, onProgress?: (p: FitProgress) => void, 
         });
       open ??= createFitPool(threads);
       const pool = await open;
-      const largestJob = Math.max(0, ...inputs.map((x) => Buffer.byteLength(JSON.stringify(x))));
-      const say = (done: number) => onProgress?.({ done, total: inputs.length, workers: threads, largestJob, where: 'threads' });
-      say(0);
-      // Progress at most twice a second (a refit can take a few milliseconds), and the last one.
+      const plan = planJobs(inputs, chunk);
+      const largestJob = largestPayload(inputs, plan);
+      const finished = plan.jobs.map(() => false);
+      const say = () => onProgress?.({ done: refitsDone(plan, (n) => finished[n]), total: inputs.length, jobs: plan.jobs.length, workers: threads, largestJob, where: 'threads' });
+      say();
+      // Progress at most twice a second (a job can take a few milliseconds), and the last one.
       let said = Date.now();
-      return pool.run(inputs, (done, ms) => {
+      const results = await pool.run(plan.jobs, (done, ms, job) => {
+        finished[job] = true;
         onJobTimed?.(ms, 'threads');
-        if (done === inputs.length || Date.now() - said >= 500) {
+        if (done === plan.jobs.length || Date.now() - said >= 500) {
           said = Date.now();
-          say(done);
+          say();
         }
       });
+      return mergeJobs(inputs, plan, results);
     },
     async close() {
       if (open) await (await open).close();
@@ -211,19 +264,20 @@ function threadExecutor(setting: number, onProgress?: (p: FitProgress) => void, 
 }
 
 /**
- * A worker: takes refits from the queue, one at a time (a refit is CPU-bound; run one worker per
- * core). `lockMs`: how long a job stays claimed without a heartbeat; a worker killed mid-job loses
- * its claim after that and another worker takes the job (BullMQ's stalled-job recovery).
+ * A worker: takes jobs (refits, or chunks of them) from the queue, one at a time (CPU-bound; run
+ * one worker per core). `lockMs`: how long a job stays claimed without a heartbeat; a worker
+ * killed mid-job loses its claim after that and another worker takes the job (BullMQ's
+ * stalled-job recovery).
  */
-export async function startFitWorker(cfg: { redis_url: string; queue_prefix: string }, o: { lockMs?: number; name?: string; onJob?(id: string, event: 'start' | 'done'): void } = {}): Promise<Worker<FitInput, TimedFitOutput>> {
+export async function startFitWorker(cfg: { redis_url: string; queue_prefix: string }, o: { lockMs?: number; name?: string; onJob?(id: string, event: 'start' | 'done'): void } = {}): Promise<Worker<FitJob, TimedFitOutput>> {
   const { Worker } = await import('bullmq');
   const lockDuration = o.lockMs ?? 30_000;
-  return new Worker<FitInput, TimedFitOutput>(
+  return new Worker<FitJob, TimedFitOutput>(
     FIT_QUEUE,
     async (job) => {
       o.onJob?.(job.id ?? '?', 'start');
       const t0 = performance.now();
-      const out = runFitTask(job.data);
+      const out = runFitJob(job.data);
       o.onJob?.(job.id ?? '?', 'done');
       return { ...out, ms: performance.now() - t0 };
     },
@@ -233,7 +287,7 @@ export async function startFitWorker(cfg: { redis_url: string; queue_prefix: str
       concurrency: 1,
       lockDuration,
       stalledInterval: lockDuration,
-      // A long refit on a busy machine can miss a heartbeat: it is then computed twice, which is
+      // A long job on a busy machine can miss a heartbeat: it is then computed twice, which is
       // harmless (pure), rather than failed.
       maxStalledCount: 10,
       ...(o.name ? { name: o.name } : {}),

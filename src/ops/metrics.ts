@@ -30,7 +30,7 @@ export function createMetrics(): Metrics {
     fills: new Counter({ name: 'tradecrew_fills_total', help: 'Fills by side: entry, exit (partial exits count once per part)', labelNames: ['side'], registers: [registry] }),
     fitSeconds: new Histogram({
       name: 'tradecrew_fit_job_seconds',
-      help: 'Compute time of each walk-forward refit job, by where it ran: main (this thread), threads (training.fit_threads), queue (BullMQ workers)',
+      help: 'Compute time of each walk-forward fit job (a refit, or a chunk of its configurations), by where it ran: main (this thread), threads (training.fit_threads), queue (BullMQ workers)',
       labelNames: ['where'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],

@@ -1,18 +1,19 @@
 import { Worker } from 'node:worker_threads';
-import type { FitInput, FitOutput } from './fit-task.js';
+import type { FitJob, FitOutput, FitScores } from './fit-task.js';
 
 /**
- * Walk-forward refits on this machine's cores: worker threads that each run runFitTask, the same
- * pure function the BullMQ workers run, so the output is the same whatever the thread count and
- * whichever thread finishes first (results come back in the inputs' order).
+ * Walk-forward refits on this machine's cores: worker threads that each run runFitJob (a whole
+ * refit, or a chunk of one), the same pure function the BullMQ workers run, so the output is the
+ * same whatever the thread count and whichever thread finishes first (results come back in the
+ * jobs' order).
  *
  * Hand-written rather than piscina or tinypool: a queue and `threads` workers is all it needs, and
  * a thread must load this project's TypeScript through tsx in development as well as the build.
  */
 export interface FitPool {
   readonly threads: number;
-  /** `onDone`: after each refit, the count done and how long that refit took in its thread. */
-  run(inputs: FitInput[], onDone?: (done: number, ms: number) => void): Promise<FitOutput[]>;
+  /** `onDone`: after each job, the count done, how long it took in its thread and its index. */
+  run(inputs: FitJob[], onDone?: (done: number, ms: number, job: number) => void): Promise<Array<FitOutput | FitScores>>;
   close(): Promise<void>;
 }
 
@@ -30,7 +31,7 @@ export async function createFitPool(threads: number): Promise<FitPool> {
     w.once('error', reject);
   })));
   let busy = false;
-  // Each batch's number travels with its refits: a thread still busy with a refit of a batch that
+  // Each batch's number travels with its jobs: a thread still busy with a job of a batch that
   // failed answers late, and that answer must not land in the next batch.
   let batch = 0;
   return {
@@ -38,7 +39,7 @@ export async function createFitPool(threads: number): Promise<FitPool> {
     async run(inputs, onDone) {
       if (busy) throw new Error('the fit pool is already running a batch');
       busy = true;
-      const out: FitOutput[] = new Array(inputs.length);
+      const out: Array<FitOutput | FitScores> = new Array(inputs.length);
       let next = 0;
       let done = 0;
       const b = ++batch;
@@ -59,12 +60,12 @@ export async function createFitPool(threads: number): Promise<FitPool> {
           for (const w of workers) {
             w.removeAllListeners('message');
             w.removeAllListeners('error');
-            w.on('message', (m: { batch: number; id: number; output?: FitOutput; ms?: number; error?: string }) => {
+            w.on('message', (m: { batch: number; id: number; output?: FitOutput | FitScores; ms?: number; error?: string }) => {
               if (over || m.batch !== b) return;
-              if (m.error) return fail(new Error(`refit ${m.id} failed in a fit thread: ${m.error}`));
+              if (m.error) return fail(new Error(`fit job ${m.id} failed in a fit thread: ${m.error}`));
               out[m.id] = m.output!;
               done++;
-              onDone?.(done, m.ms ?? 0);
+              onDone?.(done, m.ms ?? 0, m.id);
               if (done === inputs.length) {
                 over = true;
                 resolve();

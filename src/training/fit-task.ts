@@ -6,14 +6,16 @@ import type { EngineSettings } from '../kernel/backtest.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { emptySeries, type Series } from '../market/types.js';
 import { fitForest } from './fit-forest.js';
-import { candidatesFor, fitAgent, type ExitGrid, type Fit } from './select.js';
+import { buyHoldSharpe, candidatesFor, fitAgent, scoreCandidates, selectFit, type CandidateScore, type ExitGrid, type Fit } from './select.js';
 
 /**
  * One walk-forward refit of one agent as a self-contained task: everything it reads travels with
  * it (the candles of its window and the warm-up before it, the settings), so it gives the same
  * answer in this process or in a worker on another machine (src/distributed/). A fit depends only
  * on candles before its refit, never on how the run traded, so every refit of a run can be
- * computed at once, in any order.
+ * computed at once, in any order. A refit of many configurations can also be split into chunks
+ * (src/training/fit-chunks.ts): each scores a slice of the candidates, and the refit's fit is
+ * selected from all the scores, the same fit as the whole refit gives.
  */
 
 /** Candles before a window used only to warm the indicators up (EMA-26 and Wilder-14 settle to ~1e-7). */
@@ -50,6 +52,25 @@ export interface FitInput {
   startingEquity: number;
   /** The exit rules searched (absent: DEFAULT_GRID, what training searches). */
   grid?: ExitGrid;
+}
+
+/** Candidates [from, to) of a refit's candidates (candidatesFor order). */
+export interface CandidateSlice {
+  from: number;
+  to: number;
+}
+
+/** A chunk of a refit: the refit's input and the slice of its candidates this job scores. */
+export interface FitChunkInput extends FitInput {
+  chunk: CandidateSlice;
+}
+
+/** What a thread or a queue worker is given: a whole refit, or a chunk of one. */
+export type FitJob = FitInput | FitChunkInput;
+
+/** A chunk's result: the scores of its slice, in candidate order. */
+export interface FitScores {
+  scores: CandidateScore[];
 }
 
 export interface FitOutput {
@@ -106,15 +127,51 @@ export function configurationsOf(x: Pick<FitInput, 'strategies' | 'grid'>): numb
   return x.strategies.includes('ml_forest') ? 1 : candidatesFor(x.strategies, x.grid).length;
 }
 
-/** Runs one refit. Pure: the same input gives the same output, byte for byte, wherever it runs. */
-export function runFitTask(x: FitInput): FitOutput {
+/** The fit window of a refit: its candles as a series and the bars [from, to) it fits on. */
+function windowOf(x: FitInput): { series: Series; from: number; to: number } {
   const { task } = x;
   const series = seriesOf(task.symbol, task.timeframe, x.candles);
-  // The columns the candidates read, computed once and shared by all of them (ml_forest: all).
-  const features = computeFeatures(series, 'fast', x.strategies.includes('ml_forest') ? undefined : featuresFor(x.strategies.map(strategyByName)));
   const to = series.ts.length;
   const from = Math.min(to, Math.max(WARMUP_CANDLES, lowerBound(series.ts, task.asOf - x.fitCandles * timeframeMs(task.timeframe))));
-  const common = { series, features, from, to, settings: x.settings, periodsPerYear: x.periodsPerYear, startingEquity: x.startingEquity, confidence: x.confidence };
-  if (x.strategies.includes('ml_forest')) return fitForest({ ...common, seed: task.seed });
+  return { series, from, to };
+}
+
+/**
+ * The columns these strategies read, computed once and shared by all their candidates (ml_forest:
+ * all). A column is the same bits whichever others are computed beside it.
+ */
+function featuresOf(series: Series, strategies: StrategyName[]) {
+  return computeFeatures(series, 'fast', strategies.includes('ml_forest') ? undefined : featuresFor(strategies.map(strategyByName)));
+}
+
+/** Runs one refit. Pure: the same input gives the same output, byte for byte, wherever it runs. */
+export function runFitTask(x: FitInput): FitOutput {
+  const { series, from, to } = windowOf(x);
+  const common = { series, features: featuresOf(series, x.strategies), from, to, settings: x.settings, periodsPerYear: x.periodsPerYear, startingEquity: x.startingEquity, confidence: x.confidence };
+  if (x.strategies.includes('ml_forest')) return fitForest({ ...common, seed: x.task.seed });
   return { fit: fitAgent({ ...common, candidates: candidatesFor(x.strategies, x.grid), allowShort: x.settings.risk.allow_short }), model: null };
+}
+
+/** Scores one chunk of a rule refit (ml_forest refits are one model: never chunked). Pure, like runFitTask. */
+export function runFitChunk(x: FitChunkInput): FitScores {
+  const { series, from, to } = windowOf(x);
+  const candidates = candidatesFor(x.strategies, x.grid).slice(x.chunk.from, x.chunk.to);
+  // Only the columns of the strategies in this slice (a chunk often holds one strategy's exits).
+  const features = featuresOf(series, [...new Set(candidates.map((c) => c.strategy))]);
+  return { scores: scoreCandidates({ series, features, from, to, settings: x.settings, allowShort: x.settings.risk.allow_short, startingEquity: x.startingEquity, candidates }) };
+}
+
+/** Runs a job as threads and queue workers get it: a chunk's scores, or a whole refit's fit. */
+export function runFitJob(x: FitJob): FitOutput | FitScores {
+  return 'chunk' in x ? runFitChunk(x) : runFitTask(x);
+}
+
+/**
+ * The fit of a refit from the scores of all its candidates (its chunks' scores, concatenated in
+ * candidate order): what runFitTask on the whole refit gives, without running a candidate here.
+ */
+export function selectFromScores(x: FitInput, scores: CandidateScore[]): FitOutput {
+  const { series, from, to } = windowOf(x);
+  const candidates = candidatesFor(x.strategies, x.grid);
+  return { fit: selectFit({ candidates, scores, candles: to - from, buyHoldSharpe: buyHoldSharpe(series.close, from, to, x.periodsPerYear), periodsPerYear: x.periodsPerYear, confidence: x.confidence }), model: null };
 }

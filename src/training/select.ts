@@ -90,33 +90,47 @@ export function periodSharpe(r: number[]): number {
 /** Fewest candles a fit window must have (about two weeks of hours; otherwise stand aside). */
 export const MIN_FIT_CANDLES = 300;
 
+/** Buy-and-hold's Sharpe over bars [from, to) of the closes, annualised (what a fit must beat). */
+export function buyHoldSharpe(closes: ArrayLike<number>, from: number, to: number, periodsPerYear: number): number {
+  const bh: number[] = [];
+  for (let i = from + 1; i < to; i++) bh.push(closes[i] / closes[i - 1] - 1);
+  return periodSharpe(bh) * Math.sqrt(periodsPerYear);
+}
+
 /**
- * Fits one agent on bars [from, to) of its series (features computed over the series, so bars
- * before `from` only warm indicators up). Pure and deterministic: same inputs, same choice.
+ * What selection needs of one candidate's ranking run: its per-period Sharpe, trades, the length
+ * of its returns and their skew and kurtosis (the deflation of the winner reads them). A few
+ * numbers instead of the run, so candidates scored elsewhere (chunks of a refit on other
+ * threads or machines) travel back cheaply.
  */
-export function fitAgent(x: {
+export interface CandidateScore {
+  sr: number;
+  trades: number;
+  n: number;
+  skew: number;
+  kurtosis: number;
+}
+
+/** The window and settings every candidate of a refit is run on. */
+export interface FitWindow {
   series: Series;
   features: Features;
   from: number;
   to: number;
   settings: EngineSettings;
-  candidates: Candidate[];
   allowShort: boolean;
-  periodsPerYear: number;
   startingEquity: number;
-  /** Deflated-Sharpe probability the winner needs (default FIT_CONFIDENCE). */
-  confidence?: number;
-}): Fit {
-  const candles = x.to - x.from;
-  const annual = Math.sqrt(x.periodsPerYear);
-  const closes = x.series.close;
-  const bh: number[] = [];
-  for (let i = x.from + 1; i < x.to; i++) bh.push(closes[i] / closes[i - 1] - 1);
-  const buyHoldSharpe = periodSharpe(bh) * annual;
-  const base = { trials: x.candidates.length, candles, buyHoldSharpe };
-  if (candles < MIN_FIT_CANDLES) return { ...base, choice: null, reason: 'no_history', best: null };
-  const scored: Array<{ c: Candidate; sr: number; r: number[]; trades: number }> = [];
-  for (const c of x.candidates) {
+}
+
+/**
+ * Runs each of `candidates` (all of a refit's, or a contiguous slice of them) on bars [from, to)
+ * as a ranking run and scores it. A candidate's score does not depend on the others, so slices
+ * scored apart and put back in order are the scores of the whole. A window too short to fit is
+ * not searched (no scores): selectFit stands aside on it.
+ */
+export function scoreCandidates(x: FitWindow & { candidates: Candidate[] }): CandidateScore[] {
+  if (x.to - x.from < MIN_FIT_CANDLES) return [];
+  return x.candidates.map((c) => {
     const run = runEngine({
       series: x.series,
       features: x.features,
@@ -132,20 +146,63 @@ export function fitAgent(x: {
       priceOnly: true,
     });
     const r = returnsOf(run.equity);
-    scored.push({ c, sr: periodSharpe(r), r, trades: run.trades.length });
-  }
+    const m = skewKurtosis(r);
+    return { sr: periodSharpe(r), trades: run.trades.length, n: r.length, skew: m.skew, kurtosis: m.kurtosis };
+  });
+}
+
+/**
+ * Picks what an agent trades from the scores of every candidate (in candidate order): the best
+ * Sharpe with enough trades, kept only if its deflated Sharpe reaches the confidence and it beats
+ * buy-and-hold. `candles`: the fit window's length (too short: no_history, scores unread).
+ */
+export function selectFit(x: {
+  candidates: Candidate[];
+  scores: CandidateScore[];
+  candles: number;
+  buyHoldSharpe: number;
+  periodsPerYear: number;
+  confidence?: number;
+}): Fit {
+  const { candidates, scores, candles, buyHoldSharpe } = x;
+  const annual = Math.sqrt(x.periodsPerYear);
+  const base = { trials: candidates.length, candles, buyHoldSharpe };
+  if (candles < MIN_FIT_CANDLES) return { ...base, choice: null, reason: 'no_history', best: null };
+  if (scores.length !== candidates.length) throw new Error(`selectFit: ${scores.length} scores for ${candidates.length} candidates`);
   // The spread of Sharpes across the trials sizes the luck of the best one (the paper's sigma_SR).
-  const srs = scored.map((s) => s.sr);
+  const srs = scores.map((s) => s.sr);
   const mean = srs.reduce((a, b) => a + b, 0) / srs.length;
   const sd = Math.sqrt(srs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, srs.length - 1));
   // Ties (same Sharpe) go to the earlier candidate: the order of the grid, fixed.
-  let top = scored[0];
-  for (const s of scored) if (s.trades >= MIN_FIT_TRADES && (top.trades < MIN_FIT_TRADES || s.sr > top.sr)) top = s;
-  const m = skewKurtosis(top.r);
-  const deflated = deflatedSharpe(top.sr, top.r.length, x.candidates.length, m.skew, m.kurtosis, sd > 0 ? sd : undefined);
-  const best = { id: top.c.id, sharpe: top.sr * annual, trades: top.trades, deflated: Number.isFinite(deflated) ? deflated : 0 };
+  let t = 0;
+  for (let k = 1; k < scores.length; k++) if (scores[k].trades >= MIN_FIT_TRADES && (scores[t].trades < MIN_FIT_TRADES || scores[k].sr > scores[t].sr)) t = k;
+  const top = scores[t];
+  const deflated = deflatedSharpe(top.sr, top.n, candidates.length, top.skew, top.kurtosis, sd > 0 ? sd : undefined);
+  const best = { id: candidates[t].id, sharpe: top.sr * annual, trades: top.trades, deflated: Number.isFinite(deflated) ? deflated : 0 };
   if (top.trades < MIN_FIT_TRADES) return { ...base, choice: null, reason: 'few_trades', best };
   if (!(best.deflated >= (x.confidence ?? FIT_CONFIDENCE))) return { ...base, choice: null, reason: 'luck', best };
   if (!(best.sharpe > buyHoldSharpe)) return { ...base, choice: null, reason: 'below_buy_hold', best };
-  return { ...base, choice: top.c, reason: 'fit', best };
+  return { ...base, choice: candidates[t], reason: 'fit', best };
+}
+
+/**
+ * Fits one agent on bars [from, to) of its series (features computed over the series, so bars
+ * before `from` only warm indicators up). Pure and deterministic: same inputs, same choice.
+ */
+export function fitAgent(
+  x: FitWindow & {
+    candidates: Candidate[];
+    periodsPerYear: number;
+    /** Deflated-Sharpe probability the winner needs (default FIT_CONFIDENCE). */
+    confidence?: number;
+  },
+): Fit {
+  return selectFit({
+    candidates: x.candidates,
+    scores: scoreCandidates(x),
+    candles: x.to - x.from,
+    buyHoldSharpe: buyHoldSharpe(x.series.close, x.from, x.to, x.periodsPerYear),
+    periodsPerYear: x.periodsPerYear,
+    confidence: x.confidence,
+  });
 }
