@@ -175,8 +175,7 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
         if (input.closeAtEnd && held[k]) closeAt(k, i, s.close[i], 'END_OF_DATA');
         continue;
       }
-      const candle = Math.round(now / tfMs[k]);
-      const intent = decideAtClose(pf, a, i, now, candle, settings, false, eqNow);
+      const intent = decideAtClose(pf, a, i, now, tfMs[k], settings, false, eqNow);
       if (input.recordSignals) signals[a.symbol][i - a.from] = intent.signal;
       if (intent.kind === 'exit') closeAt(k, i + 1, s.open[i + 1], intent.reason);
       else if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;

@@ -80,11 +80,6 @@ export type CloseIntent =
   /** `key` is short and stable (counting refusals), `reason` says it in full words. */
   | { kind: 'refused'; key: string; reason: string; /** The same as a key and figures, for the chat's language. */ refusal: { code: string; params: Record<string, number> }; signal: Signal };
 
-/**
- * The decision on the close of bar `i` (features 0..i only). `candle` is the bar's candle number
- * (open time / timeframe), the unit of cooldowns and time stops in every clock. `equity`: the
- * account's equity now, when the caller already has it (the historical clock, per candle).
- */
 /** The exit rules in force for a strategy: its own where it has them, else the configured ones. */
 export function exitRulesFor(strategy: Strategy, settings: EngineSettings): { atrStopMult: number; atrTargetMult: number; maxHoldCandles: number } {
   const x = strategy.exits;
@@ -104,7 +99,17 @@ function entryDecision(a: AgentView, i: number, sig: 1 | -1, candleTs: number, s
   return describeEntry(a.features, i, sig, a.strategy.name, candleTs, rule);
 }
 
-export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, candle: number, settings: EngineSettings, paused = false, equity?: number): CloseIntent {
+/** A candle's number: its open time / the timeframe, rounded (the same in every clock). */
+const candleNumber = (ts: number, tfMs: number) => Math.round(ts / tfMs);
+
+/**
+ * The decision on the close of bar `i` (features 0..i only), the candle opened at `candleTs` on a
+ * timeframe of `tfMs`. Its candle number (open time / timeframe, rounded) is the unit of cooldowns
+ * and time stops in every clock; it is worked out only where a rule needs it (a quiet bar does not:
+ * the historical clock decides on every candle). `equity`: the account's equity now, when the
+ * caller already has it (the historical clock, per candle).
+ */
+export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, tfMs: number, settings: EngineSettings, paused = false, equity?: number): CloseIntent {
   const risk = settings.risk;
   // exitRulesFor only where an entry or a time stop needs the rules, not on every bar (an object each).
   const pos = p.positions[a.symbol];
@@ -114,7 +119,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
   if (killSwitchTripped(p, risk.max_drawdown, equity ?? equityOf(p))) {
     if (pos) return { kind: 'exit', reason: 'KILL_SWITCH', signal: sig };
     if (sig === OPEN_LONG || sig === OPEN_SHORT) {
-      const rs = riskView(p, a.symbol, candleTs, candle, paused);
+      const rs = riskView(p, a.symbol, candleTs, candleNumber(candleTs, tfMs), paused);
       const g = gate(entryDecision(a, i, sig, candleTs, settings), rs, risk);
       return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, refusal: g.ok ? { code: 'kill_switch_on', params: { max: risk.max_drawdown } } : { code: g.code, params: g.params }, signal: sig };
     }
@@ -122,14 +127,14 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
-    if (timedOut(pos, candle, exitRulesFor(a.strategy, settings).maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
+    if (timedOut(pos, candleNumber(candleTs, tfMs), exitRulesFor(a.strategy, settings).maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
     return none(sig);
   }
   if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
     if (sig !== HOLD && sig !== EXIT) throw new Error(`strategy ${a.strategy.name} returned an unknown signal ${sig}`);
     return none(sig);
   }
-  const rs = riskView(p, a.symbol, candleTs, candle, paused);
+  const rs = riskView(p, a.symbol, candleTs, candleNumber(candleTs, tfMs), paused);
   const decision = calibrateDecision(entryDecision(a, i, sig, candleTs, settings), a.state.calibration);
   const g = gate(decision, rs, risk);
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, refusal: { code: g.code, params: g.params }, signal: sig };

@@ -404,7 +404,7 @@ async function decideSymbol(app: App, v: SymbolView, settings: EngineSettings): 
   const state = agentStateFor(app, symbol);
   const traded = tradedStrategy(state, app.cfg.strategy, app.cfg.training.require_edge);
   const agent: AgentView = { symbol, strategy: traded.strategy, state, features: f, ctx: { learn: false, rng: createRng(Math.floor(last.ts / tfMs)), allowShort: settings.risk.allow_short } };
-  const intent = decideAtClose(pf, agent, i, last.ts, Math.round(last.ts / tfMs), settings, getKv(app.db, 'paused', false));
+  const intent = decideAtClose(pf, agent, i, last.ts, tfMs, settings, getKv(app.db, 'paused', false));
   if (intent.kind === 'exit') {
     const t = openTrades(app.db).find((x) => x.symbol === symbol)!;
     const ref = await app.source.lastPrice(symbol);
