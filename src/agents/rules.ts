@@ -1,10 +1,13 @@
 import type { Features } from '../indicators/features.js';
 import { EXIT, HOLD, OPEN_LONG, OPEN_SHORT, type Signal, type Strategy } from './types.js';
 
-/** Features are NaN during warm-up; no rule fires on an undefined value. */
-function ready(...v: number[]): boolean {
-  for (const x of v) if (Number.isNaN(x)) return false;
-  return true;
+/**
+ * Features are NaN during warm-up; no rule fires on an undefined value. Fixed arity, not a rest
+ * parameter: this runs on every candle of every configuration of a search, and a rest parameter
+ * allocated an array each time (trend_following's engine time was 4x its signal-free cost).
+ */
+function ready(a: number, b = 0, c = 0, d = 0, e = 0, g = 0): boolean {
+  return !(Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(c) || Number.isNaN(d) || Number.isNaN(e) || Number.isNaN(g));
 }
 
 /**

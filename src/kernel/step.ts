@@ -91,12 +91,20 @@ const NONE_INTENTS: readonly CloseIntent[] = ([OPEN_SHORT, HOLD, OPEN_LONG, EXIT
 
 const none = (sig: Signal): CloseIntent => NONE_INTENTS[sig + 1] ?? { kind: 'none', signal: sig };
 
-/** The entry's levels and the full description (confluence, regime, reason), or the levels only when `a.priceOnly`. */
-function entryDecision(a: AgentView, i: number, sig: 1 | -1, candleTs: number, settings: EngineSettings): Decision {
-  const rule = exitRulesFor(a.strategy, settings);
-  if (a.priceOnly) return priceEntry(a.features, i, sig, a.strategy.name, candleTs, rule);
+/**
+ * An entry signal's levels (price, stop, target, R:R): all the risk gate reads. The gate judges
+ * these, so an entry it refuses (a cooldown, a full book, a signal that keeps firing) is never
+ * described; the description is built only for an entry that goes ahead.
+ */
+function entryLevels(a: AgentView, i: number, sig: 1 | -1, candleTs: number, settings: EngineSettings): Decision {
+  return priceEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings));
+}
+
+/** The full decision of an entry that passed the gate (confluence, regime, reason), or its levels only when `a.priceOnly`. */
+function entryDecision(a: AgentView, levels: Decision, i: number, sig: 1 | -1, candleTs: number, settings: EngineSettings): Decision {
+  if (a.priceOnly) return levels;
   ensureFeatures(a.features, DESCRIBE_FEATURES);
-  return describeEntry(a.features, i, sig, a.strategy.name, candleTs, rule);
+  return describeEntry(a.features, i, sig, a.strategy.name, candleTs, exitRulesFor(a.strategy, settings));
 }
 
 /** A candle's number: its open time / the timeframe, rounded (the same in every clock). */
@@ -120,7 +128,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     if (pos) return { kind: 'exit', reason: 'KILL_SWITCH', signal: sig };
     if (sig === OPEN_LONG || sig === OPEN_SHORT) {
       const rs = riskView(p, a.symbol, candleTs, candleNumber(candleTs, tfMs), paused);
-      const g = gate(entryDecision(a, i, sig, candleTs, settings), rs, risk);
+      const g = gate(entryLevels(a, i, sig, candleTs, settings), rs, risk);
       return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, refusal: g.ok ? { code: 'kill_switch_on', params: { max: risk.max_drawdown } } : { code: g.code, params: g.params }, signal: sig };
     }
     return none(sig);
@@ -135,8 +143,10 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
     return none(sig);
   }
   const rs = riskView(p, a.symbol, candleTs, candleNumber(candleTs, tfMs), paused);
-  const decision = calibrateDecision(entryDecision(a, i, sig, candleTs, settings), a.state.calibration);
-  const g = gate(decision, rs, risk);
+  const levels = entryLevels(a, i, sig, candleTs, settings);
+  const g = gate(levels, rs, risk);
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, refusal: { code: g.code, params: g.params }, signal: sig };
+  // Calibration moves only the confidence, which the gate does not read.
+  const decision = calibrateDecision(entryDecision(a, levels, i, sig, candleTs, settings), a.state.calibration);
   return { kind: 'entry', decision, quantity: g.quantity, risk: rs, signal: sig };
 }
