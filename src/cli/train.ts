@@ -153,7 +153,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         process.stderr.write(
           p.where === 'threads'
             ? `refits ${p.done}/${p.total} on ${p.workers} threads${jobs}\n`
-            : `refits ${p.done}/${p.total} on ${p.workers} worker${p.workers === 1 ? '' : 's'} (${redisLabel(cfg.redis_url)})${jobs} · largest job ${(p.largestJob / 1024).toFixed(0)} KB${p.workers === 0 ? ' · start one with: npm run worker' : ''}\n`,
+            : `refits ${p.done}/${p.total} on ${p.workers} worker${p.workers === 1 ? '' : 's'} (${redisLabel(cfg.redis_url)})${jobs} · largest job ${((p.largestJob ?? 0) / 1024).toFixed(0)} KB${p.workers === 0 ? ' · start one with: npm run worker' : ''}\n`,
         );
       },
     });

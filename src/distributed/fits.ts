@@ -60,8 +60,8 @@ export interface FitProgress {
   workers: number;
   /** BullMQ workers on Redis, or threads of this process (training.fit_threads). */
   where: 'queue' | 'threads';
-  /** The largest job's payload (its candles and settings), bytes of JSON. */
-  largestJob: number;
+  /** The queue's largest job payload (its candles and settings), bytes of JSON; threads get no JSON, so none. */
+  largestJob?: number;
 }
 
 /** Where a job ran: this thread, a fit thread of this process, a queue worker. */
@@ -241,9 +241,8 @@ function threadExecutor(setting: number, chunk: number, onProgress?: (p: FitProg
       open ??= createFitPool(threads);
       const pool = await open;
       const plan = planJobs(inputs, chunk);
-      const largestJob = largestPayload(inputs, plan);
       const finished = plan.jobs.map(() => false);
-      const say = () => onProgress?.({ done: refitsDone(plan, (n) => finished[n]), total: inputs.length, jobs: plan.jobs.length, workers: threads, largestJob, where: 'threads' });
+      const say = () => onProgress?.({ done: refitsDone(plan, (n) => finished[n]), total: inputs.length, jobs: plan.jobs.length, workers: threads, where: 'threads' });
       say();
       // Progress at most twice a second (a job can take a few milliseconds), and the last one.
       let said = Date.now();

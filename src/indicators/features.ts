@@ -110,14 +110,14 @@ const sources = new WeakMap<Features, Series>();
  * `technicalindicators` computes the same columns with the library, for cross-checks.
  *
  * `only`: compute just these columns (a strategy's declared features and the kernel's ATR); the
- * others are computed on first need by ensureFeatures, with the same arithmetic, so a column has
- * the same bits whichever way it came. A search over one series computes each column once and
- * shares it across every configuration.
+ * others are computed on first need by ensureFeatures. Each column has one computation
+ * (columnsOf), so it has the same bits whichever way it came. A search over one series computes
+ * each column once and shares it across every configuration.
  */
 export function computeFeatures(s: Series, impl: IndicatorImpl = 'fast', only?: readonly FeatureName[]): Features {
-  if (only && impl === 'fast') {
-    // Every column named in one literal, in the full set's order: the object keeps V8's fast
-    // properties (adding 20 by computed name made it a hash table, slow in every strategy's loop).
+  if (impl === 'fast') {
+    // Every column named in one literal, in a fixed order: the object keeps V8's fast properties
+    // (adding 20 by computed name made it a hash table, slow in every strategy's loop).
     const x = NOT_COMPUTED;
     const f: Features = {
       n: s.close.length, close: s.close, high: s.high, low: s.low, volume: s.volume,
@@ -125,12 +125,13 @@ export function computeFeatures(s: Series, impl: IndicatorImpl = 'fast', only?: 
       atr: x, adx: x, pdi: x, mdi: x, donchianHigh: x, donchianLow: x, volSma: x, volatility: x, volatilityAvg: x, momentum: x,
     };
     sources.set(f, s);
-    ensureFeatures(f, only);
+    ensureFeatures(f, only ?? FEATURE_NAMES);
     return f;
   }
+  // The library's columns, to cross-check the fast ones (tests, the backtest bench).
   const n = s.close.length;
   const P = FEATURE_PERIODS;
-  const core = impl === 'fast' ? fastCore(s) : libraryCore(s);
+  const core = libraryCore(s);
   return {
     n,
     close: s.close,
@@ -228,26 +229,6 @@ function adxOf(s: Series): Pick<Features, 'adx' | 'pdi' | 'mdi'> {
 }
 
 type Core = Pick<Features, 'rsi' | 'emaFast' | 'emaSlow' | 'sma50' | 'macd' | 'macdSignal' | 'macdHist' | 'bbUpper' | 'bbMiddle' | 'bbLower' | 'atr' | 'adx' | 'pdi' | 'mdi'>;
-
-function fastCore(s: Series): Core {
-  const P = FEATURE_PERIODS;
-  const m = fast.macd(s.close, P.emaFast, P.emaSlow, P.macdSignal);
-  const bb = fast.bollinger(s.close, P.bb, P.bbStd);
-  return {
-    rsi: fast.rsi(s.close, P.rsi),
-    emaFast: fast.ema(s.close, P.emaFast),
-    emaSlow: fast.ema(s.close, P.emaSlow),
-    sma50: fast.sma(s.close, P.sma),
-    macd: m.macd,
-    macdSignal: m.signal,
-    macdHist: m.hist,
-    bbUpper: bb.upper,
-    bbMiddle: bb.middle,
-    bbLower: bb.lower,
-    atr: fast.atr(s.high, s.low, s.close, P.atr),
-    ...adxOf(s),
-  };
-}
 
 function maskWhereNaN(values: Float64Array, mask: Float64Array): Float64Array {
   for (let i = 0; i < values.length; i++) if (Number.isNaN(mask[i])) values[i] = NaN;
