@@ -12,6 +12,7 @@ import {
   periodsPerYear,
   returnsOf,
   seriesMetrics,
+  seriesMetricsOf,
   sharpe,
   sortino,
   totalReturn,
@@ -27,7 +28,17 @@ import {
   type AgentResult,
 } from '../src/metrics/portfolio.js';
 import { qualityScore, type QualityInput } from '../src/metrics/quality.js';
-import type { EquityPoint } from '../src/metrics/types.js';
+import type { DetailedTradeMetric, EquityPoint } from '../src/metrics/types.js';
+import { STRATEGIES } from '../src/agents/registry.js';
+import { newAgentState } from '../src/agents/types.js';
+import { loadConfig } from '../src/config/load.js';
+import { computeFeatures } from '../src/indicators/features.js';
+import { runEngine } from '../src/kernel/backtest.js';
+import { engineSettings } from '../src/kernel/settings.js';
+import { generateDemoSeries } from '../src/market/demo.js';
+import { createRng } from '../src/util/rng.js';
+import path from 'node:path';
+import { REPO } from './support/spawn-bot.js';
 
 const TOL = 1e-9;
 function near(actual: number, expected: number, what = ''): void {
@@ -415,4 +426,55 @@ test('qualityScore is non-decreasing in pnl and confluence, and stays in 0..100'
   near(qualityScore({ ...base, confluenceScore: NaN }), 52);
   // exit reason matters: same trade ended by a stop instead of the target loses 10
   near(qualityScore(base) - qualityScore({ ...base, exitReason: 'STOP_LOSS' }), 10);
+});
+
+/** Every figure of seriesMetricsOf composed from the one-job definitions above (seven passes). */
+function metricsByDefinition(ts: ArrayLike<number>, equity: ArrayLike<number>, trades: DetailedTradeMetric[], timeframe: string) {
+  const ppy = periodsPerYear(timeframe);
+  const r = returnsOf(equity);
+  const points = Array.from(equity, (v, i) => ({ ts: ts[i], equity: v }));
+  const n = trades.length;
+  return {
+    totalReturn: totalReturn(equity),
+    sharpe: sharpe(r, ppy),
+    sortino: sortino(r, ppy),
+    maxDrawdown: maxDrawdown(equity),
+    var95: var95(returnsOf(dailyCloses(points))),
+    winRate: n > 0 ? trades.filter((t) => t.wasSuccessful).length / n : 0,
+    trades: n,
+    avgDurationHours: n > 0 ? trades.reduce((a, t) => a + t.durationHours, 0) / n : 0,
+    fees: trades.reduce((a, t) => a + t.fee, 0),
+    pnl: trades.reduce((a, t) => a + t.pnl, 0),
+  };
+}
+
+test('seriesMetricsOf (two fused passes) has the bits of the definitions, on engine curves and edge cases', () => {
+  const settings = engineSettings(loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } }));
+  const cases: Array<{ what: string; ts: ArrayLike<number>; equity: ArrayLike<number>; trades: DetailedTradeMetric[]; tf: string }> = [];
+  for (const tf of ['1m', '1h', '1d']) {
+    const s = generateDemoSeries({ seed: 11, symbol: 'BTC/USDT', timeframe: tf, startTs: Date.UTC(2024, 0, 1) }, tf === '1m' ? 20_000 : 3_000);
+    for (const name of ['trend_following', 'mean_reversion', 'breakout'] as const) {
+      const r = runEngine({ series: s, features: computeFeatures(s), strategy: STRATEGIES[name], state: newAgentState(s.symbol, name), settings, ctx: { learn: false, rng: createRng(1), allowShort: true }, startingEquity: 10_000 });
+      assert.ok(r.trades.length > 5, `${tf} ${name}: too few trades to test anything`);
+      cases.push({ what: `${tf} ${name}`, ts: s.ts, equity: r.equity, trades: r.trades, tf });
+    }
+  }
+  const day = 86_400_000;
+  const at = (xs: number[], step = 3_600_000) => xs.map((_, i) => Date.UTC(2024, 0, 1) + i * step);
+  const edge: Array<[string, number[], number[]]> = [
+    ['empty', [], []],
+    ['one point', at([5]), [5]],
+    ['two points', at([1, 2]), [100, 101]],
+    ['constant', at(Array(50).fill(0)), Array(50).fill(100)],
+    ['through zero and below', at(Array(8).fill(0)), [100, 50, 0, -10, 0, 20, 40, 30]],
+    ['starting at zero', at(Array(5).fill(0)), [0, 10, 11, 9, 12]],
+    ['gaps of days and a midnight point', [0, day - 1, day, 3 * day + 5, 3 * day + 6, 10 * day], [100, 98, 97, 99, 101, 90]],
+    ['a NaN time', [0, NaN, 2 * day, 2 * day + 1], [100, 90, 95, 80]],
+  ];
+  for (const [what, ts, equity] of edge) cases.push({ what, ts, equity, trades: [], tf: '1h' });
+  for (const c of cases) {
+    const fused = seriesMetricsOf(c.ts, c.equity, c.trades, c.tf);
+    const reference = metricsByDefinition(c.ts, c.equity, c.trades, c.tf);
+    for (const [k, v] of Object.entries(reference)) assert.ok(Object.is(fused[k as keyof typeof fused], v), `${c.what}: ${k} is ${fused[k as keyof typeof fused]}, the definitions give ${v}`);
+  }
 });

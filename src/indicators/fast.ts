@@ -75,10 +75,15 @@ export function rsi(close: ArrayLike<number>, period: number): Float64Array {
   return out;
 }
 
-export function macd(close: ArrayLike<number>, fast: number, slow: number, signal: number): { macd: Float64Array; signal: Float64Array; hist: Float64Array } {
+/**
+ * MACD: EMA(fast) - EMA(slow), its EMA(signal) and the difference. `emas`: those two EMAs of
+ * `close` when the caller already has them (the feature set's emaFast and emaSlow): the same
+ * values, not computed twice.
+ */
+export function macd(close: ArrayLike<number>, fast: number, slow: number, signal: number, emas?: { fast: Float64Array; slow: Float64Array }): { macd: Float64Array; signal: Float64Array; hist: Float64Array } {
   const n = close.length;
-  const f = ema(close, fast);
-  const s = ema(close, slow);
+  const f = emas?.fast ?? ema(close, fast);
+  const s = emas?.slow ?? ema(close, slow);
   const m = nanArray(n);
   for (let i = slow - 1; i < n; i++) m[i] = f[i] - s[i];
   const sig = ema(m, signal, slow - 1);

@@ -177,7 +177,9 @@ function columnsOf(f: Features, s: Series, name: FeatureName): Partial<Features>
     case 'macd':
     case 'macdSignal':
     case 'macdHist': {
-      const m = fast.macd(s.close, P.emaFast, P.emaSlow, P.macdSignal);
+      // MACD's two EMAs are the emaFast and emaSlow columns (the same periods): computed once.
+      ensureFeatures(f, ['emaFast', 'emaSlow']);
+      const m = fast.macd(s.close, P.emaFast, P.emaSlow, P.macdSignal, { fast: f.emaFast, slow: f.emaSlow });
       return { macd: m.macd, macdSignal: m.signal, macdHist: m.hist };
     }
     case 'bbUpper':

@@ -107,9 +107,16 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   const held: Array<OpenPosition | undefined> = agents.map((a) => pf.positions[a.symbol]);
   const cashOf = Float64Array.from(agents, (a) => agentCash[a.symbol]);
   const markOf = Float64Array.from(agents, (a) => pf.marks[a.symbol] ?? NaN);
-  /** The account's equity now: set by each mark, summed again only after a fill. */
+  /**
+   * The account's equity now: set by each mark, summed again only after a fill. Never written
+   * inside a closure (closeAt): a mutable number a closure captures lives boxed in the context,
+   * and every write on every bar would allocate a heap number (V8 11, Node 20).
+   */
   let eqNow = equityOf(pf);
   const trailing = settings.trailingStopAtr;
+  const { recordSignals, closeAtEnd, decideLastBar } = input;
+  // One agent steps through its own candle times: every candle of the timeline is its own.
+  const alone = agents.length === 1;
 
   const closeAt = (k: number, bar: number, ref: number, reason: ExitReason) => {
     const a = agents[k];
@@ -131,7 +138,6 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     agentCash[a.symbol] += t.pnl + pos.entryFee;
     cashOf[k] = agentCash[a.symbol];
     held[k] = undefined;
-    eqNow = equityOf(pf);
     trades.push(t);
     agentTrades[a.symbol].push(t);
     if (a.ctx.learn && a.strategy.onTradeClosed) a.strategy.onTradeClosed(a.state, t, a.features, bar, a.ctx);
@@ -145,7 +151,7 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     for (let k = 0; k < agents.length; k++) {
       const a = agents[k];
       const i = cursor[k];
-      if (i >= a.to || a.series.ts[i] !== now) continue;
+      if (!alone && (i >= a.to || a.series.ts[i] !== now)) continue;
       const s = a.series;
       const pos = held[k];
       if (pos) {
@@ -166,18 +172,24 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     for (let k = 0; k < agents.length; k++) {
       const a = agents[k];
       const i = cursor[k];
-      if (i >= a.to || a.series.ts[i] !== now) continue;
+      if (!alone && (i >= a.to || a.series.ts[i] !== now)) continue;
       cursor[k]++;
       const s = a.series;
-      const last = i === a.to - 1 && !(input.decideLastBar && i + 1 < s.ts.length);
+      const last = i === a.to - 1 && !(decideLastBar && i + 1 < s.ts.length);
       if (last) {
         // Nothing is decided on the last bar: there is no next open.
-        if (input.closeAtEnd && held[k]) closeAt(k, i, s.close[i], 'END_OF_DATA');
+        if (closeAtEnd && held[k]) {
+          closeAt(k, i, s.close[i], 'END_OF_DATA');
+          eqNow = equityOf(pf);
+        }
         continue;
       }
       const intent = decideAtClose(pf, a, i, now, tfMs[k], settings, false, eqNow);
-      if (input.recordSignals) signals[a.symbol][i - a.from] = intent.signal;
-      if (intent.kind === 'exit') closeAt(k, i + 1, s.open[i + 1], intent.reason);
+      if (recordSignals) signals[a.symbol][i - a.from] = intent.signal;
+      if (intent.kind === 'exit') {
+        closeAt(k, i + 1, s.open[i + 1], intent.reason);
+        eqNow = equityOf(pf);
+      }
       else if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;
       else if (intent.kind === 'entry') {
         if (input.review && !input.review({ agent: a, i, decision: intent.decision, risk: intent.risk, portfolio: pf })) {

@@ -119,7 +119,7 @@ const candleNumber = (ts: number, tfMs: number) => Math.round(ts / tfMs);
  */
 export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, tfMs: number, settings: EngineSettings, paused = false, equity?: number): CloseIntent {
   const risk = settings.risk;
-  // exitRulesFor only where an entry or a time stop needs the rules, not on every bar (an object each).
+  // exitRulesFor only where an entry needs the rules; a held bar reads the time stop alone (no object per bar).
   const pos = p.positions[a.symbol];
   // The kill switch closes what is open at the next open, and nothing new opens: a drawdown limit
   // that let open positions run on would not be a limit.
@@ -135,7 +135,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
-    if (timedOut(pos, candleNumber(candleTs, tfMs), exitRulesFor(a.strategy, settings).maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
+    if (timedOut(pos, candleNumber(candleTs, tfMs), a.strategy.exits?.maxHoldCandles ?? settings.maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
     return none(sig);
   }
   if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
