@@ -13,6 +13,7 @@ import {
   returnsOf,
   seriesMetrics,
   seriesMetricsOf,
+  equitySharpe,
   sharpe,
   sortino,
   totalReturn,
@@ -448,7 +449,7 @@ function metricsByDefinition(ts: ArrayLike<number>, equity: ArrayLike<number>, t
   };
 }
 
-test('seriesMetricsOf (two fused passes) has the bits of the definitions, on engine curves and edge cases', () => {
+test('seriesMetricsOf and equitySharpe (fused passes) have the bits of the definitions, on engine curves and edge cases', () => {
   const settings = engineSettings(loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } }));
   const cases: Array<{ what: string; ts: ArrayLike<number>; equity: ArrayLike<number>; trades: DetailedTradeMetric[]; tf: string }> = [];
   for (const tf of ['1m', '1h', '1d']) {
@@ -476,5 +477,7 @@ test('seriesMetricsOf (two fused passes) has the bits of the definitions, on eng
     const fused = seriesMetricsOf(c.ts, c.equity, c.trades, c.tf);
     const reference = metricsByDefinition(c.ts, c.equity, c.trades, c.tf);
     for (const [k, v] of Object.entries(reference)) assert.ok(Object.is(fused[k as keyof typeof fused], v), `${c.what}: ${k} is ${fused[k as keyof typeof fused]}, the definitions give ${v}`);
+    const ppy = periodsPerYear(c.tf);
+    assert.ok(Object.is(equitySharpe(c.equity, ppy), sharpe(returnsOf(c.equity), ppy)), `${c.what}: equitySharpe differs from sharpe(returnsOf(equity))`);
   }
 });

@@ -1,7 +1,7 @@
 import { HOLD, newAgentState, OPEN_LONG, OPEN_SHORT, type ExitProfile, type Signal, type Strategy, type StrategyName } from '../agents/types.js';
 import type { Features } from '../indicators/features.js';
 import type { Series } from '../market/types.js';
-import { returnsOf, sharpe, totalReturn } from '../metrics/series.js';
+import { equitySharpe, totalReturn } from '../metrics/series.js';
 import { createRng } from '../util/rng.js';
 import { runEngine } from './backtest.js';
 import type { EngineSettings } from './settings.js';
@@ -214,7 +214,7 @@ export function randomEntryBaseline(x: RandomEntryInput): RandomEntryBaseline {
   const trades: number[] = new Array(runs);
   for (let k = 0; k < runs; k++) {
     const { r } = run(p, x.seed + k, false);
-    sharpes[k] = sharpe(returnsOf(r.equity), x.periodsPerYear);
+    sharpes[k] = equitySharpe(r.equity, x.periodsPerYear);
     returns[k] = totalReturn(r.equity);
     trades[k] = r.trades.length;
   }

@@ -99,6 +99,23 @@ export function fitColumns(s: Series, task: Pick<FitTask, 'asOf' | 'timeframe'>,
   return { ts: col(s.ts), open: col(s.open), high: col(s.high), low: col(s.low), close: col(s.close), volume: col(s.volume) };
 }
 
+/** Open time where a refit's window starts (`fitCandles` candle-times before asOf). */
+export function fitWindowStart(task: Pick<FitTask, 'asOf' | 'timeframe'>, fitCandles: number): number {
+  return task.asOf - fitCandles * timeframeMs(task.timeframe);
+}
+
+/**
+ * fitColumns from candles already in memory (a training segment), or null when they may not be
+ * the ones the cache gives: `s` must be every cached candle of a contiguous range that reaches
+ * past asOf, with the WARMUP_CANDLES candles before the window in it and inside fitSpan.
+ */
+export function fitColumnsWithin(s: Series, task: Pick<FitTask, 'asOf' | 'timeframe'>, fitCandles: number): CandleColumns | null {
+  const n = s.ts.length;
+  const w = lowerBound(s.ts, fitWindowStart(task, fitCandles));
+  if (n === 0 || s.ts[n - 1] < task.asOf || w < WARMUP_CANDLES || s.ts[w - WARMUP_CANDLES] < fitSpan(task, fitCandles).from) return null;
+  return fitColumns(s, task, fitCandles);
+}
+
 function seriesOf(symbol: string, timeframe: string, c: CandleColumns): Series {
   const s = emptySeries(symbol, timeframe, c.ts.length);
   s.ts.set(c.ts);

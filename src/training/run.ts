@@ -7,23 +7,24 @@ import { tradedStrategy } from '../agents/fitted.js';
 import { newCalibration, observe } from '../evaluation/calibration.js';
 import { candidatesFor } from './select.js';
 import { FOREST_CHOICE } from './fit-forest.js';
-import { fitColumns, fitSpan, lowerBound, runFitTask, WARMUP_CANDLES, type FitInput, type FitOutput } from './fit-task.js';
+import { fitColumns, fitColumnsWithin, fitSpan, fitWindowStart, lowerBound, runFitTask, WARMUP_CANDLES, type FitInput, type FitOutput } from './fit-task.js';
 import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
-import { calendarOf, periodsPerYear, returnsOf, sharpe, type SeriesMetrics } from '../metrics/series.js';
+import { calendarOf, equitySharpe, periodsPerYear, returnsOf, sharpe, type SeriesMetrics } from '../metrics/series.js';
 import { bootstrapSharpeCI } from '../metrics/uncertainty.js';
 import type { DetailedTradeMetric, EquityPoint } from '../metrics/types.js';
 import { lastCandleTs } from '../store/candles.js';
 import type { DB } from '../store/db.js';
 import { prepareAgent } from '../agents/learn.js';
-import { strategyByName } from '../agents/registry.js';
+import { featuresFor, strategyByName } from '../agents/registry.js';
+import { randomEntryStrategy } from '../kernel/baselines.js';
 import { computeFeatures, type Features } from '../indicators/features.js';
 import { runEngine, runPortfolio, type AgentRun, type EngineSettings, type EntryReview } from '../kernel/backtest.js';
 import { equityOf, newPortfolio, type Portfolio } from '../kernel/portfolio.js';
 import { unrealised } from '../kernel/position.js';
 import { sliceSeries, type Series } from '../market/types.js';
-import { loadSeries } from '../store/candles.js';
+import { loadSeries, loadWindowSeries } from '../store/candles.js';
 import { checkpointJsonOf, insertRun, loadRun, markRunDone, markRunStopped, rewindRun, runWriter, trainingCyclesOf, trainingTradesOf } from '../store/training.js';
 import { createRng, hashString } from '../util/rng.js';
 import { planCycles, type CyclePlan } from './plan.js';
@@ -288,12 +289,16 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   // The forest is one configuration, retrained at every refit; the rule strategies are a grid to choose from.
   const forest = wf !== null && wf.strategies.includes('ml_forest');
   const candidates = wf ? (forest ? [FOREST_CHOICE] : candidatesFor(wf.strategies)) : [];
-  // One refit of one agent as a self-contained task: its own candles (window + warm-up) from the
-  // cache, so it gives the same answer here or in a worker elsewhere.
-  const fitInput = (symbol: string, c: CyclePlan): FitInput => {
+  // One refit of one agent as a self-contained task: its own candles (window + warm-up), so it
+  // gives the same answer here or in a worker elsewhere. They come from the agent's segment when
+  // it holds the window and its whole warm-up (the segment reaches fitCandles + warm-up back for
+  // this), else from the cache: the same rows either way, and a 1-minute year no longer reads
+  // each refit's candles from SQLite again (most of such a run's time).
+  const fitInput = (symbol: string, c: CyclePlan, loaded?: Series): FitInput => {
     const task = { symbol, timeframe: params.timeframe, cycle: c.index, asOf: c.from, seed: (params.seed ^ hashString(`${symbol}|fit|${c.index}`)) >>> 0 };
     const span = fitSpan(task, wf!.fitCandles);
-    return { task, candles: fitColumns(loadSeries(db, symbol, params.timeframe, span.from, span.to), task, wf!.fitCandles), settings: params.settings, strategies: wf!.strategies, fitCandles: wf!.fitCandles, confidence: wf!.confidence, periodsPerYear: candlePpy, startingEquity: perAgent };
+    const candles = (loaded && fitColumnsWithin(loaded, task, wf!.fitCandles)) ?? fitColumns(loadWindowSeries(db, symbol, params.timeframe, span.from, fitWindowStart(task, wf!.fitCandles), span.to, WARMUP_CANDLES), task, wf!.fitCandles);
+    return { task, candles, settings: params.settings, strategies: wf!.strategies, fitCandles: wf!.fitCandles, confidence: wf!.confidence, periodsPerYear: candlePpy, startingEquity: perAgent };
   };
   const timedFit = (x: FitInput): FitOutput => {
     const t0 = performance.now();
@@ -354,7 +359,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     //    the cycle only (or stands aside); between refits it keeps its choice.
     if (wf && k % wf.refitCycles === 0) {
       for (const a of segment.agents) {
-        const { fit, model } = ahead.get(`${a.symbol}|${c.index}`) ?? timedFit(fitInput(a.symbol, c));
+        const { fit, model } = ahead.get(`${a.symbol}|${c.index}`) ?? timedFit(fitInput(a.symbol, c, a.series));
         if (model) cp.states[a.symbol].forest = model;
         else delete cp.states[a.symbol].forest;
         cp.states[a.symbol].fit = { ...fit, asOf: c.from };
@@ -498,13 +503,14 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     for (const f of fits) if (f.choice) used.set(f.choice, (used.get(f.choice) ?? 0) + 1);
     const top = [...used].sort((a, b) => b[1] - a[1])[0];
     const exits = top ? candidates.find((c) => c.id === top[0])?.exits : strategyByName(params.strategy).exits;
-    const features = computeFeatures(series);
+    // The columns the random entries and an untrained learner read (the rest on demand).
+    const features = computeFeatures(series, 'fast', featuresFor([randomEntryStrategy(0, false), ...(LEARNERS.has(params.strategy) ? [strategyByName(params.strategy)] : [])]));
     const from = lowerBound(series.ts, span.from);
     // A learner (RL, the ensemble) must beat itself untrained on the same candles to be credited.
     let untrainedSharpe: number | undefined;
     if (LEARNERS.has(params.strategy)) {
       const u = runEngine({ series, features, strategy: strategyByName(params.strategy), state: newAgentState(s, params.strategy), settings: params.settings, ctx: { learn: false, rng: createRng(params.seed), allowShort: params.settings.risk.allow_short }, startingEquity: perAgent, from, idPrefix: 'untrained' });
-      untrainedSharpe = sharpe(returnsOf(u.equity), candlePpy);
+      untrainedSharpe = equitySharpe(u.equity, candlePpy);
     }
     verdicts[s] = agentVerdict({
       runId,
