@@ -16,7 +16,14 @@ import { computeFeatures, type Features } from '../src/indicators/features.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import type { Series } from '../src/market/types.js';
 import type { RiskSettings } from '../src/risk/gate.js';
-import { runEngine, type EngineSettings, type RunInput } from '../src/kernel/backtest.js';
+import { runEngine, runPortfolio, type EngineSettings, type RunInput } from '../src/kernel/backtest.js';
+import path from 'node:path';
+import { STRATEGIES } from '../src/agents/registry.js';
+import { loadConfig } from '../src/config/load.js';
+import { newPortfolio } from '../src/kernel/portfolio.js';
+import { engineSettings } from '../src/kernel/settings.js';
+import { sliceSeries } from '../src/market/types.js';
+import { REPO } from './support/spawn-bot.js';
 import { createRng } from '../src/util/rng.js';
 
 const H = 3_600_000;
@@ -335,3 +342,32 @@ test('prepareAgent: ensemble trains its RL member and weighs every member on the
   assert.equal(st.weights.trend_following, updatedWeight(undefined, oos.finalEquity / 10_000 - 1, oos.trades.length));
 });
 
+
+test('several agents on other calendars: an idle agent changes nothing for the one that trades, whichever candles they share', () => {
+  const base = engineSettings(loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } }));
+  const settings: EngineSettings = { ...base, risk: { ...base.risk, allow_short: true } };
+  // A trades on weekdays only (a stock), B on every day (crypto), starting 40 days later and
+  // ending 30 days earlier, so the merged timeline has times of A alone, B alone and both.
+  const all = generateDemoSeries({ seed: 21, symbol: 'AAA', timeframe: '1d', startTs: Date.UTC(2021, 0, 4) }, 1400);
+  const keep = Array.from(all.ts.keys()).filter((i) => ![0, 6].includes(new Date(all.ts[i]).getUTCDay()));
+  const pick = (c: Float64Array) => Float64Array.from(keep, (i) => c[i]);
+  const a: Series = { symbol: 'AAA', timeframe: '1d', ts: pick(all.ts), open: pick(all.open), high: pick(all.high), low: pick(all.low), close: pick(all.close), volume: pick(all.volume) };
+  const b = sliceSeries(generateDemoSeries({ seed: 22, symbol: 'BBB/USDT', timeframe: '1d', startTs: Date.UTC(2021, 0, 4) }, 1400), 40, 1370);
+  const idle: Strategy = { name: 'trend_following', features: [], signal: () => HOLD };
+  const agent = (s: Series, strategy: Strategy, from: number) => ({ symbol: s.symbol, strategy, state: newAgentState(s.symbol, strategy.name), features: computeFeatures(s), ctx: { learn: false, rng: createRng(4), allowShort: true }, series: s, from, to: s.ts.length, idPrefix: `${s.symbol}-t` });
+  for (const [name, from] of [['trend_following', 60], ['mean_reversion', 60], ['breakout', 300]] as const) {
+    const run = (agents: ReturnType<typeof agent>[]) => runPortfolio({ agents, settings, portfolio: newPortfolio(20_000), agentCash: Object.fromEntries(agents.map((x) => [x.symbol, 10_000])), cycleId: 1, closeAtEnd: true, recordSignals: true });
+    const alone = run([agent(a, STRATEGIES[name], from)]);
+    const withIdle = run([agent(a, STRATEGIES[name], from), agent(b, idle, 0)]);
+    const idleFirst = run([agent(b, idle, 0), agent(a, STRATEGIES[name], from)]);
+    assert.ok(alone.trades.length > 10, `${name}: too few trades (${alone.trades.length}) to test anything`);
+    for (const [what, r] of [['after', withIdle], ['before', idleFirst]] as const) {
+      assert.equal(JSON.stringify(r.trades), JSON.stringify(alone.trades), `${name}, idle agent ${what}: other trades`);
+      assert.deepEqual(r.signals.AAA, alone.signals.AAA, `${name}, idle agent ${what}: other signals`);
+      // A's attributed equity at each of A's candle times is its equity alone.
+      const at = new Map(Array.from(r.ts, (t, n) => [t, r.agentEquity.AAA[n]]));
+      alone.ts.forEach((t, n) => assert.ok(Object.is(at.get(t), alone.agentEquity.AAA[n]), `${name}, idle agent ${what}: equity differs at ${new Date(t).toISOString()}`));
+      assert.equal(r.ts.length, new Set([...a.ts.subarray(from), ...b.ts]).size, 'the merged timeline is the union of both calendars');
+    }
+  }
+});

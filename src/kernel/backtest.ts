@@ -115,8 +115,6 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   let eqNow = equityOf(pf);
   const trailing = settings.trailingStopAtr;
   const { recordSignals, closeAtEnd, decideLastBar } = input;
-  // One agent steps through its own candle times: every candle of the timeline is its own.
-  const alone = agents.length === 1;
 
   const closeAt = (k: number, bar: number, ref: number, reason: ExitReason) => {
     const a = agents[k];
@@ -143,77 +141,113 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     if (a.ctx.learn && a.strategy.onTradeClosed) a.strategy.onTradeClosed(a.state, t, a.features, bar, a.ctx);
   };
 
-  // The hot loop: nothing is allocated on a bar where nothing happens (shared "none" intents,
-  // the watch on scalars), and the equity is the last mark's, not summed again.
-  for (let n = 0; n < ts.length; n++) {
-    const now = ts[n];
-    // 1. Every agent with a candle now: its position against the candle, then the mark at the close.
-    for (let k = 0; k < agents.length; k++) {
-      const a = agents[k];
-      const i = cursor[k];
-      if (!alone && (i >= a.to || a.series.ts[i] !== now)) continue;
-      const s = a.series;
-      const pos = held[k];
-      if (pos) {
-        const exit = watchBar(pos, s.open[i], s.high[i], s.low[i], a.features.atr[i], trailing);
-        if (exit) closeAt(k, i, exit.ref, exit.reason);
-      }
-      // After the last agent's mark this is the account's equity (every mark and exit is in it).
-      markOf[k] = s.close[i];
-      eqNow = markCandle(pf, a.symbol, now, markOf[k]);
+  /**
+   * Step 1 for agent k at its bar i (open time `now`): its position against the candle, then the
+   * mark at the close. Returns the account's equity after this mark (after the last agent's
+   * mark of a time, every mark and exit is in it).
+   */
+  const watchAndMark = (k: number, i: number, now: number): number => {
+    const a = agents[k];
+    const s = a.series;
+    const pos = held[k];
+    if (pos) {
+      const exit = watchBar(pos, s.open[i], s.high[i], s.low[i], a.features.atr[i], trailing);
+      if (exit) closeAt(k, i, exit.ref, exit.reason);
     }
-    equity[n] = eqNow;
-    if (agentLength)
-      for (let k = 0; k < agents.length; k++) {
-        const pos = held[k];
-        agentEq[k][n] = cashOf[k] + (pos ? unrealised(pos, markOf[k]) : 0);
+    markOf[k] = s.close[i];
+    return markCandle(pf, a.symbol, now, markOf[k]);
+  };
+
+  /**
+   * Step 2: agent k decides on the close of its bar i, given the account's equity `eq`; what it
+   * decides fills at its next candle's open. Returns the equity after a fill, NaN when none.
+   */
+  const decide = (k: number, i: number, now: number, eq: number): number => {
+    const a = agents[k];
+    const s = a.series;
+    if (i === a.to - 1 && !(decideLastBar && i + 1 < s.ts.length)) {
+      // Nothing is decided on the last bar: there is no next open.
+      if (closeAtEnd && held[k]) {
+        closeAt(k, i, s.close[i], 'END_OF_DATA');
+        return equityOf(pf);
       }
-    // 2. Each agent decides on its close; what it decides fills at its next candle's open.
+      return NaN;
+    }
+    const intent = decideAtClose(pf, a, i, now, tfMs[k], settings, false, eq);
+    if (recordSignals) signals[a.symbol][i - a.from] = intent.signal;
+    if (intent.kind === 'exit') {
+      closeAt(k, i + 1, s.open[i + 1], intent.reason);
+      return equityOf(pf);
+    }
+    if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;
+    else if (intent.kind === 'entry') {
+      if (input.review && !input.review({ agent: a, i, decision: intent.decision, risk: intent.risk, portfolio: pf })) {
+        refusals['crew: no consensus'] = (refusals['crew: no consensus'] ?? 0) + 1;
+        return NaN;
+      }
+      const pos = openPosition({
+        id: `${a.idPrefix}-${++seq[a.symbol]}`,
+        symbol: a.symbol,
+        decision: intent.decision,
+        quantity: intent.quantity,
+        refPrice: s.open[i + 1],
+        ts: s.ts[i + 1],
+        entryCandle: Math.round(s.ts[i + 1] / tfMs[k]),
+        costs: settings.costs,
+        leverage: settings.risk.leverage,
+        cycleId: input.cycleId,
+      });
+      Object.assign(pos, anchorLevels(intent.decision, pos.entryPrice));
+      applyEntry(pf, pos, s.ts[i + 1]);
+      agentCash[a.symbol] -= pos.entryFee;
+      cashOf[k] = agentCash[a.symbol];
+      held[k] = pos;
+      return equityOf(pf);
+    }
+    return NaN;
+  };
+
+  /** Each agent's attributed equity at timeline point n. */
+  const attribute = (n: number) => {
     for (let k = 0; k < agents.length; k++) {
-      const a = agents[k];
-      const i = cursor[k];
-      if (!alone && (i >= a.to || a.series.ts[i] !== now)) continue;
-      cursor[k]++;
-      const s = a.series;
-      const last = i === a.to - 1 && !(decideLastBar && i + 1 < s.ts.length);
-      if (last) {
-        // Nothing is decided on the last bar: there is no next open.
-        if (closeAtEnd && held[k]) {
-          closeAt(k, i, s.close[i], 'END_OF_DATA');
-          eqNow = equityOf(pf);
-        }
-        continue;
+      const pos = held[k];
+      agentEq[k][n] = cashOf[k] + (pos ? unrealised(pos, markOf[k]) : 0);
+    }
+  };
+
+  // The hot loop: nothing is allocated on a bar where nothing happens (shared "none" intents,
+  // the watch on scalars), and the equity is the last mark's, not summed again. Both walks below
+  // run the same two steps; they differ only in how they find each agent's bar.
+  if (agents.length === 1) {
+    // One agent (backtests, searches, baselines: most runs): the timeline is its own candles, so
+    // its bar is from + n, found without a lookup per time (about 6% of a ranking run's engine
+    // time, measured against the lookups on a year of minutes).
+    const from = agents[0].from;
+    for (let n = 0; n < ts.length; n++) {
+      const now = ts[n];
+      eqNow = watchAndMark(0, from + n, now);
+      equity[n] = eqNow;
+      if (agentLength) attribute(n);
+      const e = decide(0, from + n, now, eqNow);
+      if (e === e) eqNow = e;
+    }
+  } else {
+    for (let n = 0; n < ts.length; n++) {
+      const now = ts[n];
+      // 1. Every agent with a candle now: watched and marked, all of them before anyone decides.
+      for (let k = 0; k < agents.length; k++) {
+        const i = cursor[k];
+        if (i < agents[k].to && agents[k].series.ts[i] === now) eqNow = watchAndMark(k, i, now);
       }
-      const intent = decideAtClose(pf, a, i, now, tfMs[k], settings, false, eqNow);
-      if (recordSignals) signals[a.symbol][i - a.from] = intent.signal;
-      if (intent.kind === 'exit') {
-        closeAt(k, i + 1, s.open[i + 1], intent.reason);
-        eqNow = equityOf(pf);
-      }
-      else if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;
-      else if (intent.kind === 'entry') {
-        if (input.review && !input.review({ agent: a, i, decision: intent.decision, risk: intent.risk, portfolio: pf })) {
-          refusals['crew: no consensus'] = (refusals['crew: no consensus'] ?? 0) + 1;
-          continue;
-        }
-        const pos = openPosition({
-          id: `${a.idPrefix}-${++seq[a.symbol]}`,
-          symbol: a.symbol,
-          decision: intent.decision,
-          quantity: intent.quantity,
-          refPrice: s.open[i + 1],
-          ts: s.ts[i + 1],
-          entryCandle: Math.round(s.ts[i + 1] / tfMs[k]),
-          costs: settings.costs,
-          leverage: settings.risk.leverage,
-          cycleId: input.cycleId,
-        });
-        Object.assign(pos, anchorLevels(intent.decision, pos.entryPrice));
-        applyEntry(pf, pos, s.ts[i + 1]);
-        agentCash[a.symbol] -= pos.entryFee;
-        cashOf[k] = agentCash[a.symbol];
-        held[k] = pos;
-        eqNow = equityOf(pf);
+      equity[n] = eqNow;
+      if (agentLength) attribute(n);
+      // 2. Each agent with a candle now decides on its close, in turn, on the equity so far.
+      for (let k = 0; k < agents.length; k++) {
+        const i = cursor[k];
+        if (i >= agents[k].to || agents[k].series.ts[i] !== now) continue;
+        cursor[k]++;
+        const e = decide(k, i, now, eqNow);
+        if (e === e) eqNow = e;
       }
     }
   }
