@@ -30,7 +30,7 @@ import { seriesFromCandles, type Series } from '../src/market/types.js';
 import { calendarOf, periodsPerYear } from '../src/metrics/series.js';
 import { fitExecutorFor } from '../src/distributed/fits.js';
 import { FIT_CHUNK, planJobs } from '../src/training/fit-chunks.js';
-import { fitColumns, runFitTask, WARMUP_CANDLES, type FitInput } from '../src/training/fit-task.js';
+import { batchOf, fitColumns, runFitTask, WARMUP_CANDLES, type FitInput } from '../src/training/fit-task.js';
 import { candidatesFor, DEFAULT_GRID, FIT_STRATEGIES, type ExitGrid } from '../src/training/select.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,13 +94,13 @@ for (const { name, grid, inputs } of scenarios) {
   for (const threads of THREADS) {
     const pool = threads > 1 ? await fitExecutorFor({ redis_url: '', queue_prefix: '', training: { fit_threads: threads, fit_chunk: CHUNK } }, { runId: 'bench' }) : null;
     try {
-      if (pool) await pool.fitMany(inputs.slice(0, threads)); // threads started and warm
+      if (pool) await pool.fitMany(batchOf(inputs.slice(0, threads))); // threads started and warm
       else runFitTask(inputs[0]);
       const times: number[] = [];
       let out = '';
       for (let r = 0; r < RUNS; r++) {
         const t0 = performance.now();
-        const res = pool ? await pool.fitMany(inputs) : inputs.map(runFitTask);
+        const res = pool ? await pool.fitMany(batchOf(inputs)) : inputs.map(runFitTask);
         times.push(performance.now() - t0);
         out = JSON.stringify(res);
       }

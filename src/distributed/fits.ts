@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 // bullmq (and ioredis under it: ~140 ms and ~27 MiB) loads only when a Redis URL is set.
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
-import type { FitInput, FitJob, FitOutput, FitScores } from '../training/fit-task.js';
+import type { FitBatch, FitInput, FitJob, FitOutput, FitScores } from '../training/fit-task.js';
 import os from 'node:os';
 import { FIT_CHUNK, mergeJobs, planJobs, refitsDone, type FitJobPlan } from '../training/fit-chunks.js';
 import { createFitPool, type FitPool } from '../training/fit-pool.js';
-import { configurationsOf, runFitJob, runFitTask } from '../training/fit-task.js';
+import { inputsOf, runFitJob, runFitTask } from '../training/fit-task.js';
 
 /**
  * Walk-forward refits as BullMQ jobs on Redis, for runs past one machine. A run is a flow: one
@@ -71,7 +71,8 @@ export type FitWhere = 'main' | 'threads' | 'queue';
 type TimedFitOutput = (FitOutput | FitScores) & { ms?: number };
 
 export interface FitExecutor {
-  fitMany(inputs: FitInput[]): Promise<FitOutput[]>;
+  /** The refits' outputs in the batch's order, equal to runFitTask's. */
+  fitMany(batch: FitBatch): Promise<FitOutput[]>;
   /** Workers connected now (for /train status). */
   workers(): Promise<number>;
   close(): Promise<void>;
@@ -100,7 +101,8 @@ export async function fitExecutorFor(
   const workers = async () => (await fits.getWorkers()).length;
   return {
     workers,
-    async fitMany(inputs) {
+    async fitMany(batch) {
+      const inputs = inputsOf(batch);
       const plan = planJobs(inputs, chunk);
       // The flow's id names its jobs (tasks and chunks): a coordinator restarted mid-run re-adds the
       // same flow, and BullMQ keeps the jobs (and results) it already has instead of queueing them
@@ -228,16 +230,17 @@ function threadExecutor(setting: number, chunk: number, onProgress?: (p: FitProg
   let open: Promise<FitPool> | null = null;
   return {
     workers: async () => threads,
-    async fitMany(inputs) {
-      const backtests = inputs.reduce((n, x) => n + configurationsOf(x), 0);
+    async fitMany(batch) {
       // A small search: threads would cost more to start than they save (the same results here).
-      if (auto && backtests < FIT_THREADS_FROM)
-        return inputs.map((x) => {
+      // Each refit's input is built as it runs, so only one window is held at a time.
+      if (auto && batch.backtests < FIT_THREADS_FROM)
+        return Array.from({ length: batch.length }, (_, n) => {
           const t0 = performance.now();
-          const out = runFitTask(x);
+          const out = runFitTask(batch.at(n));
           onJobTimed?.(performance.now() - t0, 'main');
           return out;
         });
+      const inputs = inputsOf(batch);
       open ??= createFitPool(threads);
       const pool = await open;
       const plan = planJobs(inputs, chunk);

@@ -139,6 +139,28 @@ export function lowerBound(tss: Float64Array, ts: number): number {
   return lo;
 }
 
+/**
+ * Refits to compute, each input built when it is needed: built all at once, a year of 1-minute
+ * candles for 8 agents holds ~100 MB of windows before the first refit runs. An executor that
+ * sends them elsewhere (threads, a queue) takes them all; one that computes them here streams.
+ */
+export interface FitBatch {
+  readonly length: number;
+  /** Backtests the whole batch runs (its configurations over every refit). */
+  readonly backtests: number;
+  at(n: number): FitInput;
+}
+
+/** A batch of inputs already built. */
+export function batchOf(inputs: readonly FitInput[]): FitBatch {
+  return { length: inputs.length, backtests: inputs.reduce((n, x) => n + configurationsOf(x), 0), at: (n) => inputs[n] };
+}
+
+/** Every input of a batch, built now (for an executor that sends them away). */
+export function inputsOf(batch: FitBatch): FitInput[] {
+  return Array.from({ length: batch.length }, (_, n) => batch.at(n));
+}
+
 /** Configurations one refit tries (the forest: one model). */
 export function configurationsOf(x: Pick<FitInput, 'strategies' | 'grid'>): number {
   return x.strategies.includes('ml_forest') ? 1 : candidatesFor(x.strategies, x.grid).length;

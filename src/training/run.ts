@@ -7,7 +7,7 @@ import { tradedStrategy } from '../agents/fitted.js';
 import { newCalibration, observe } from '../evaluation/calibration.js';
 import { candidatesFor } from './select.js';
 import { FOREST_CHOICE } from './fit-forest.js';
-import { fitColumns, fitColumnsWithin, fitSpan, fitWindowStart, lowerBound, runFitTask, WARMUP_CANDLES, type FitInput, type FitOutput } from './fit-task.js';
+import { fitColumns, fitColumnsWithin, fitSpan, fitWindowStart, lowerBound, runFitTask, WARMUP_CANDLES, type FitBatch, type FitInput, type FitOutput } from './fit-task.js';
 import { agentVerdict } from './verdict.js';
 import { timeframeMs } from '../market/timeframe.js';
 import { portfolioMetrics, type AgentResult, type PortfolioMetrics } from '../metrics/portfolio.js';
@@ -135,7 +135,7 @@ export interface TrainingHooks {
    * outputs come back in the inputs' order and equal runFitTask's. Absent: each refit is computed
    * here, when its cycle comes.
    */
-  fitMany?(inputs: FitInput[]): Promise<FitOutput[]>;
+  fitMany?(batch: FitBatch): Promise<FitOutput[]>;
 }
 
 /** What is saved every checkpoint_interval cycles: small, whatever the run's length. */
@@ -322,11 +322,13 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   const cyclesPerSegment = Math.max(1, Math.floor(SEGMENT_CANDLES / Math.max(1, (params.cycleHours * 3_600_000) / tfMs)));
   let segment: { index: number; agents: Array<{ symbol: string; series: Series; features: Features }> } | null = null;
   if (wf && hooks.fitMany) {
-    const inputs: FitInput[] = [];
-    for (let k = cp.nextCycle; k < plan.length; k++) if (k % wf.refitCycles === 0) for (const s of params.symbols) inputs.push(fitInput(s, plan[k]));
-    if (inputs.length) {
-      const outputs = await hooks.fitMany(inputs);
-      inputs.forEach((x, n) => ahead.set(`${x.task.symbol}|${x.task.cycle}`, outputs[n]));
+    const refits: Array<{ symbol: string; cycle: CyclePlan }> = [];
+    for (let k = cp.nextCycle; k < plan.length; k++) if (k % wf.refitCycles === 0) for (const s of params.symbols) refits.push({ symbol: s, cycle: plan[k] });
+    if (refits.length) {
+      // Each input is read from the cache when the executor asks for it (see FitBatch).
+      const perRefit = forest ? 1 : candidates.length;
+      const outputs = await hooks.fitMany({ length: refits.length, backtests: refits.length * perRefit, at: (n) => fitInput(refits[n].symbol, refits[n].cycle) });
+      refits.forEach((r, n) => ahead.set(`${r.symbol}|${r.cycle.index}`, outputs[n]));
     }
   }
   for (let k = cp.nextCycle; k < plan.length; k++) {

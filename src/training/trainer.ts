@@ -1,5 +1,5 @@
 import { fitExecutorFor, type FitProgress } from '../distributed/fits.js';
-import type { FitInput } from './fit-task.js';
+import type { FitBatch } from './fit-task.js';
 import type { App } from '../app/context.js';
 import type { Config } from '../config/schema.js';
 import { track } from '../app/context.js';
@@ -153,7 +153,7 @@ export function createTrainer(app: App): Trainer {
       try {
         const queue = await remoteReady;
         await runTraining(app.db, runId, {
-          ...(queue ? { fitMany: (x: FitInput[]) => queue.fitMany(x) } : {}),
+          ...(queue ? { fitMany: (x: FitBatch) => queue.fitMany(x) } : {}),
           onCycle,
           onFitTimed: (ms) => app.metrics?.fitSeconds.observe({ where: 'main' }, ms / 1000),
           summaryEvery: app.cfg.training.summary_every,
