@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { loadConfig } from '../src/config/load.js';
 import { engineSettings } from '../src/kernel/settings.js';
 import { generateDemoSeries } from '../src/market/demo.js';
-import { chunksOf, FIT_CHUNK, mergeChunks, mergeJobs, planJobs, refitsDone } from '../src/training/fit-chunks.js';
-import { fitColumns, runFitJob, runFitTask, type FitInput, type FitScores } from '../src/training/fit-task.js';
+import { chunksOf, FIT_CHUNK, mergeBatch, mergeChunks, mergeJobs, planBatch, planJobs, refitsDone } from '../src/training/fit-chunks.js';
+import { batchOf, fitColumns, runFitJob, runFitTask, type FitBatch, type FitInput, type FitScores } from '../src/training/fit-task.js';
 import { FIT_STRATEGIES, type ExitGrid } from '../src/training/select.js';
 
 const settings = engineSettings(loadConfig({ env: {} }));
@@ -72,4 +72,26 @@ test('a chunk that comes back without scores (a worker older than chunks compute
   const outputs: Array<FitScores | ReturnType<typeof runFitTask>> = chunks.map(runFitJob);
   outputs[2] = runFitTask(x);
   assert.throws(() => mergeChunks(x, outputs), /chunk came back without scores/);
+});
+
+test('a lazy batch (jobs built as threads ask): the same jobs, each refit\'s input built once while handed out, and the same merged outputs', () => {
+  const inputs = [...refits([2300, 3300]), ...refits([4300], WIDE), ...refits([5300])];
+  let built = 0;
+  const lazy: FitBatch = { ...batchOf(inputs), at: (n) => (built++, inputs[n]) };
+  for (const size of [10, FIT_CHUNK]) {
+    built = 0;
+    const eager = planJobs(inputs, size);
+    const plan = planBatch(lazy, size);
+    assert.deepEqual(plan.starts, eager.starts, `chunks of ${size}: the same split`);
+    assert.equal(plan.jobs.length, eager.jobs.length);
+    for (let id = 0; id < eager.jobs.length; id++) assert.deepEqual(plan.jobs.at(id), eager.jobs[id], `chunks of ${size}: job ${id}`);
+    assert.equal(plan.jobs.at(eager.jobs.length), undefined);
+    assert.equal(built, inputs.length, `chunks of ${size}: each refit's input was built once while its jobs were handed out`);
+    const results = eager.jobs.map((j) => JSON.parse(JSON.stringify(runFitJob(j))) as FitScores);
+    built = 0;
+    assert.deepEqual(mergeBatch(lazy, plan, results), mergeJobs(inputs, eager, results), `chunks of ${size}: merged outputs`);
+    // Only chunked refits need their input again to merge.
+    const chunked = inputs.filter((_, i) => eager.starts[i + 1] - eager.starts[i] > 1).length;
+    assert.equal(built, chunked, `chunks of ${size}: inputs rebuilt to merge`);
+  }
 });

@@ -3,9 +3,9 @@ import crypto from 'node:crypto';
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
 import type { FitBatch, FitInput, FitJob, FitOutput, FitScores } from '../training/fit-task.js';
 import os from 'node:os';
-import { FIT_CHUNK, mergeJobs, planJobs, refitsDone, type FitJobPlan } from '../training/fit-chunks.js';
+import { FIT_CHUNK, mergeBatch, mergeJobs, planBatch, planJobs, refitsDone, type FitJobPlan } from '../training/fit-chunks.js';
 import { createFitPool, type FitPool } from '../training/fit-pool.js';
-import { inputsOf, runFitJob, runFitTask } from '../training/fit-task.js';
+import { backtestsOf, inputsOf, runFitJob, runFitTask } from '../training/fit-task.js';
 
 /**
  * Walk-forward refits as BullMQ jobs on Redis, for runs past one machine. A run is a flow: one
@@ -233,19 +233,19 @@ function threadExecutor(setting: number, chunk: number, onProgress?: (p: FitProg
     async fitMany(batch) {
       // A small search: threads would cost more to start than they save (the same results here).
       // Each refit's input is built as it runs, so only one window is held at a time.
-      if (auto && batch.backtests < FIT_THREADS_FROM)
+      if (auto && backtestsOf(batch) < FIT_THREADS_FROM)
         return Array.from({ length: batch.length }, (_, n) => {
           const t0 = performance.now();
           const out = runFitTask(batch.at(n));
           onJobTimed?.(performance.now() - t0, 'main');
           return out;
         });
-      const inputs = inputsOf(batch);
       open ??= createFitPool(threads);
       const pool = await open;
-      const plan = planJobs(inputs, chunk);
-      const finished = plan.jobs.map(() => false);
-      const say = () => onProgress?.({ done: refitsDone(plan, (n) => finished[n]), total: inputs.length, jobs: plan.jobs.length, workers: threads, where: 'threads' });
+      // Jobs are built as threads ask for them: the candles of the jobs in flight, not of the search.
+      const plan = planBatch(batch, chunk);
+      const finished: boolean[] = new Array(plan.jobs.length).fill(false);
+      const say = () => onProgress?.({ done: refitsDone(plan, (n) => finished[n]), total: batch.length, jobs: plan.jobs.length, workers: threads, where: 'threads' });
       say();
       // Progress at most twice a second (a job can take a few milliseconds), and the last one.
       let said = Date.now();
@@ -257,7 +257,7 @@ function threadExecutor(setting: number, chunk: number, onProgress?: (p: FitProg
           say();
         }
       });
-      return mergeJobs(inputs, plan, results);
+      return mergeBatch(batch, plan, results);
     },
     async close() {
       if (open) await (await open).close();

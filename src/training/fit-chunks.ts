@@ -1,4 +1,4 @@
-import { configurationsOf, selectFromScores, type FitInput, type FitJob, type FitOutput, type FitScores } from './fit-task.js';
+import { configurationsOf, selectFromScores, type FitBatch, type FitInput, type FitJob, type FitOutput, type FitScores } from './fit-task.js';
 
 /**
  * A refit of many configurations as several jobs: each chunk scores a contiguous slice of the
@@ -24,9 +24,19 @@ export const FIT_CHUNK = 60;
  */
 export function chunksOf(x: FitInput, size = FIT_CHUNK): FitJob[] {
   const n = configurationsOf(x);
-  if (n <= size) return [x];
-  const count = Math.ceil(n / size);
-  return Array.from({ length: count }, (_, k) => ({ ...x, chunk: { from: Math.floor((k * n) / count), to: Math.floor(((k + 1) * n) / count) } }));
+  const count = chunkCount(n, size);
+  if (count === 1) return [x];
+  return Array.from({ length: count }, (_, k) => ({ ...x, chunk: chunkBounds(n, count, k) }));
+}
+
+/** How many jobs a refit of `n` configurations makes. */
+function chunkCount(n: number, size: number): number {
+  return n <= size ? 1 : Math.ceil(n / size);
+}
+
+/** Chunk k of `count` over `n` configurations: nearly equal slices, in candidate order. */
+function chunkBounds(n: number, count: number, k: number): { from: number; to: number } {
+  return { from: Math.floor((k * n) / count), to: Math.floor(((k + 1) * n) / count) };
 }
 
 /** The jobs of a batch of refits, flat, and the first job of each refit (one more at the end). */
@@ -66,7 +76,7 @@ export function mergeJobs(inputs: FitInput[], plan: FitJobPlan, outputs: Array<F
 }
 
 /** Refits all of whose jobs have finished (progress counts refits, whatever their split). */
-export function refitsDone(plan: FitJobPlan, finished: (job: number) => boolean): number {
+export function refitsDone(plan: Pick<FitJobPlan, 'starts'>, finished: (job: number) => boolean): number {
   let done = 0;
   for (let i = 0; i + 1 < plan.starts.length; i++) {
     let all = true;
@@ -74,4 +84,57 @@ export function refitsDone(plan: FitJobPlan, finished: (job: number) => boolean)
     if (all) done++;
   }
   return done;
+}
+
+/** Jobs by number, each built when it is asked for. An array of jobs is one too. */
+export interface JobSource {
+  readonly length: number;
+  at(id: number): FitJob | undefined;
+}
+
+/**
+ * planJobs of a lazy batch: the same jobs in the same order, each built when a thread asks for it,
+ * so the coordinator holds the candles of the jobs in flight, not of the whole search (a refit's
+ * input is kept while its chunks are handed out, which are consecutive).
+ */
+export function planBatch(batch: FitBatch, size = FIT_CHUNK): { jobs: JobSource; starts: number[] } {
+  const starts: number[] = [];
+  let count = 0;
+  for (let i = 0; i < batch.length; i++) {
+    starts.push(count);
+    count += chunkCount(batch.configurations(i), size);
+  }
+  starts.push(count);
+  let kept: { i: number; x: FitInput } | null = null;
+  const refitOf = (id: number) => {
+    let lo = 0;
+    let hi = batch.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return {
+    starts,
+    jobs: {
+      length: count,
+      at(id) {
+        if (!(id >= 0 && id < count)) return undefined;
+        const i = refitOf(id);
+        if (kept?.i !== i) kept = { i, x: batch.at(i) };
+        const chunks = starts[i + 1] - starts[i];
+        return chunks === 1 ? kept.x : { ...kept.x, chunk: chunkBounds(batch.configurations(i), chunks, id - starts[i]) };
+      },
+    },
+  };
+}
+
+/** mergeJobs of a lazy batch: a chunked refit's input is built again to select from its chunks' scores. */
+export function mergeBatch(batch: FitBatch, plan: { starts: number[] }, outputs: Array<FitOutput | FitScores>): FitOutput[] {
+  return Array.from({ length: batch.length }, (_, i) => {
+    const own = outputs.slice(plan.starts[i], plan.starts[i + 1]);
+    return own.length === 1 && 'fit' in own[0] ? own[0] : mergeChunks(batch.at(i), own);
+  });
 }

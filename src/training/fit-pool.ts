@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { FitJob, FitOutput, FitScores } from './fit-task.js';
+import type { JobSource } from './fit-chunks.js';
+import type { FitOutput, FitScores } from './fit-task.js';
 
 /**
  * Walk-forward refits on this machine's cores: worker threads that each run runFitJob (a whole
@@ -12,8 +13,11 @@ import type { FitJob, FitOutput, FitScores } from './fit-task.js';
  */
 export interface FitPool {
   readonly threads: number;
-  /** `onDone`: after each job, the count done, how long it took in its thread and its index. */
-  run(inputs: FitJob[], onDone?: (done: number, ms: number, job: number) => void): Promise<Array<FitOutput | FitScores>>;
+  /**
+   * Runs every job of `inputs` (an array, or jobs built as they are handed out); `onDone`: after
+   * each job, the count done, how long it took in its thread and its index.
+   */
+  run(inputs: JobSource, onDone?: (done: number, ms: number, job: number) => void): Promise<Array<FitOutput | FitScores>>;
   close(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export async function createFitPool(threads: number): Promise<FitPool> {
           const feed = (w: Worker) => {
             if (!over && next < inputs.length) {
               const id = next++;
-              w.postMessage({ batch: b, id, input: inputs[id] });
+              w.postMessage({ batch: b, id, input: inputs.at(id) });
             }
           };
           for (const w of workers) {

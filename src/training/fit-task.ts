@@ -146,14 +146,21 @@ export function lowerBound(tss: Float64Array, ts: number): number {
  */
 export interface FitBatch {
   readonly length: number;
-  /** Backtests the whole batch runs (its configurations over every refit). */
-  readonly backtests: number;
+  /** Configurations refit n scores (configurationsOf its input), known without building it. */
+  configurations(n: number): number;
   at(n: number): FitInput;
 }
 
 /** A batch of inputs already built. */
 export function batchOf(inputs: readonly FitInput[]): FitBatch {
-  return { length: inputs.length, backtests: inputs.reduce((n, x) => n + configurationsOf(x), 0), at: (n) => inputs[n] };
+  return { length: inputs.length, configurations: (n) => configurationsOf(inputs[n]), at: (n) => inputs[n] };
+}
+
+/** Backtests a whole batch runs (its configurations over every refit). */
+export function backtestsOf(batch: FitBatch): number {
+  let n = 0;
+  for (let i = 0; i < batch.length; i++) n += batch.configurations(i);
+  return n;
 }
 
 /** Every input of a batch, built now (for an executor that sends them away). */

@@ -327,7 +327,7 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
     if (refits.length) {
       // Each input is read from the cache when the executor asks for it (see FitBatch).
       const perRefit = forest ? 1 : candidates.length;
-      const outputs = await hooks.fitMany({ length: refits.length, backtests: refits.length * perRefit, at: (n) => fitInput(refits[n].symbol, refits[n].cycle) });
+      const outputs = await hooks.fitMany({ length: refits.length, configurations: () => perRefit, at: (n) => fitInput(refits[n].symbol, refits[n].cycle) });
       refits.forEach((r, n) => ahead.set(`${r.symbol}|${r.cycle.index}`, outputs[n]));
     }
   }
