@@ -118,33 +118,39 @@ const candleNumber = (ts: number, tfMs: number) => Math.round(ts / tfMs);
  * caller already has it (the historical clock, per candle).
  */
 export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: number, tfMs: number, settings: EngineSettings, paused = false, equity?: number): CloseIntent {
-  const risk = settings.risk;
-  // exitRulesFor only where an entry needs the rules; a held bar reads the time stop alone (no object per bar).
+  // Called on every candle of every agent: the common cases stay small here (V8 inlines it into
+  // the historical clock's loop); an entry signal's gate and description are in entryIntent.
   const pos = p.positions[a.symbol];
+  const sig = a.strategy.signal(a.features, i, pos ? pos.dir : 0, a.state, a.ctx);
   // The kill switch closes what is open at the next open, and nothing new opens: a drawdown limit
   // that let open positions run on would not be a limit.
-  const sig = a.strategy.signal(a.features, i, pos ? pos.dir : 0, a.state, a.ctx);
-  if (killSwitchTripped(p, risk.max_drawdown, equity ?? equityOf(p))) {
+  if (killSwitchTripped(p, settings.risk.max_drawdown, equity ?? equityOf(p))) {
     if (pos) return { kind: 'exit', reason: 'KILL_SWITCH', signal: sig };
-    if (sig === OPEN_LONG || sig === OPEN_SHORT) {
-      const rs = riskView(p, a.symbol, candleTs, candleNumber(candleTs, tfMs), paused);
-      const g = gate(entryLevels(a, i, sig, candleTs, settings), rs, risk);
-      return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, refusal: g.ok ? { code: 'kill_switch_on', params: { max: risk.max_drawdown } } : { code: g.code, params: g.params }, signal: sig };
-    }
+    if (sig === OPEN_LONG || sig === OPEN_SHORT) return entryIntent(p, a, i, sig, candleTs, tfMs, settings, paused, true);
     return none(sig);
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
+    // The time stop reads the rules' hold alone (exitRulesFor would build an object per held bar).
     if (timedOut(pos, candleNumber(candleTs, tfMs), a.strategy.exits?.maxHoldCandles ?? settings.maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
     return none(sig);
   }
-  if (sig !== OPEN_LONG && sig !== OPEN_SHORT) {
-    if (sig !== HOLD && sig !== EXIT) throw new Error(`strategy ${a.strategy.name} returned an unknown signal ${sig}`);
-    return none(sig);
-  }
+  if (sig === OPEN_LONG || sig === OPEN_SHORT) return entryIntent(p, a, i, sig, candleTs, tfMs, settings, paused, false);
+  if (sig !== HOLD && sig !== EXIT) throw new Error(`strategy ${a.strategy.name} returned an unknown signal ${sig}`);
+  return none(sig);
+}
+
+/**
+ * An entry signal with no position open: the risk gate judges its levels, and only an entry that
+ * goes ahead is described. With the kill switch tripped (`killed`) it is refused either way, with
+ * the gate's reason when the gate refuses it too.
+ */
+function entryIntent(p: Portfolio, a: AgentView, i: number, sig: 1 | -1, candleTs: number, tfMs: number, settings: EngineSettings, paused: boolean, killed: boolean): CloseIntent {
+  const risk = settings.risk;
   const rs = riskView(p, a.symbol, candleTs, candleNumber(candleTs, tfMs), paused);
   const levels = entryLevels(a, i, sig, candleTs, settings);
   const g = gate(levels, rs, risk);
+  if (killed) return { kind: 'refused', key: 'kill switch: max_drawdown', reason: g.ok ? 'kill switch: max_drawdown' : g.reason, refusal: g.ok ? { code: 'kill_switch_on', params: { max: risk.max_drawdown } } : { code: g.code, params: g.params }, signal: sig };
   if (!g.ok) return { kind: 'refused', key: accountRefusal(rs, risk) ?? g.reason.replace(/[\d.]+%?/g, '#'), reason: g.reason, refusal: { code: g.code, params: g.params }, signal: sig };
   // Calibration moves only the confidence, which the gate does not read.
   const decision = calibrateDecision(entryDecision(a, levels, i, sig, candleTs, settings), a.state.calibration);
