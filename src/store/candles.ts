@@ -51,7 +51,7 @@ let sink: CandleSink | null = null;
 
 /**
  * Every cached candle of `symbol`/`timeframe` with `from <= ts < to`, in time order, handed to
- * `to` one at a time; returns how many. The rows come through an SQL function that SQLite calls
+ * `rows` one at a time; returns how many. The rows come through an SQL function that SQLite calls
  * with the six values of each row, so better-sqlite3 builds no array per row: 0.5 µs a candle
  * against 1.2 µs for iterating raw rows (measured on this machine; a year of 1-minute training
  * reads tens of millions). The function is evaluated in the ORDER BY's order because the primary
@@ -149,8 +149,8 @@ export function newestCandleTs(db: DB, timeframe: string): number | null {
  */
 export function candleDigest(db: DB, symbol: string, timeframe: string, to: number): { sha256: string; candles: number; from: number | null; to: number | null } {
   const h = crypto.createHash('sha256');
-  // Rows are hashed a block at a time (the same bytes in the same order as one row at a time,
-  // so the same digest): one update per row cost more than reading the row.
+  // Rows are hashed 4,096 at a time: the same bytes in the same order as one row at a time, so the
+  // same digest, with a thousandth of the calls into the hash.
   const ROWS = 4096;
   const buf = new Float64Array(6 * ROWS);
   const bytes = new Uint8Array(buf.buffer);

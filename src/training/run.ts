@@ -290,10 +290,10 @@ export async function runTraining(db: DB, runId: string, hooks: TrainingHooks = 
   const forest = wf !== null && wf.strategies.includes('ml_forest');
   const candidates = wf ? (forest ? [FOREST_CHOICE] : candidatesFor(wf.strategies)) : [];
   // One refit of one agent as a self-contained task: its own candles (window + warm-up), so it
-  // gives the same answer here or in a worker elsewhere. They come from the agent's segment when
-  // it holds the window and its whole warm-up (the segment reaches fitCandles + warm-up back for
-  // this), else from the cache: the same rows either way, and a 1-minute year no longer reads
-  // each refit's candles from SQLite again (most of such a run's time).
+  // gives the same answer here or in a worker elsewhere. A refit computed in its cycle (no
+  // executor: fit_threads 1, or one core) takes them from the agent's segment when it holds the
+  // window and its whole warm-up (the segment reaches fitCandles + warm-up back); otherwise just
+  // those rows are read from the cache. The same rows either way (test/candle-reads.test.ts).
   const fitInput = (symbol: string, c: CyclePlan, loaded?: Series): FitInput => {
     const task = { symbol, timeframe: params.timeframe, cycle: c.index, asOf: c.from, seed: (params.seed ^ hashString(`${symbol}|fit|${c.index}`)) >>> 0 };
     const span = fitSpan(task, wf!.fitCandles);
