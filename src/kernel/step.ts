@@ -83,7 +83,12 @@ export type CloseIntent =
 /** The exit rules in force for a strategy: its own where it has them, else the configured ones. */
 export function exitRulesFor(strategy: Strategy, settings: EngineSettings): { atrStopMult: number; atrTargetMult: number; maxHoldCandles: number } {
   const x = strategy.exits;
-  return { atrStopMult: x?.atrStopMult ?? settings.atrStopMult, atrTargetMult: x?.atrTargetMult ?? settings.atrTargetMult, maxHoldCandles: x?.maxHoldCandles ?? settings.maxHoldCandles };
+  return { atrStopMult: x?.atrStopMult ?? settings.atrStopMult, atrTargetMult: x?.atrTargetMult ?? settings.atrTargetMult, maxHoldCandles: maxHoldFor(strategy, settings) };
+}
+
+/** exitRulesFor's time stop alone, without an object: read on every held bar. */
+function maxHoldFor(strategy: Strategy, settings: EngineSettings): number {
+  return strategy.exits?.maxHoldCandles ?? settings.maxHoldCandles;
 }
 
 /** The "nothing to do" intents, one per signal (index signal + 1), shared: a quiet bar allocates nothing. */
@@ -131,8 +136,7 @@ export function decideAtClose(p: Portfolio, a: AgentView, i: number, candleTs: n
   }
   if (pos) {
     if (sig === EXIT) return { kind: 'exit', reason: 'SIGNAL', signal: sig };
-    // The time stop reads the rules' hold alone (exitRulesFor would build an object per held bar).
-    if (timedOut(pos, candleNumber(candleTs, tfMs), a.strategy.exits?.maxHoldCandles ?? settings.maxHoldCandles)) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
+    if (timedOut(pos, candleNumber(candleTs, tfMs), maxHoldFor(a.strategy, settings))) return { kind: 'exit', reason: 'TIMEOUT', signal: sig };
     return none(sig);
   }
   if (sig === OPEN_LONG || sig === OPEN_SHORT) return entryIntent(p, a, i, sig, candleTs, tfMs, settings, paused, false);
