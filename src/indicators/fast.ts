@@ -10,6 +10,14 @@ function nanArray(n: number): Float64Array {
   return new Float64Array(n).fill(NaN);
 }
 
+/**
+ * An output column whose first `upTo` values stay NaN (the warm-up) and every later one is
+ * written by its indicator: NaN only where it will stay, so a column is one pass, not two.
+ */
+function nanPrefix(n: number, upTo: number): Float64Array {
+  return new Float64Array(n).fill(NaN, 0, Math.min(n, Math.max(0, upTo)));
+}
+
 /** Simple moving average; NaN inputs restart the window. */
 export function sma(src: ArrayLike<number>, period: number, from = 0): Float64Array {
   const n = src.length;
@@ -37,7 +45,8 @@ export function sma(src: ArrayLike<number>, period: number, from = 0): Float64Ar
 /** EMA seeded with the SMA of the first `period` defined values (from index `from`). */
 export function ema(src: ArrayLike<number>, period: number, from = 0): Float64Array {
   const n = src.length;
-  const out = nanArray(n);
+  // Every value from the seed on is written; before it, NaN (all of it when too short).
+  const out = nanPrefix(n, n - from < period ? n : from + period - 1);
   const k = 2 / (period + 1);
   if (n - from < period) return out;
   let sum = 0;
@@ -54,7 +63,7 @@ export function ema(src: ArrayLike<number>, period: number, from = 0): Float64Ar
 /** Wilder's RSI: first average gain/loss is the mean of the first `period` changes. */
 export function rsi(close: ArrayLike<number>, period: number): Float64Array {
   const n = close.length;
-  const out = nanArray(n);
+  const out = nanPrefix(n, n <= period ? n : period);
   if (n <= period) return out;
   let gain = 0;
   let loss = 0;
@@ -84,10 +93,10 @@ export function macd(close: ArrayLike<number>, fast: number, slow: number, signa
   const n = close.length;
   const f = emas?.fast ?? ema(close, fast);
   const s = emas?.slow ?? ema(close, slow);
-  const m = nanArray(n);
+  const m = nanPrefix(n, slow - 1);
   for (let i = slow - 1; i < n; i++) m[i] = f[i] - s[i];
   const sig = ema(m, signal, slow - 1);
-  const hist = nanArray(n);
+  const hist = new Float64Array(n); // every value written
   for (let i = 0; i < n; i++) hist[i] = m[i] - sig[i];
   return { macd: m, signal: sig, hist };
 }
@@ -95,9 +104,9 @@ export function macd(close: ArrayLike<number>, fast: number, slow: number, signa
 /** Bollinger bands: SMA +/- mult x population standard deviation. */
 export function bollinger(close: ArrayLike<number>, period: number, mult: number): { upper: Float64Array; middle: Float64Array; lower: Float64Array } {
   const n = close.length;
-  const upper = nanArray(n);
-  const middle = nanArray(n);
-  const lower = nanArray(n);
+  const upper = nanPrefix(n, period - 1);
+  const middle = nanPrefix(n, period - 1);
+  const lower = nanPrefix(n, period - 1);
   let sum = 0;
   let sumSq = 0;
   for (let i = 0; i < n; i++) {
@@ -132,7 +141,7 @@ function trueRange(high: ArrayLike<number>, low: ArrayLike<number>, close: Array
 /** Wilder's ATR: the first value is the mean of the true ranges of bars 1..period. */
 export function atr(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number): Float64Array {
   const n = close.length;
-  const out = nanArray(n);
+  const out = nanPrefix(n, n <= period ? n : period);
   if (n <= period) return out;
   let sum = 0;
   for (let i = 1; i <= period; i++) sum += trueRange(high, low, close, i);
@@ -148,9 +157,9 @@ export function atr(high: ArrayLike<number>, low: ArrayLike<number>, close: Arra
 /** Wilder's ADX with +DI / -DI (smoothed sums of DM and TR; ADX = Wilder average of DX). */
 export function adx(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number): { adx: Float64Array; pdi: Float64Array; mdi: Float64Array } {
   const n = close.length;
-  const adxOut = nanArray(n);
-  const pdi = nanArray(n);
-  const mdi = nanArray(n);
+  const adxOut = nanPrefix(n, 2 * period - 1);
+  const pdi = nanPrefix(n, period);
+  const mdi = nanPrefix(n, period);
   let trS = 0;
   let pS = 0;
   let mS = 0;
