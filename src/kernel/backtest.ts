@@ -108,9 +108,8 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   const cashOf = Float64Array.from(agents, (a) => agentCash[a.symbol]);
   const markOf = Float64Array.from(agents, (a) => pf.marks[a.symbol] ?? NaN);
   /**
-   * The account's equity now: set by each mark, summed again only after a fill. Never written
-   * inside a closure (closeAt): a mutable number a closure captures lives boxed in the context,
-   * and every write on every bar would allocate a heap number (V8 11, Node 20).
+   * The account's equity now: set by each mark, summed again only after a fill. Only the walks
+   * below write it (the steps return the equity), so it stays a plain local of this function.
    */
   let eqNow = equityOf(pf);
   const trailing = settings.trailingStopAtr;
