@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { SECRET_KEYS, type Config } from '../config/schema.js';
+import { withoutSecrets } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { Series } from '../market/types.js';
 import { backtestRun, saveBacktestRun } from '../store/backtests.js';
 import type { DB } from '../store/db.js';
@@ -37,18 +38,6 @@ export function seriesDigest(s: Series, file: string): NonNullable<BacktestManif
   for (const col of [s.ts, s.open, s.high, s.low, s.close, s.volume]) h.update(Buffer.from(col.buffer, col.byteOffset, col.byteLength));
   const n = s.ts.length;
   return { file, candles: n, from: n ? s.ts[0] : null, to: n ? s.ts[n - 1] : null, sha256: h.digest('hex') };
-}
-
-/** The config with every secret blanked, as recorded. */
-export function withoutSecrets(cfg: Config): Config {
-  const copy = structuredClone(cfg) as unknown as Record<string, unknown>;
-  for (const key of SECRET_KEYS) {
-    const parts = key.split('.');
-    let node = copy;
-    for (const p of parts.slice(0, -1)) node = (node?.[p] ?? {}) as Record<string, unknown>;
-    if (typeof node[parts[parts.length - 1]] === 'string') node[parts[parts.length - 1]] = '';
-  }
-  return copy as unknown as Config;
 }
 
 /** Records a finished backtest; returns its run id. */

@@ -75,11 +75,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
     const same = diffs.length === 0;
     if (parsed.values.json) process.stdout.write(JSON.stringify({ runId: id, replayId: newId, match: same, differences: diffs, recordedWith: manifest.code, replayedWith: code }) + '\n');
     else {
-      const v = versionOf;
       process.stdout.write(
         [
           `replay of ${id} as ${newId}: ${same ? 'every figure matches' : 'DIFFERENT'} (${result.cycles.length} cycles, ${result.trades.length} trades, ${Object.keys(result.verdicts).length} verdicts)`,
-          `recorded with ${v(manifest.code)}, replayed with ${v(code)}; seed ${manifest.seed}; data ${Object.entries(manifest.data).map(([s, d]) => `${s} ${d.candles} candles ${d.sha256.slice(0, 12)}`).join(', ')}`,
+          `recorded with ${versionOf(manifest.code)}, replayed with ${versionOf(code)}; seed ${manifest.seed}; data ${Object.entries(manifest.data).map(([s, d]) => `${s} ${d.candles} candles ${d.sha256.slice(0, 12)}`).join(', ')}`,
           ...diffs.map((d) => `  ${d}`),
         ].join('\n') + '\n',
       );

@@ -158,6 +158,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return cfg;
 }
 
+/** A copy of the config with every secret that is set blanked, for a record (a backtest's replay). */
+export function withoutSecrets(cfg: Config): Config {
+  const copy = structuredClone(cfg) as unknown as Tree;
+  for (const key of SECRET_KEYS) if (typeof getPath(copy, key) === 'string') setPath(copy, key, '');
+  return copy as unknown as Config;
+}
+
 /** Every secret value in the config, for scrubbing text before it is logged or sent. */
 export function secretsOf(cfg: Config): string[] {
   return SECRET_KEYS.map((k) => getPath(cfg as unknown as Tree, k)).filter((v): v is string => typeof v === 'string' && v.length >= 4);

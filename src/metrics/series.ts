@@ -157,13 +157,21 @@ export function sharpe(returns: ArrayLike<number>, periodsPerYear: number): numb
  * ratio itself.
  */
 export function equitySharpe(equity: ArrayLike<number>, periodsPerYear: number): number {
-  const n = equity.length - 1;
-  if (n < 2) return 0;
   let sum = 0;
-  for (let i = 1; i <= n; i++) {
+  for (let i = 1; i < equity.length; i++) {
     const prev = equity[i - 1];
     sum += prev > 0 ? equity[i] / prev - 1 : 0;
   }
+  return sharpeOfCurve(equity, sum, periodsPerYear);
+}
+
+/**
+ * The Sharpe of an equity curve's returns given their sum (a first pass the caller made): the
+ * second pass of the two-pass stdev, over the returns worked out again, and the ratio.
+ */
+function sharpeOfCurve(equity: ArrayLike<number>, sum: number, periodsPerYear: number): number {
+  const n = equity.length - 1;
+  if (n < 2) return 0;
   const m = sum / n;
   let ss = 0;
   for (let i = 1; i <= n; i++) {
@@ -340,17 +348,9 @@ export function seriesMetricsOf(ts: ArrayLike<number>, equity: ArrayLike<number>
       dayEnd = dayStart + DAY_MS;
     }
   }
-  let sharpeRatio = 0;
   let sortinoRatio = 0;
   if (nr >= 2) {
     const m = sum / nr;
-    let ss = 0;
-    for (let i = 1; i < n; i++) {
-      const prev = equity[i - 1];
-      ss += ((prev > 0 ? equity[i] / prev - 1 : 0) - m) ** 2;
-    }
-    const sd = Math.sqrt(ss / (nr - 1));
-    if (!isZeroSpread(sd, m)) sharpeRatio = (m / sd) * Math.sqrt(ppy);
     const dd = Math.sqrt(down / nr);
     if (!isZeroSpread(dd, m)) sortinoRatio = (m / dd) * Math.sqrt(ppy);
   }
@@ -367,7 +367,7 @@ export function seriesMetricsOf(ts: ArrayLike<number>, equity: ArrayLike<number>
   const k = trades.length;
   return {
     totalReturn: totalReturn(equity),
-    sharpe: sharpeRatio,
+    sharpe: sharpeOfCurve(equity, sum, ppy),
     sortino: sortinoRatio,
     maxDrawdown: worst,
     var95: var95(returnsOf(closes)),

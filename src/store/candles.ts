@@ -111,6 +111,11 @@ export function loadSeries(db: DB, symbol: string, timeframe: string, from: numb
  * all of it made a year of 1-minute training read every candle twice for nothing.
  */
 export function loadWindowSeries(db: DB, symbol: string, timeframe: string, from: number, windowStart: number, to: number, warmup: number): Series {
+  // One read transaction: the warm-up and the window come from the same snapshot.
+  return db.transaction(() => windowSeriesOf(db, symbol, timeframe, from, windowStart, to, warmup))();
+}
+
+function windowSeriesOf(db: DB, symbol: string, timeframe: string, from: number, windowStart: number, to: number, warmup: number): Series {
   const before = db
     .prepare('SELECT ts, open, high, low, close, volume FROM candles WHERE symbol=? AND timeframe=? AND ts>=? AND ts<? ORDER BY ts DESC LIMIT ?')
     .raw(true)
