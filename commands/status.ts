@@ -1,4 +1,5 @@
 import { codeWord, gateText } from '../src/render/views.js';
+import { catchUpLine } from '../src/app/catch-up.js';
 import type { App } from '../src/app/context.js';
 import type { Command } from '../src/chat/command.js';
 import { renderTemplate, str } from '../src/render/template.js';
@@ -58,7 +59,8 @@ export const status: Command = {
         balance: fmt.money(getBalance(db, cfg.starting_balance)),
         equity: fmt.money(equity),
         todayPnl: `${fmt.signed(today.pnl)} (${fmt.signedPct(today.startEquity ? today.pnl / today.startEquity : 0)})`,
-        paused: getKv(db, 'paused', false) ? str(L, 'paused') : str(L, 'running'),
+        // Catching up after a start: what runs and what waits says more than "Running".
+        paused: getKv(db, 'paused', false) ? [catchUpLine(app), str(L, 'paused')].filter(Boolean).join('\n') : (catchUpLine(app) ?? str(L, 'running')),
         autoApprove: auto.on ? str(L, 'auto_on', { min: fmt.pct(auto.min, 0) }) : str(L, 'off'),
         openCount: open.length,
         openList: openList || str(L, 'no_positions'),

@@ -1,6 +1,7 @@
 import { COMMANDS, commandSpecs } from '../commands/index.js';
 import { startReportJobs } from './scheduler/reports.js';
 import type { App } from './app/context.js';
+import { catchUp } from './app/catch-up.js';
 import { createApp } from './app/create.js';
 import type { OpsServer } from './ops/server.js';
 import { loadExchange } from './market/ccxt-load.js';
@@ -13,13 +14,9 @@ import { ConfigError, loadConfig, secretsOf } from './config/load.js';
 import { createLogger, flushLog, type Logger } from './util/logger.js';
 import { makeScrubber } from './util/redact.js';
 import type { Config } from './config/schema.js';
-import { backfill } from './market/refresh.js';
 import { str } from './render/template.js';
-import { alertMessage, simpleMessage } from './render/views.js';
-import { startScheduler } from './scheduler/jobs.js';
-import { resolvePendingExits } from './trading/live.js';
-import { recoverApproved } from './trading/proposals.js';
-import { startupReconcile } from './trading/reconcile-report.js';
+import { simpleMessage } from './render/views.js';
+import { startScheduler, type Scheduler } from './scheduler/jobs.js';
 
 /**
  * tradecrew: start once, then live in the chat. Without tokens the console is the chat and the
@@ -64,7 +61,7 @@ async function main(): Promise<void> {
   if (cfg.exchange.id) await loadExchange(cfg.exchange.id);
   // prom-client (and the ops server) load only when the ops port is on: a plain start stays lean.
   const metrics = cfg.ops.port ? (await import('./ops/metrics.js')).createMetrics() : undefined;
-  const app = createApp(cfg, { adapters, log, metrics });
+  const app = createApp(cfg, { adapters, log, metrics, starting: true });
   log.info({ mode: cfg.mode, market: app.demo ? 'demo' : cfg.exchange.id, adapters: adapters.map((a) => a.name) }, 'starting');
   // A stop asked for while the bot is still starting (the start-up recovery already talks to the
   // chat) is remembered and carried out as soon as the shutdown below exists, never the default
@@ -79,17 +76,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-
-  await backfill(app);
-  const recovered = await recoverApproved(app);
-  if (recovered) log.info({ recovered }, 'finished approved proposals from before the restart');
-  // Live: finish exits interrupted by a crash, then compare the exchange with SQLite and report.
-  try {
-    await resolvePendingExits(app);
-    await startupReconcile(app);
-  } catch (e) {
-    app.push('alert', alertMessage(app.fmt, { severity: 'WARNING', title: 'exchange check at start failed', body: `Could not compare the exchange with the bot's records: ${app.scrub((e as Error).message)}. Unfinished orders are looked up again at every scan.` }));
-  }
 
   const router = createRouter(app, COMMANDS);
   const specs = commandSpecs(cfg.language);
@@ -135,38 +121,25 @@ async function main(): Promise<void> {
     process.stderr.write(`tradecrew: ${a.name} ${a.identity?.() ?? ''} connected · mode ${cfg.mode} · market ${app.demo ? 'demo' : cfg.exchange.id} · proposals and reports go to ${where}\n`);
   }
 
-  // A training run interrupted by a crash resumes by itself (recovery_enabled).
-  const interrupted = app.trainer.interrupted();
-  if (interrupted && cfg.training.recovery_enabled) {
-    app.push('alert', simpleMessage('🔁', str(cfg.language, 'train_resuming_after_restart', { runId: interrupted })));
-    app.trainer.resume(interrupted, { send: (m) => (app.push('training', m), null), edit: () => undefined });
-  }
-
-  const scheduler = startScheduler(app);
-  const reportJobs = startReportJobs(app);
-  // The first scan, on the latest closed candle, runs FIRST_SCAN_DELAY_MS after the chat
-  // connections are up: a command already waiting there (a /status sent while the bot restarted)
-  // is answered first, not after the scan (its first chart loads the renderer: ~0.3 s of CPU
-  // during which nothing else runs). The console alone has nothing waiting: the scan runs at once.
+  // The chats answer already; now catch up with the market and the orders from before the
+  // restart (app/catch-up.ts). Until that is done, the start-up gate holds what may change
+  // something; an exchange that is down is tried again, and a stop meanwhile ends the attempt.
+  const catchUpStop = new AbortController();
+  let scheduler: Scheduler | null = null;
+  let reportJobs: ReturnType<typeof startReportJobs> | null = null;
   let firstScan: NodeJS.Timeout | null = null;
-  if (adapters.some((a) => a.name !== 'console'))
-    firstScan = setTimeout(() => {
-      firstScan = null;
-      void scheduler.tick();
-    }, FIRST_SCAN_DELAY_MS);
-  else void scheduler.tick();
-
   let stopping = false;
   const shutdown = async (code: number, why: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'shutting down');
+    catchUpStop.abort();
     if (firstScan) clearTimeout(firstScan);
-    scheduler.stop();
-    reportJobs.stop();
+    scheduler?.stop();
+    reportJobs?.stop();
     app.trainer.stop();
     await dash?.close().catch(() => undefined);
-    await scheduler.idle();
+    await scheduler?.idle();
     await Promise.allSettled([...app.background]);
     await app.outbox.drain(10_000);
     await app.outbox.stop();
@@ -178,6 +151,28 @@ async function main(): Promise<void> {
   };
   stopWith = shutdown;
   if (earlySignal) void shutdown(0, earlySignal);
+  if (!(await catchUp(app, { signal: catchUpStop.signal })) || stopping) return;
+
+  // A training run interrupted by a crash resumes by itself (recovery_enabled).
+  const interrupted = app.trainer.interrupted();
+  if (interrupted && cfg.training.recovery_enabled) {
+    app.push('alert', simpleMessage('🔁', str(cfg.language, 'train_resuming_after_restart', { runId: interrupted })));
+    app.trainer.resume(interrupted, { send: (m) => (app.push('training', m), null), edit: () => undefined });
+  }
+
+  const ticks = startScheduler(app);
+  scheduler = ticks;
+  reportJobs = startReportJobs(app);
+  // The first scan, on the latest closed candle, runs FIRST_SCAN_DELAY_MS after the catch-up:
+  // a command already waiting in a chat (a /status sent while the bot restarted) is answered
+  // first, not after the scan (its first chart loads the renderer: ~0.3 s of CPU during which
+  // nothing else runs). The console alone has nothing waiting: the scan runs at once.
+  if (adapters.some((a) => a.name !== 'console'))
+    firstScan = setTimeout(() => {
+      firstScan = null;
+      void ticks.tick();
+    }, FIRST_SCAN_DELAY_MS);
+  else void ticks.tick();
 
   if (con && cfg.console.exit_on_eof) {
     await con.ended;
@@ -185,11 +180,11 @@ async function main(): Promise<void> {
     if (firstScan) {
       clearTimeout(firstScan);
       firstScan = null;
-      await scheduler.tick();
+      await ticks.tick();
     }
     // Finish what the typed commands started (training runs), then deliver every message.
     await finishWork(app);
-    await scheduler.idle();
+    await ticks.idle();
     await shutdown(0, 'end of input');
   }
 }

@@ -19,20 +19,19 @@ import { COMMANDS } from '../commands/index.js';
 import { strategyByName } from '../src/agents/registry.js';
 import { newAgentState, OPEN_LONG } from '../src/agents/types.js';
 import type { App } from '../src/app/context.js';
+import { catchUp } from '../src/app/catch-up.js';
 import { createApp } from '../src/app/create.js';
 import { createConsoleAdapter } from '../src/chat/console.js';
 import { createRouter } from '../src/chat/router.js';
 import { loadConfig } from '../src/config/load.js';
 import { computeFeatures } from '../src/indicators/features.js';
 import { createExchange, loadExchange } from '../src/market/ccxt-exchange.js';
-import { backfill } from '../src/market/refresh.js';
 import { seriesFromCandles, type Candle } from '../src/market/types.js';
 import { setKv } from '../src/store/kv.js';
 import { claimHolder, entryClaim, exitClaim } from '../src/store/orders.js';
 import { openTrades } from '../src/trading/account.js';
-import { exitOrderId, resolvePendingExits, scanAll, watchPositions } from '../src/trading/live.js';
-import { approveProposal, clientOrderId, getProposal, recoverApproved, type DecisionOutcome } from '../src/trading/proposals.js';
-import { startupReconcile } from '../src/trading/reconcile-report.js';
+import { exitOrderId, scanAll, watchPositions } from '../src/trading/live.js';
+import { approveProposal, clientOrderId, getProposal, type DecisionOutcome } from '../src/trading/proposals.js';
 import { str } from '../src/render/template.js';
 import { createRng } from '../src/util/rng.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -95,8 +94,8 @@ async function newStandin(): Promise<ExchangeStandin> {
 }
 
 /**
- * A live-mode bot, started like main.ts does (backfill, recovery of approved proposals, the
- * exchange check). `standin` and `dataDir` may be those of an earlier bot: a restart.
+ * A live-mode bot, started like main.ts does (the chat first, then the catch-up: backfill,
+ * recovery of approved proposals, the exchange check). `standin` and `dataDir` may be those of an earlier bot: a restart.
  */
 async function startLive(o: { standin: ExchangeStandin; clock: number; symbols?: string[]; dataDir?: string; env?: Record<string, string> }): Promise<LiveApp> {
   const { standin } = o;
@@ -120,12 +119,9 @@ async function startLive(o: { standin: ExchangeStandin; clock: number; symbols?:
   });
   const input = new PassThrough();
   const con = createConsoleAdapter({ input, output, userName: 'alice' });
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), now: () => o.clock, outbox: { backoffBaseMs: 20, pollMs: 20 } });
+  const app = createApp(cfg, { adapters: [con], log: silentLogger(), now: () => o.clock, outbox: { backoffBaseMs: 20, pollMs: 20 }, starting: true });
   await con.start(createRouter(app, COMMANDS), []);
-  await backfill(app);
-  await recoverApproved(app);
-  await resolvePendingExits(app);
-  await startupReconcile(app);
+  assert.equal(await catchUp(app), true);
   let closed = false;
   const l: LiveApp = {
     app,

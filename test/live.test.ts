@@ -11,6 +11,7 @@ import type { Decision } from '../src/agents/decision.js';
 import { strategyByName } from '../src/agents/registry.js';
 import { newAgentState, OPEN_LONG } from '../src/agents/types.js';
 import type { App } from '../src/app/context.js';
+import { catchUp } from '../src/app/catch-up.js';
 import { createApp } from '../src/app/create.js';
 import { createConsoleAdapter } from '../src/chat/console.js';
 import { createRouter } from '../src/chat/router.js';
@@ -26,7 +27,6 @@ import { isCcxtBroker } from '../src/trading/ccxt-broker.js';
 import { currentEquity, exitOrderId, riskState, scanAll, watchPositions } from '../src/trading/live.js';
 import { decisionNotice } from '../src/notify/notices.js';
 import { approveProposal, clientOrderId, getProposal, type ProposalRow } from '../src/trading/proposals.js';
-import { startupReconcile } from '../src/trading/reconcile-report.js';
 import { createRng } from '../src/util/rng.js';
 import { silentLogger } from '../src/util/logger.js';
 import { makeCandles, startExchangeStandin, type ExchangeStandin, liveEnv } from './support/exchange-standin.js';
@@ -73,7 +73,7 @@ after(async () => {
   for (const l of opened) await l.close();
 });
 
-/** A live-mode bot against a fresh stand-in, started like main.ts does (backfill, then the exchange check). */
+/** A live-mode bot against a fresh stand-in, started like main.ts does (the chat first, then the catch-up: backfill, recovery, the exchange check). */
 async function startLive(o: { candles: Candle[]; clock: number; env?: Record<string, string>; usdt?: number }): Promise<LiveApp> {
   const standin = await startExchangeStandin();
   standin.setCandles(SYMBOL, o.candles);
@@ -98,10 +98,9 @@ async function startLive(o: { candles: Candle[]; clock: number; env?: Record<str
   });
   const input = new PassThrough();
   const con = createConsoleAdapter({ input, output, userName: 'alice' });
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), now: () => clock, outbox: { backoffBaseMs: 20, pollMs: 20 } });
+  const app = createApp(cfg, { adapters: [con], log: silentLogger(), now: () => clock, outbox: { backoffBaseMs: 20, pollMs: 20 }, starting: true });
   await con.start(createRouter(app, COMMANDS), []);
-  await backfill(app);
-  await startupReconcile(app);
+  await catchUp(app);
   const l: LiveApp = {
     app,
     standin,

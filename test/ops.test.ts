@@ -73,7 +73,7 @@ test('the ops port serves the named metrics and a health that follows Redis', as
     const h = JSON.parse(healthy.body);
     assert.equal(healthy.status, 200, healthy.body);
     assert.equal(h.status, 'ok');
-    for (const k of ['process', 'database', 'chat_console', 'scans']) assert.equal(h.checks[k]?.ok, true, `${k}: ${JSON.stringify(h.checks[k])}`);
+    for (const k of ['process', 'database', 'chat_console', 'scans', 'startup']) assert.equal(h.checks[k]?.ok, true, `${k}: ${JSON.stringify(h.checks[k])}`);
     if (redis) {
       assert.equal(h.checks.redis.ok, true);
       assert.match(text.body, /^# TYPE tradecrew_fit_queue_jobs gauge/m);

@@ -31,6 +31,8 @@ export interface App {
   buttonKey: string;
   /** Work started by commands (training runs...), awaited before a console exit. */
   background: Set<Promise<unknown>>;
+  /** The start-up catch-up's gate (app/startup.ts): closed while main.ts catches up, open otherwise. */
+  startup: import('./startup-gate.js').StartupGate;
   /** Scan bookkeeping for /status. */
   scans: { last: number | null; next: number | null };
   /** Live agents' learned state, by symbol. */

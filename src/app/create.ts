@@ -27,6 +27,7 @@ import { createTrainer } from '../training/trainer.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { makeScrubber } from '../util/redact.js';
 import type { App } from './context.js';
+import { StartupGate } from './startup-gate.js';
 
 export interface CreateOptions {
   adapters: ChatAdapter[];
@@ -40,6 +41,10 @@ export interface CreateOptions {
   outbox?: { backoffBaseMs?: number; pollMs?: number };
   /** The operators' counters (src/ops/metrics.ts), when the ops port is on; else none are kept. */
   metrics?: Metrics;
+  /** main.ts: the app starts catching up (app/catch-up.ts) with its chats already connected; until then the start-up gate holds what may change something. */
+  starting?: boolean;
+  /** How long a trader's command or a button waits for that catch-up before it is refused (default CATCH_UP_WAIT_MS). */
+  catchUpWaitMs?: number;
 }
 
 /** The demo market's clock survives restarts: candle k is the same candle after a restart. */
@@ -123,6 +128,7 @@ export function createApp(cfg: Config, opts: CreateOptions): App {
     chartsDir,
     buttonKey,
     background: new Set(),
+    startup: new StartupGate(opts.starting ?? false, opts.catchUpWaitMs),
     scans: { last: null, next: null },
     agents: new Map<string, AgentState>(),
     trainer: undefined as never,

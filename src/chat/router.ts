@@ -1,3 +1,4 @@
+import { catchUpLine } from '../app/catch-up.js';
 import type { App } from '../app/context.js';
 import { audit } from '../store/audit.js';
 import { isStorageError } from '../store/health.js';
@@ -62,6 +63,12 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
         reply({ ...simpleMessage('', str(L, 'forbidden_viewer', { command: c.command })), private: true });
         return;
       }
+      // While the bot catches up after a start, what may change something waits for it (startup-gate.ts).
+      if (cmd.role === 'trader' && !(await app.startup.whenReady())) {
+        audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command} ${c.args.join(' ')}`.trim(), allowed: false, detail: 'still catching up after a start' });
+        reply({ ...simpleMessage('⏳', str(L, 'catchup_refused', { command: c.command, doing: catchUpLine(app) ?? '' })), private: true });
+        return;
+      }
       if (cmd.role === 'trader') audit(app.db, { adapter: c.adapter, userId: c.user.id, userName: c.user.name, action: `/${c.command} ${c.args.join(' ')}`.trim(), allowed: true });
       const ctx: CommandContext = {
         app,
@@ -98,6 +105,10 @@ export function createRouter(app: App, commands: Command[]): InboundHandlers {
       if (!parsed) {
         audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: 'button (bad signature)', allowed: false, detail: b.data.slice(0, 60) });
         return str(L, 'notice_bad_button');
+      }
+      if (!(await app.startup.whenReady())) {
+        audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: `button ${parsed.action} ${parsed.id}`, allowed: false, detail: 'still catching up after a start' });
+        return str(L, 'notice_catchup_refused');
       }
       audit(app.db, { adapter: b.adapter, userId: b.user.id, userName: b.user.name, action: `button ${parsed.action} ${parsed.id}`, allowed: true });
       const by = `${b.user.name} (${b.adapter})`;

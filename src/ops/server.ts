@@ -116,6 +116,10 @@ export async function startOpsServer(app: App, o: { port: number; host: string }
       const h = a.health?.() ?? 'running';
       checks[`chat_${a.name}`] = { ok: !/failing/.test(h), detail: h };
     }
+    // A start catching up is healthy; one whose catch-up keeps failing (the exchange was down at
+    // start) is not: it answers the chat but trades nothing (app/catch-up.ts).
+    const p = app.startup.progress;
+    checks.startup = !p ? { ok: true, detail: 'caught up' } : p.failures ? { ok: false, detail: `catching up: ${p.failures} attempt(s) failed (${p.lastError})` } : { ok: true, detail: `catching up (${p.step})` };
     const every = app.demo ? app.cfg.demo.candle_every_seconds * 1000 : timeframeMs(app.cfg.timeframe);
     const last = app.scans.last;
     checks.scans = last === null ? { ok: true, detail: 'none yet' } : app.now() - last > 3 * every ? { ok: false, detail: `last scan ${Math.round((app.now() - last) / 1000)} s ago (late: the market data or the exchange may be failing)` } : { ok: true, detail: `last scan ${Math.round((app.now() - last) / 1000)} s ago` };

@@ -83,6 +83,8 @@ export interface ExchangeStandin {
    * the request IS processed first, which for POST /order is the "order placed, answer lost" case.
    */
   failNext(pathRegex: RegExp, n: number, action: FailAction): void;
+  /** An outage ends: every failure still queued by failNext is dropped. */
+  endFailures(): void;
   /**
    * Every request (or those whose path and method match) takes `ms` to go through: it is
    * processed half-way, and answered at the end (0 = off). Requests overlap as on the wire.
@@ -525,6 +527,9 @@ export async function startExchangeStandin(opts: StandinOptions = {}): Promise<E
     requests,
     failNext(re, n, action) {
       rules.push({ re, left: n, action });
+    },
+    endFailures() {
+      rules.length = 0;
     },
     setLatency(ms, filter) {
       latency = { ms, path: filter?.path, method: filter?.method };

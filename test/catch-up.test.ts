@@ -1,0 +1,233 @@
+/**
+ * The start-up catch-up (src/app/catch-up.ts, startup-gate.ts), through the real ccxt binance
+ * client over HTTP against the binance-spot stand-in, with its candle endpoint down:
+ *  - the chat answers at once; /status says the bot is catching up and that attempts fail;
+ *  - the outage is said once, not once per attempt;
+ *  - a trader's /buy waits for the catch-up and then runs on the fresh candles (not "0 candles");
+ *  - past the wait, a trader's command and a button are refused with the reason, and nothing
+ *    changes (no order, an audit row that says why);
+ *  - the real process (src/main.ts) answers /status during an outage, catches up when the
+ *    exchange returns, and a stop during the outage ends it cleanly.
+ */
+import assert from 'node:assert/strict';
+import { PassThrough, Writable } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import { COMMANDS } from '../commands/index.js';
+import { catchUp } from '../src/app/catch-up.js';
+import type { App } from '../src/app/context.js';
+import { createApp } from '../src/app/create.js';
+import { signButton } from '../src/chat/buttons.js';
+import { createConsoleAdapter } from '../src/chat/console.js';
+import { createRouter } from '../src/chat/router.js';
+import type { InboundHandlers } from '../src/chat/types.js';
+import { loadConfig } from '../src/config/load.js';
+import { loadExchange } from '../src/market/ccxt-exchange.js';
+import { candleCount } from '../src/store/candles.js';
+import { silentLogger } from '../src/util/logger.js';
+import { liveEnv, makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
+import { freePort } from './support/redis.js';
+import { exitWithin, spawnBot, tempDataDir } from './support/spawn-bot.js';
+
+await loadExchange('binance');
+
+const TF = 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+const SYMBOL = 'BTC/USDT';
+const N = 400;
+const KLINES = /\/api\/v3\/klines/;
+
+async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const standins: ExchangeStandin[] = [];
+const closers: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const c of closers) await c();
+  for (const s of standins) await s.close();
+});
+
+/** A stand-in whose candle endpoint is down until `endFailures()`. */
+async function downStandin(): Promise<ExchangeStandin> {
+  const s = await startExchangeStandin();
+  standins.push(s);
+  s.setCandles(SYMBOL, makeCandles(T0, TF, N, 3, 30_000));
+  s.setBalance('USDT', 10_000);
+  s.failNext(KLINES, 1e9, { status: 503, body: '{"code":-1001,"msg":"Internal error; unable to process your request. Please try again."}' });
+  return s;
+}
+
+/** A live bot built as main.ts builds it (starting: the chats first, then the catch-up). */
+async function startingBot(
+  standin: ExchangeStandin,
+  o: { waitMs: number; retryMs: number },
+): Promise<{ app: App; router: InboundHandlers; caught: Promise<boolean>; stop(): void; chat(): string; command(l: string): void; waitChat(re: RegExp): Promise<void> }> {
+  const dataDir = tempDataDir('tc-catchup-');
+  const cfg = loadConfig({ env: { ...liveEnv(standin, dataDir, [SYMBOL]), TRADECREW_EXCHANGE__RETRY_BASE_MS: '5', TRADECREW_EXCHANGE__CACHE_TTL_SECONDS: '0' } });
+  let text = '';
+  const output = new Writable({
+    write(chunk, _enc, cb) {
+      text += String(chunk);
+      cb();
+    },
+  });
+  const input = new PassThrough();
+  const con = createConsoleAdapter({ input, output, userName: 'alice' });
+  const clock = T0 + N * TF + 5_000;
+  const app = createApp(cfg, { adapters: [con], log: silentLogger(), now: () => clock, outbox: { backoffBaseMs: 20, pollMs: 20 }, starting: true, catchUpWaitMs: o.waitMs });
+  const router = createRouter(app, COMMANDS);
+  await con.start(router, []);
+  const stopper = new AbortController();
+  const caught = catchUp(app, { retryMs: () => o.retryMs, signal: stopper.signal });
+  closers.push(async () => {
+    stopper.abort();
+    await caught;
+    await app.outbox.drain(2_000);
+    await app.outbox.stop();
+    await con.stop();
+    app.db.close();
+  });
+  return {
+    app,
+    router,
+    caught,
+    stop: () => stopper.abort(),
+    chat: () => text,
+    command: (l) => input.write(l + '\n'),
+    waitChat: async (re) => void (await until(`the chat to show ${re}; it has:\n${text.slice(-2500)}`, () => re.test(text))),
+  };
+}
+
+const orderPosts = (s: ExchangeStandin) => s.requests.filter((r) => r.method === 'POST' && r.path === '/api/v3/order').length;
+const klineAsks = (s: ExchangeStandin) => s.requests.filter((r) => KLINES.test(r.path)).length;
+const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
+
+describe('the chat answers while the bot catches up after a start', () => {
+  test('an exchange down at start: /status says so, the outage is told once, a /buy waits and then runs on fresh candles', { timeout: 60_000 }, async () => {
+    const standin = await downStandin();
+    const bot = await startingBot(standin, { waitMs: 60_000, retryMs: 30 });
+    const { app, caught } = bot;
+    await until('two failed attempts', () => (app.startup.progress?.failures ?? 0) >= 2);
+
+    bot.command('/status');
+    await bot.waitChat(/STATUS[\s\S]*Catching up: fetching the market since the last start \(0\/1 symbols\); \d+ attempt\(s\) failed so far \(binance \{"code":-1001,"msg":"Internal error/);
+    assert.doesNotMatch(bot.chat(), /Running: new trades are allowed/, 'while catching up, /status does not say trading runs');
+
+    bot.command('/buy BTC/USDT');
+    // The /buy is held: more attempts fail while it waits, and nothing is proposed or ordered.
+    const asked = klineAsks(standin);
+    await until('three more failed attempts', () => klineAsks(standin) >= asked + 3 && (app.startup.progress?.failures ?? 0) >= 5);
+    assert.doesNotMatch(bot.chat(), /Proposal P|has 0 of the|Not done/, 'the /buy neither ran on the empty cache nor was refused');
+    assert.equal(orderPosts(standin), 0);
+    assert.equal(candleCount(app.db, SYMBOL, '1m'), 0);
+
+    standin.endFailures();
+    assert.equal(await caught, true);
+    assert.equal(app.startup.ready, true);
+    await bot.waitChat(/Caught up with the market after \d+ failed attempt\(s\)/);
+    // The held /buy ran once the candles were in: a proposal at the stand-in's last close.
+    await bot.waitChat(/Proposal P\S*: buy/i);
+    assert.ok(candleCount(app.db, SYMBOL, '1m') >= N - 1);
+    assert.equal(count(bot.chat(), /market data not caught up at start/), 1, `told once over ${app.startup.progress?.failures ?? 'all'} attempts:\n${bot.chat()}`);
+
+    bot.command('/status');
+    await bot.waitChat(/STATUS[\s\S]*STATUS[\s\S]*Running: new trades are allowed/);
+  });
+
+  test('past the wait, a trader command and a button are refused with the reason, and nothing changes; once caught up they run', { timeout: 60_000 }, async () => {
+    const standin = await downStandin();
+    const bot = await startingBot(standin, { waitMs: 300, retryMs: 30 });
+    const { app, router, caught } = bot;
+
+    bot.command('/buy BTC/USDT');
+    await bot.waitChat(/Not done: \/buy arrived while the bot is still catching up after its start[\s\S]*Catching up: fetching the market[\s\S]*Nothing was changed/);
+    const press = () => router.onButton({ adapter: 'console', chatId: 'console', messageId: '1', user: { id: 'console', name: 'alice' }, data: signButton(app.buttonKey, 'ap', 'P-nope') });
+    assert.match(await press(), /Not done: the bot is still catching up after its start/);
+    assert.equal(orderPosts(standin), 0);
+    const refused = app.db.prepare("SELECT action, allowed, detail FROM audit_log WHERE detail = 'still catching up after a start' ORDER BY rowid").all() as Array<{ action: string; allowed: number }>;
+    assert.deepEqual(
+      refused.map((r) => [r.action, r.allowed]),
+      [
+        ['/buy BTC/USDT', 0],
+        ['button ap P-nope', 0],
+      ],
+    );
+
+    standin.endFailures();
+    assert.equal(await caught, true);
+    // The same press now reaches the proposal lookup.
+    assert.match(await press(), /No proposal P-nope/);
+    bot.command('/buy BTC/USDT');
+    await bot.waitChat(/Proposal P\S*: buy/i);
+  });
+
+  test('a stop while catching up ends the attempt: catchUp returns false and the gate stays closed', { timeout: 30_000 }, async () => {
+    const standin = await downStandin();
+    const bot = await startingBot(standin, { waitMs: 60_000, retryMs: 60_000 });
+    await until('the first failed attempt', () => (bot.app.startup.progress?.failures ?? 0) >= 1);
+    bot.stop();
+    assert.equal(await bot.caught, false);
+    assert.equal(bot.app.startup.ready, false);
+  });
+});
+
+describe('the real process (src/main.ts) with its exchange down at start', () => {
+  const env = (standin: ExchangeStandin) => ({
+    TRADECREW_DATA_DIR: tempDataDir('tc-catchup-proc-'),
+    EXCHANGE: 'binance',
+    EXCHANGE_API_URL: standin.baseUrl,
+    TRADECREW_SYMBOLS: SYMBOL,
+    TRADECREW_TIMEFRAME: '1m',
+    TRADECREW_EXCHANGE__RETRY_BASE_MS: '5',
+  });
+
+  test('answers /status while the exchange is down, says so (chat and /health), and catches up when it returns', { timeout: 90_000 }, async () => {
+    const standin = await downStandin();
+    const port = await freePort();
+    const bot = spawnBot({ ...env(standin), TRADECREW_OPS__PORT: String(port) });
+    const health = async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      return { status: r.status, startup: ((await r.json()) as { checks: Record<string, { ok: boolean; detail: string }> }).checks.startup };
+    };
+    try {
+      bot.send('/status');
+      await bot.waitFor(/STATUS[\s\S]*Catching up: fetching the market since the last start/);
+      await bot.waitFor(/market data not caught up at start/);
+      await until('the ops port to open', () => /health on \/health/.test(bot.err()));
+      const down = await health();
+      assert.equal(down.status, 503);
+      assert.equal(down.startup.ok, false);
+      assert.match(down.startup.detail, /catching up: \d+ attempt\(s\) failed/);
+      standin.endFailures();
+      // The first retry is 5 s after the first failure (catch-up.ts defaultRetryMs).
+      await bot.waitFor(/Caught up with the market after 1 failed attempt\(s\)/, 45_000);
+      assert.deepEqual((await health()).startup, { ok: true, detail: 'caught up' });
+      bot.send('/status');
+      await bot.waitFor(/Running: new trades are allowed/);
+      bot.endInput();
+      assert.equal((await exitWithin(bot, 30_000)).code, 0);
+    } finally {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    }
+  });
+
+  test('a SIGTERM during the outage stops the bot cleanly (exit 0), not as a failed start', { timeout: 60_000 }, async () => {
+    const standin = await downStandin();
+    const bot = spawnBot({ ...env(standin), TRADECREW_CONSOLE__EXIT_ON_EOF: 'false' });
+    try {
+      await bot.waitFor(/market data not caught up at start/);
+      bot.child.kill('SIGTERM');
+      const { code } = await exitWithin(bot, 20_000);
+      assert.equal(code, 0, bot.err());
+      assert.doesNotMatch(bot.err(), /failed to start/);
+    } finally {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    }
+  });
+});
