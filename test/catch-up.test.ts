@@ -118,6 +118,8 @@ describe('the chat answers while the bot catches up after a start', () => {
     bot.command('/status');
     await bot.waitChat(/STATUS[\s\S]*Catching up: fetching the market since the last start \(0\/1 symbols\); \d+ attempt\(s\) failed so far \(binance \{"code":-1001,"msg":"Internal error/);
     assert.doesNotMatch(bot.chat(), /Running: new trades are allowed/, 'while catching up, /status does not say trading runs');
+    bot.command('/health');
+    await bot.waitChat(/HEALTH[\s\S]*Database: writable[\s\S]*⏳ Catching up: fetching the market/);
 
     bot.command('/buy BTC/USDT');
     // The /buy is held: more attempts fail while it waits, and nothing is proposed or ordered.

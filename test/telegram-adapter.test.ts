@@ -336,11 +336,16 @@ test('polling trouble that lasts is told in the push chat once, and its end too'
   const b = await pingBot({ retry: { ...FAST_RETRY, tellAfterMs: 150 }, push: '777' });
   try {
     const told = () => b.tg.sent.filter((m) => m.chat_id === 777 && /Telegram polling has been failing for \d+ s \(409: another instance is polling with this bot token\)/.test(m.text ?? ''));
+    assert.deepEqual(b.adapter.health!(), { ok: true, detail: 'polling ok' });
     b.tg.failGetUpdates(8, 409);
+    // /health (chat and ops port) sees the episode while it lasts.
+    await b.tg.waitFor(() => !b.adapter.health!().ok, 10_000);
+    assert.match(b.adapter.health!().detail, /^polling failing for \d+ s \(conflict\)$/);
     await b.tg.waitFor(() => told().length === 1, 10_000);
     await b.tg.waitFor(() => b.tg.pendingFailures('getUpdates') === 0, 10_000);
     await b.pingPong('after-trouble');
     await b.tg.waitFor(() => b.tg.sent.some((m) => m.chat_id === 777 && /Telegram polling works again after \d+ s/.test(m.text ?? '')), 10_000);
+    assert.deepEqual(b.adapter.health!(), { ok: true, detail: 'polling ok' });
     assert.equal(told().length, 1, 'told once for the episode');
   } finally {
     await b.close();

@@ -718,7 +718,7 @@ export function createTelegramAdapter(opts: TelegramOptions): ChatAdapter {
     name: 'telegram',
     pushChatId: pushIds[0],
     pushChatIds: pushIds,
-    health: () => (episode ? `polling failing for ${Math.round((Date.now() - episode.since) / 1000)} s (${episode.kind})` : 'polling ok'),
+    health: () => (episode ? { ok: false, detail: `polling failing for ${Math.round((Date.now() - episode.since) / 1000)} s (${episode.kind})` } : { ok: true, detail: 'polling ok' }),
     identity: () => (bot.botInfo?.username ? `@${bot.botInfo.username}` : 'Telegram bot'),
 
     async start(h, commands) {

@@ -207,8 +207,8 @@ export interface ChatAdapter {
   readonly pushChatIds: readonly string[];
   /** Who the bot is on this platform, once started (e.g. "@tradecrew_bot"), for the start-up line. */
   identity?(): string;
-  /** How its connection is doing, for /health (e.g. "polling ok"). */
-  health?(): string;
+  /** How its connection is doing, for /health: ok, and in words (e.g. "polling ok"). */
+  health?(): { ok: boolean; detail: string };
   start(handlers: InboundHandlers, commands: CommandSpec[]): Promise<void>;
   stop(): Promise<void>;
   /**
