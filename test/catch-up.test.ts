@@ -84,7 +84,7 @@ async function startingBot(
   const router = createRouter(app, COMMANDS);
   await con.start(router, []);
   const stopper = new AbortController();
-  const caught = catchUp(app, { retryMs: () => o.retryMs, signal: stopper.signal });
+  const caught = catchUp(app, { retry: { minMs: o.retryMs, maxMs: o.retryMs }, signal: stopper.signal });
   closers.push(async () => {
     stopper.abort();
     await caught;
@@ -207,7 +207,7 @@ describe('the real process (src/main.ts) with its exchange down at start', () =>
       assert.equal(down.startup.ok, false);
       assert.match(down.startup.detail, /catching up: \d+ attempt\(s\) failed/);
       standin.endFailures();
-      // The first retry is 5 s after the first failure (catch-up.ts defaultRetryMs).
+      // The first retry is 5 s after the first failure (catch-up.ts CATCH_UP_RETRY).
       await bot.waitFor(/Caught up with the market after 1 failed attempt\(s\)/, 45_000);
       assert.deepEqual((await health()).startup, { ok: true, detail: 'caught up' });
       bot.send('/status');

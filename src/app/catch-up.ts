@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import type { App } from './context.js';
 import { backfillSymbol } from '../market/refresh.js';
 import { str } from '../render/template.js';
@@ -10,46 +10,50 @@ import { managedSymbols } from '../trading/whitelist.js';
 
 // The start-up catch-up: what the gate in startup-gate.ts waits for (its comment says why).
 
-/** Waits between failed catch-up attempts: 5 s, doubling, at most a minute. */
-export const defaultRetryMs = (failures: number): number => Math.min(60_000, 5_000 * 2 ** (failures - 1));
+/** Waits between failed catch-up attempts: 5 s, doubling, at most a minute (p-retry's timeouts). */
+export const CATCH_UP_RETRY = { minMs: 5_000, maxMs: 60_000 };
 
 /**
  * Catches up after a start, then opens the gate. Market data is fetched symbol by symbol;
- * when that fails (an exchange outage), the chat is told once, and it is tried again after
- * `retryMs(failures)` until it succeeds or `signal` aborts (a stop while catching up: returns
- * false, gate still closed). The recovery of orders runs once the candles are in; its exchange
- * check failing is reported and does not hold the bot (unfinished orders are looked up again
- * at every scan).
+ * when that fails (an exchange outage), the chat is told once, and it is tried again (p-retry,
+ * `retry`'s timeouts doubling) until it succeeds or `signal` aborts (a stop while catching up:
+ * returns false, gate still closed). The recovery of orders runs once the candles are in; its
+ * exchange check failing is reported and does not hold the bot (unfinished orders are looked up
+ * again at every scan).
  */
-export async function catchUp(app: App, opts: { signal?: AbortSignal; retryMs?: (failures: number) => number } = {}): Promise<boolean> {
+export async function catchUp(app: App, opts: { signal?: AbortSignal; retry?: { minMs: number; maxMs: number } } = {}): Promise<boolean> {
   const gate = app.startup;
   const L = app.cfg.language;
-  const retryMs = opts.retryMs ?? defaultRetryMs;
+  const { minMs, maxMs } = opts.retry ?? CATCH_UP_RETRY;
   let failures = 0;
-  for (;;) {
+  const fetchMarket = async () => {
     const symbols = managedSymbols(app);
-    try {
-      gate.report({ step: 'market', done: 0, total: symbols.length });
-      for (const [i, symbol] of symbols.entries()) {
-        await backfillSymbol(app, symbol);
-        gate.report({ done: i + 1 });
-      }
-      break;
-    } catch (e) {
-      if (opts.signal?.aborted) return false;
-      failures++;
-      const error = app.scrub((e as Error)?.message ?? String(e));
-      const waitMs = retryMs(failures);
-      gate.report({ failures, lastError: error });
-      app.log.warn({ err: error, failures, retryInMs: waitMs }, 'catching up with the market at start failed; retrying');
-      // Said once: a long outage is one alert, not one per attempt (the log has each).
-      if (failures === 1) app.push('alert', alertMessage(app.fmt, { severity: 'WARNING', title: str(L, 'catchup_failed_title'), body: str(L, 'catchup_failed_body', { error, seconds: Math.round(waitMs / 1000) }) }));
-      try {
-        await sleep(waitMs, undefined, { signal: opts.signal });
-      } catch {
-        return false; // stopped while waiting
-      }
+    gate.report({ step: 'market', done: 0, total: symbols.length });
+    for (const [i, symbol] of symbols.entries()) {
+      await backfillSymbol(app, symbol);
+      gate.report({ done: i + 1 });
     }
+  };
+  try {
+    await pRetry(fetchMarket, {
+      retries: Infinity,
+      factor: 2,
+      minTimeout: minMs,
+      maxTimeout: maxMs,
+      signal: opts.signal,
+      onFailedAttempt({ error, attemptNumber }) {
+        failures = attemptNumber;
+        const message = app.scrub(error.message);
+        const waitMs = Math.min(maxMs, minMs * 2 ** (attemptNumber - 1)); // the wait p-retry takes next
+        gate.report({ failures, lastError: message });
+        app.log.warn({ err: message, failures, retryInMs: waitMs }, 'catching up with the market at start failed; retrying');
+        // Said once: a long outage is one alert, not one per attempt (the log has each).
+        if (failures === 1) app.push('alert', alertMessage(app.fmt, { severity: 'WARNING', title: str(L, 'catchup_failed_title'), body: str(L, 'catchup_failed_body', { error: message, seconds: Math.round(waitMs / 1000) }) }));
+      },
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) return false; // stopped while catching up
+    throw e;
   }
   if (opts.signal?.aborted) return false;
   gate.report({ step: 'orders' });
