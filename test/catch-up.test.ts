@@ -10,20 +10,13 @@
  *    exchange returns, and a stop during the outage ends it cleanly.
  */
 import assert from 'node:assert/strict';
-import { PassThrough, Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { COMMANDS } from '../commands/index.js';
 import { catchUp } from '../src/app/catch-up.js';
-import type { App } from '../src/app/context.js';
-import { createApp } from '../src/app/create.js';
 import { signButton } from '../src/chat/buttons.js';
-import { createConsoleAdapter } from '../src/chat/console.js';
-import { createRouter } from '../src/chat/router.js';
-import type { InboundHandlers } from '../src/chat/types.js';
 import { loadConfig } from '../src/config/load.js';
 import { loadExchange } from '../src/market/ccxt-exchange.js';
 import { candleCount } from '../src/store/candles.js';
-import { silentLogger } from '../src/util/logger.js';
+import { startConsoleApp } from './support/console-app.js';
 import { liveEnv, makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
 import { freePort } from './support/redis.js';
 import { exitWithin, spawnBot, tempDataDir } from './support/spawn-bot.js';
@@ -63,45 +56,19 @@ async function downStandin(): Promise<ExchangeStandin> {
   return s;
 }
 
-/** A live bot built as main.ts builds it (starting: the chats first, then the catch-up). */
-async function startingBot(
-  standin: ExchangeStandin,
-  o: { waitMs: number; retryMs: number },
-): Promise<{ app: App; router: InboundHandlers; caught: Promise<boolean>; stop(): void; chat(): string; command(l: string): void; waitChat(re: RegExp): Promise<void> }> {
-  const dataDir = tempDataDir('tc-catchup-');
-  const cfg = loadConfig({ env: { ...liveEnv(standin, dataDir, [SYMBOL]), TRADECREW_EXCHANGE__RETRY_BASE_MS: '5', TRADECREW_EXCHANGE__CACHE_TTL_SECONDS: '0' } });
-  let text = '';
-  const output = new Writable({
-    write(chunk, _enc, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  const input = new PassThrough();
-  const con = createConsoleAdapter({ input, output, userName: 'alice' });
+/** A live bot built as main.ts builds it (starting: the chat first, then the catch-up). */
+async function startingBot(standin: ExchangeStandin, o: { waitMs: number; retryMs: number }) {
+  const cfg = loadConfig({ env: { ...liveEnv(standin, tempDataDir('tc-catchup-'), [SYMBOL]), TRADECREW_EXCHANGE__RETRY_BASE_MS: '5', TRADECREW_EXCHANGE__CACHE_TTL_SECONDS: '0' } });
   const clock = T0 + N * TF + 5_000;
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), now: () => clock, outbox: { backoffBaseMs: 20, pollMs: 20 }, starting: true, catchUpWaitMs: o.waitMs });
-  const router = createRouter(app, COMMANDS);
-  await con.start(router, []);
+  const bot = await startConsoleApp(cfg, { now: () => clock, starting: true, catchUpWaitMs: o.waitMs });
   const stopper = new AbortController();
-  const caught = catchUp(app, { retry: { minMs: o.retryMs, maxMs: o.retryMs }, signal: stopper.signal });
+  const caught = catchUp(bot.app, { retry: { minMs: o.retryMs, maxMs: o.retryMs }, signal: stopper.signal });
   closers.push(async () => {
     stopper.abort();
     await caught;
-    await app.outbox.drain(2_000);
-    await app.outbox.stop();
-    await con.stop();
-    app.db.close();
+    await bot.stop();
   });
-  return {
-    app,
-    router,
-    caught,
-    stop: () => stopper.abort(),
-    chat: () => text,
-    command: (l) => input.write(l + '\n'),
-    waitChat: async (re) => void (await until(`the chat to show ${re}; it has:\n${text.slice(-2500)}`, () => re.test(text))),
-  };
+  return { ...bot, caught, stop: () => stopper.abort() };
 }
 
 const orderPosts = (s: ExchangeStandin) => s.requests.filter((r) => r.method === 'POST' && r.path === '/api/v3/order').length;
@@ -115,31 +82,31 @@ describe('the chat answers while the bot catches up after a start', () => {
     const { app, caught } = bot;
     await until('two failed attempts', () => (app.startup.progress?.failures ?? 0) >= 2);
 
-    bot.command('/status');
-    await bot.waitChat(/STATUS[\s\S]*Catching up: fetching the market since the last start \(0\/1 symbols\); \d+ attempt\(s\) failed so far \(binance \{"code":-1001,"msg":"Internal error/);
-    assert.doesNotMatch(bot.chat(), /Running: new trades are allowed/, 'while catching up, /status does not say trading runs');
-    bot.command('/health');
-    await bot.waitChat(/HEALTH[\s\S]*Database: writable[\s\S]*⏳ Catching up: fetching the market/);
+    bot.say('/status');
+    await bot.waitFor(/STATUS[\s\S]*Catching up: fetching the market since the last start \(0\/1 symbols\); \d+ attempt\(s\) failed so far \(binance \{"code":-1001,"msg":"Internal error/);
+    assert.doesNotMatch(bot.text(), /Running: new trades are allowed/, 'while catching up, /status does not say trading runs');
+    bot.say('/health');
+    await bot.waitFor(/HEALTH[\s\S]*Database: writable[\s\S]*⏳ Catching up: fetching the market/);
 
-    bot.command('/buy BTC/USDT');
+    bot.say('/buy BTC/USDT');
     // The /buy is held: more attempts fail while it waits, and nothing is proposed or ordered.
     const asked = klineAsks(standin);
     await until('three more failed attempts', () => klineAsks(standin) >= asked + 3 && (app.startup.progress?.failures ?? 0) >= 5);
-    assert.doesNotMatch(bot.chat(), /Proposal P|has 0 of the|Not done/, 'the /buy neither ran on the empty cache nor was refused');
+    assert.doesNotMatch(bot.text(), /Proposal P|has 0 of the|Not done/, 'the /buy neither ran on the empty cache nor was refused');
     assert.equal(orderPosts(standin), 0);
     assert.equal(candleCount(app.db, SYMBOL, '1m'), 0);
 
     standin.endFailures();
     assert.equal(await caught, true);
     assert.equal(app.startup.ready, true);
-    await bot.waitChat(/Caught up with the market after \d+ failed attempt\(s\)/);
+    await bot.waitFor(/Caught up with the market after \d+ failed attempt\(s\)/);
     // The held /buy ran once the candles were in: a proposal at the stand-in's last close.
-    await bot.waitChat(/Proposal P\S*: buy/i);
+    await bot.waitFor(/Proposal P\S*: buy/i);
     assert.ok(candleCount(app.db, SYMBOL, '1m') >= N - 1);
-    assert.equal(count(bot.chat(), /market data not caught up at start/), 1, `told once over ${app.startup.progress?.failures ?? 'all'} attempts:\n${bot.chat()}`);
+    assert.equal(count(bot.text(), /market data not caught up at start/), 1, `told once over ${app.startup.progress?.failures ?? 'all'} attempts:\n${bot.text()}`);
 
-    bot.command('/status');
-    await bot.waitChat(/STATUS[\s\S]*STATUS[\s\S]*Running: new trades are allowed/);
+    bot.say('/status');
+    await bot.waitFor(/STATUS[\s\S]*STATUS[\s\S]*Running: new trades are allowed/);
   });
 
   test('past the wait, a trader command and a button are refused with the reason, and nothing changes; once caught up they run', { timeout: 60_000 }, async () => {
@@ -147,8 +114,8 @@ describe('the chat answers while the bot catches up after a start', () => {
     const bot = await startingBot(standin, { waitMs: 300, retryMs: 30 });
     const { app, router, caught } = bot;
 
-    bot.command('/buy BTC/USDT');
-    await bot.waitChat(/Not done: \/buy arrived while the bot is still catching up after its start[\s\S]*Catching up: fetching the market[\s\S]*Nothing was changed/);
+    bot.say('/buy BTC/USDT');
+    await bot.waitFor(/Not done: \/buy arrived while the bot is still catching up after its start[\s\S]*Catching up: fetching the market[\s\S]*Nothing was changed/);
     const press = () => router.onButton({ adapter: 'console', chatId: 'console', messageId: '1', user: { id: 'console', name: 'alice' }, data: signButton(app.buttonKey, 'ap', 'P-nope') });
     assert.match(await press(), /Not done: the bot is still catching up after its start/);
     assert.equal(orderPosts(standin), 0);
@@ -165,8 +132,8 @@ describe('the chat answers while the bot catches up after a start', () => {
     assert.equal(await caught, true);
     // The same press now reaches the proposal lookup.
     assert.match(await press(), /No proposal P-nope/);
-    bot.command('/buy BTC/USDT');
-    await bot.waitChat(/Proposal P\S*: buy/i);
+    bot.say('/buy BTC/USDT');
+    await bot.waitFor(/Proposal P\S*: buy/i);
   });
 
   test('a stop while catching up ends the attempt: catchUp returns false and the gate stays closed', { timeout: 30_000 }, async () => {

@@ -2,14 +2,17 @@
 import { PassThrough, Writable } from 'node:stream';
 import { COMMANDS } from '../../commands/index.js';
 import type { App } from '../../src/app/context.js';
-import { createApp } from '../../src/app/create.js';
+import { createApp, type CreateOptions } from '../../src/app/create.js';
 import { createConsoleAdapter } from '../../src/chat/console.js';
 import { createRouter } from '../../src/chat/router.js';
+import type { InboundHandlers } from '../../src/chat/types.js';
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/util/logger.js';
 
 export interface ConsoleApp {
   app: App;
+  /** The router the console feeds (a test may press buttons through it). */
+  router: InboundHandlers;
   /** Types a line (a command) as user alice. */
   say(line: string): void;
   /** Everything printed so far. */
@@ -19,7 +22,8 @@ export interface ConsoleApp {
   stop(): Promise<void>;
 }
 
-export async function startConsoleApp(cfg: Config): Promise<ConsoleApp> {
+/** `opts`: more of createApp's options (a clock, a start that catches up...). */
+export async function startConsoleApp(cfg: Config, opts: Omit<Partial<CreateOptions>, 'adapters'> = {}): Promise<ConsoleApp> {
   let text = '';
   const output = new Writable({
     write(chunk, _e, cb) {
@@ -29,10 +33,12 @@ export async function startConsoleApp(cfg: Config): Promise<ConsoleApp> {
   });
   const input = new PassThrough();
   const con = createConsoleAdapter({ input, output, userName: 'alice' });
-  const app = createApp(cfg, { adapters: [con], log: silentLogger(), outbox: { backoffBaseMs: 20, pollMs: 20 } });
-  await con.start(createRouter(app, COMMANDS), []);
+  const app = createApp(cfg, { log: silentLogger(), outbox: { backoffBaseMs: 20, pollMs: 20 }, ...opts, adapters: [con] });
+  const router = createRouter(app, COMMANDS);
+  await con.start(router, []);
   return {
     app,
+    router,
     say: (line) => input.write(line + '\n'),
     text: () => text,
     async waitFor(re, ms = 20_000) {
