@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config/load.js';
 import { loadExchange } from '../src/market/ccxt-exchange.js';
 import { candleCount } from '../src/store/candles.js';
 import { startConsoleApp } from './support/console-app.js';
+import { until } from './support/until.js';
 import { liveEnv, makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
 import { freePort } from './support/redis.js';
 import { exitWithin, spawnBot, tempDataDir } from './support/spawn-bot.js';
@@ -28,16 +29,6 @@ const T0 = Date.UTC(2024, 0, 1);
 const SYMBOL = 'BTC/USDT';
 const N = 400;
 const KLINES = /\/api\/v3\/klines/;
-
-async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const standins: ExchangeStandin[] = [];
 const closers: Array<() => Promise<void>> = [];

@@ -35,6 +35,7 @@ import { approveProposal, clientOrderId, getProposal, type DecisionOutcome } fro
 import { str } from '../src/render/template.js';
 import { createRng } from '../src/util/rng.js';
 import { silentLogger } from '../src/util/logger.js';
+import { until } from './support/until.js';
 import { liveEnv, makeCandles, startExchangeStandin, type ExchangeStandin } from './support/exchange-standin.js';
 import { exitWithin, spawnBot, tempDataDir, type BotProcess } from './support/spawn-bot.js';
 import { startScheduler } from '../src/scheduler/jobs.js';
@@ -57,17 +58,6 @@ function signalSeries(seed = 7): { candles: Candle[]; k: number } {
     if (st.signal(f, k, 0, newAgentState(SYMBOL, 'trend_following'), ctx) === OPEN_LONG) return { candles, k };
   }
   throw new Error('no long signal in the series');
-}
-
-/** Waits for a condition, with a deadline (never a fixed sleep). */
-async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 interface LiveApp {
