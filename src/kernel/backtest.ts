@@ -5,7 +5,7 @@ import { timeframeMs } from '../market/timeframe.js';
 import type { Series } from '../market/types.js';
 import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
 import type { RiskState } from '../risk/gate.js';
-import { applyEntry, applyExit, equityOf, markCandle, newPortfolio, type Portfolio } from './portfolio.js';
+import { applyEntry, applyExit, equityOf, markAccount, newPortfolio, type Portfolio } from './portfolio.js';
 import { anchorLevels, closePosition, heldCandles, openPosition, unrealised, type OpenPosition } from './position.js';
 import type { EngineSettings } from './settings.js';
 import { decideAtClose, watchBar, type AgentView } from './step.js';
@@ -106,12 +106,18 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   const agentEq = agents.map((a) => agentEquity[a.symbol]);
   const held: Array<OpenPosition | undefined> = agents.map((a) => pf.positions[a.symbol]);
   const cashOf = Float64Array.from(agents, (a) => agentCash[a.symbol]);
+  // Each agent's mark (last close). pf.marks gets it only while the agent holds a position (the
+  // only time equityOf reads it) and at the end: a double written to an object property on every
+  // bar cost a heap number per bar. With eqNow below, these boxes were half of a ranking run's
+  // ~50 MB of allocations on a year of minutes; without them its median run (garbage collection
+  // included) is ~9% faster: 7403858 against this, alternating processes, 14 pairs, 12 faster.
   const markOf = Float64Array.from(agents, (a) => pf.marks[a.symbol] ?? NaN);
   /**
-   * The account's equity now: set by each mark, summed again only after a fill. Only the walks
-   * below write it (the steps return the equity), so it stays a plain local of this function.
+   * The account's equity now, [0]: set by each mark, summed again only after a fill. The steps
+   * below read and write it here and take no number arguments: a double passed to or returned
+   * from a function V8 does not inline (decide is not) is boxed, a heap number per bar.
    */
-  let eqNow = equityOf(pf);
+  const eqNow = Float64Array.of(equityOf(pf));
   const trailing = settings.trailingStopAtr;
   const { recordSignals, closeAtEnd, decideLastBar } = input;
 
@@ -141,11 +147,11 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   };
 
   /**
-   * Step 1 for agent k at its bar i (open time `now`): its position against the candle, then the
-   * mark at the close. Returns the account's equity after this mark (after the last agent's
-   * mark of a time, every mark and exit is in it).
+   * Step 1 for agent k at its bar i: its position against the candle, then the mark at the close
+   * (markCandle's two parts). Sets eqNow to the account's equity after this mark (after the last
+   * agent's mark of a time, every mark and exit is in it).
    */
-  const watchAndMark = (k: number, i: number, now: number): number => {
+  const watchAndMark = (k: number, i: number): void => {
     const a = agents[k];
     const s = a.series;
     const pos = held[k];
@@ -154,35 +160,37 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       if (exit) closeAt(k, i, exit.ref, exit.reason);
     }
     markOf[k] = s.close[i];
-    return markCandle(pf, a.symbol, now, markOf[k]);
+    if (held[k]) pf.marks[a.symbol] = markOf[k];
+    eqNow[0] = markAccount(pf, s.ts[i]);
   };
 
   /**
-   * Step 2: agent k decides on the close of its bar i, given the account's equity `eq`; what it
-   * decides fills at its next candle's open. Returns the equity after a fill, NaN when none.
+   * Step 2: agent k decides on the close of its bar i, given the account's equity eqNow; what it
+   * decides fills at its next candle's open, and then eqNow is the equity after the fill.
    */
-  const decide = (k: number, i: number, now: number, eq: number): number => {
+  const decide = (k: number, i: number): void => {
     const a = agents[k];
     const s = a.series;
     if (i === a.to - 1 && !(decideLastBar && i + 1 < s.ts.length)) {
       // Nothing is decided on the last bar: there is no next open.
       if (closeAtEnd && held[k]) {
         closeAt(k, i, s.close[i], 'END_OF_DATA');
-        return equityOf(pf);
+        eqNow[0] = equityOf(pf);
       }
-      return NaN;
+      return;
     }
-    const intent = decideAtClose(pf, a, i, now, tfMs[k], settings, false, eq);
+    const intent = decideAtClose(pf, a, i, s.ts[i], tfMs[k], settings, false, eqNow[0]);
     if (recordSignals) signals[a.symbol][i - a.from] = intent.signal;
     if (intent.kind === 'exit') {
       closeAt(k, i + 1, s.open[i + 1], intent.reason);
-      return equityOf(pf);
+      eqNow[0] = equityOf(pf);
+      return;
     }
     if (intent.kind === 'refused') refusals[intent.key] = (refusals[intent.key] ?? 0) + 1;
     else if (intent.kind === 'entry') {
       if (input.review && !input.review({ agent: a, i, decision: intent.decision, risk: intent.risk, portfolio: pf })) {
         refusals['crew: no consensus'] = (refusals['crew: no consensus'] ?? 0) + 1;
-        return NaN;
+        return;
       }
       const pos = openPosition({
         id: `${a.idPrefix}-${++seq[a.symbol]}`,
@@ -201,9 +209,9 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       agentCash[a.symbol] -= pos.entryFee;
       cashOf[k] = agentCash[a.symbol];
       held[k] = pos;
-      return equityOf(pf);
+      pf.marks[a.symbol] = markOf[k]; // held from now: equityOf reads its mark (this close)
+      eqNow[0] = equityOf(pf);
     }
-    return NaN;
   };
 
   /** Each agent's attributed equity at timeline point n. */
@@ -223,12 +231,10 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     // time, measured against the lookups on a year of minutes).
     const from = agents[0].from;
     for (let n = 0; n < ts.length; n++) {
-      const now = ts[n];
-      eqNow = watchAndMark(0, from + n, now);
-      equity[n] = eqNow;
+      watchAndMark(0, from + n);
+      equity[n] = eqNow[0];
       if (agentLength) attribute(n);
-      const e = decide(0, from + n, now, eqNow);
-      if (e === e) eqNow = e;
+      decide(0, from + n);
     }
   } else {
     for (let n = 0; n < ts.length; n++) {
@@ -236,20 +242,21 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       // 1. Every agent with a candle now: watched and marked, all of them before anyone decides.
       for (let k = 0; k < agents.length; k++) {
         const i = cursor[k];
-        if (i < agents[k].to && agents[k].series.ts[i] === now) eqNow = watchAndMark(k, i, now);
+        if (i < agents[k].to && agents[k].series.ts[i] === now) watchAndMark(k, i);
       }
-      equity[n] = eqNow;
+      equity[n] = eqNow[0];
       if (agentLength) attribute(n);
       // 2. Each agent with a candle now decides on its close, in turn, on the equity so far.
       for (let k = 0; k < agents.length; k++) {
         const i = cursor[k];
         if (i >= agents[k].to || agents[k].series.ts[i] !== now) continue;
         cursor[k]++;
-        const e = decide(k, i, now, eqNow);
-        if (e === e) eqNow = e;
+        decide(k, i);
       }
     }
   }
+  // Every agent's last mark, held or not (a training run's next cycle starts from these).
+  for (let k = 0; k < agents.length; k++) if (markOf[k] === markOf[k]) pf.marks[agents[k].symbol] = markOf[k];
   // The last point of a run that closed everything is the settled balance.
   if (input.closeAtEnd && ts.length) {
     equity[ts.length - 1] = equityOf(pf);

@@ -76,12 +76,22 @@ export function exposureOf(p: Portfolio): number {
  * Returns the equity at this close.
  */
 export function markCandle(p: Portfolio, symbol: string, candleTs: number, close: number): number {
+  p.marks[symbol] = close;
+  return markAccount(p, candleTs);
+}
+
+/**
+ * markCandle's account part, on the marks as they stand: the day, the peak, the last mark.
+ * Returns the equity. The historical clock (backtest.ts) calls it directly: it keeps each
+ * symbol's mark itself and writes it to `marks` only while the symbol is held, the only time
+ * equityOf reads it.
+ */
+export function markAccount(p: Portfolio, candleTs: number): number {
   const d = dayOf(candleTs);
   if (d !== p.day) {
     if (p.day !== -1) p.dayStart = p.lastMark;
     p.day = d;
   }
-  p.marks[symbol] = close;
   const eq = equityOf(p);
   if (eq > p.peak) p.peak = eq;
   p.lastMark = eq;
