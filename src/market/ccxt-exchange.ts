@@ -5,6 +5,7 @@
  * `Exchange` built here, so a test can point it at a local stand-in with `apiUrl` and drive the
  * real ccxt code over real HTTP.
  */
+import pRetry from 'p-retry';
 import type { Exchange } from 'ccxt';
 import { ccxtErrors, exchangeClass, knownExchanges } from './ccxt-load.js';
 
@@ -152,16 +153,13 @@ export function backoffMs(attempt: number, baseMs: number): number {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `fn` until it succeeds, a non-transient error occurs, or the tries are used up. */
-export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!isTransient(e) || attempt >= policy.tries) throw e;
-      await sleep(backoffMs(attempt, policy.baseMs));
-    }
-  }
+/**
+ * Runs `fn` until it succeeds, a non-transient error occurs, or the tries are used up (p-retry):
+ * the waits are backoffMs's, baseMs doubling with equal jitter (p-retry draws each in
+ * [min, 2 × min] × 2^(n-1) with min = baseMs / 2).
+ */
+export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  return pRetry(() => fn(), { retries: Math.max(0, policy.tries - 1), factor: 2, minTimeout: policy.baseMs / 2, randomize: true, shouldRetry: ({ error }) => isTransient(error) });
 }
 
 /**
