@@ -179,7 +179,7 @@ export const health: Command = {
         t(app, 'health_text', {
             uptime: f.duration(process.uptime() * 1000),
             db: db.ok ? t(app, 'health_ok') : t(app, 'health_db_bad', { code: db.code }),
-            chats: app.adapters.map((a) => `${a.name} (${a.pushChatIds.length}${a.health ? `, ${a.health().detail}${a.health().ok ? '' : ' ⚠️'}` : ''})`).join(', '),
+            chats: app.adapters.map((a) => `${a.name} (${a.pushChatIds.length}${((h) => (h ? `, ${h.detail}${h.ok ? '' : ' ⚠️'}` : ''))(a.health?.())})`).join(', '),
             scan: lastScan === null ? t(app, 'not_yet') : `${f.duration(app.now() - lastScan)} ${t(app, 'health_ago')}${late ? ` ⚠️ ${t(app, 'health_late')}` : ''}`,
             backlog,
             training: ((cur) => (cur ? t(app, 'health_train_running', { runId: cur.runId, done: cur.done, total: cur.total }) : t(app, 'health_train_idle')))(app.trainer.current()),
