@@ -3,7 +3,8 @@
  * client over HTTP against the binance-spot stand-in, with its candle endpoint down:
  *  - the chat answers at once; /status says the bot is catching up and that attempts fail;
  *  - the outage is said once, not once per attempt;
- *  - a trader's /buy waits for the catch-up and then runs on the fresh candles (not "0 candles");
+ *  - a trader's /buy during a slow catch-up waits for it and then runs on the fresh candles (not
+ *    "0 candles"); during an outage it is refused at once, with the reason;
  *  - past the wait, a trader's command and a button are refused with the reason, and nothing
  *    changes (no order, an audit row that says why);
  *  - the real process (src/main.ts) answers /status during an outage, catches up when the
@@ -37,13 +38,26 @@ after(async () => {
   for (const s of standins) await s.close();
 });
 
-/** A stand-in whose candle endpoint is down until `endFailures()`. */
-async function downStandin(): Promise<ExchangeStandin> {
+/** A stand-in with N minutes of BTC/USDT history and a funded account. */
+async function standinWithCandles(): Promise<ExchangeStandin> {
   const s = await startExchangeStandin();
   standins.push(s);
   s.setCandles(SYMBOL, makeCandles(T0, TF, N, 3, 30_000));
   s.setBalance('USDT', 10_000);
+  return s;
+}
+
+/** A stand-in whose candle endpoint is down until `endFailures()`. */
+async function downStandin(): Promise<ExchangeStandin> {
+  const s = await standinWithCandles();
   s.failNext(KLINES, 1e9, { status: 503, body: '{"code":-1001,"msg":"Internal error; unable to process your request. Please try again."}' });
+  return s;
+}
+
+/** A stand-in whose candle endpoint works but answers after `ms` (a slow, healthy catch-up). */
+async function slowStandin(ms: number): Promise<ExchangeStandin> {
+  const s = await standinWithCandles();
+  s.setLatency(ms, { path: KLINES });
   return s;
 }
 
@@ -67,7 +81,7 @@ const klineAsks = (s: ExchangeStandin) => s.requests.filter((r) => KLINES.test(r
 const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
 
 describe('the chat answers while the bot catches up after a start', () => {
-  test('an exchange down at start: /status says so, the outage is told once, a /buy waits and then runs on fresh candles', { timeout: 60_000 }, async () => {
+  test('an exchange down at start: /status and /health say so, the outage is told once, a /buy is refused at once with the reason; once caught up it runs', { timeout: 60_000 }, async () => {
     const standin = await downStandin();
     const bot = await startingBot(standin, { waitMs: 60_000, retryMs: 30 });
     const { app, caught } = bot;
@@ -79,29 +93,44 @@ describe('the chat answers while the bot catches up after a start', () => {
     bot.say('/health');
     await bot.waitFor(/HEALTH[\s\S]*Database: writable[\s\S]*⏳ Catching up: fetching the market/);
 
+    // The exchange is failing: the /buy is refused now (not after the 60 s wait), with the reason.
     bot.say('/buy BTC/USDT');
-    // The /buy is held: more attempts fail while it waits, and nothing is proposed or ordered.
-    const asked = klineAsks(standin);
-    await until('three more failed attempts', () => klineAsks(standin) >= asked + 3 && (app.startup.progress?.failures ?? 0) >= 5);
-    assert.doesNotMatch(bot.text(), /Proposal P|has 0 of the|Not done/, 'the /buy neither ran on the empty cache nor was refused');
+    await bot.waitFor(/Not done: \/buy arrived while the bot is still catching up[\s\S]*attempt\(s\) failed so far[\s\S]*Nothing was changed/);
+    assert.equal(app.startup.ready, false, 'refused while the outage lasts');
+    assert.doesNotMatch(bot.text(), /Proposal P|has 0 of the/, 'the /buy did not run on the empty cache');
     assert.equal(orderPosts(standin), 0);
     assert.equal(candleCount(app.db, SYMBOL, '1m'), 0);
 
+    const asked = klineAsks(standin);
+    await until('three more failed attempts', () => klineAsks(standin) >= asked + 3);
     standin.endFailures();
     assert.equal(await caught, true);
     assert.equal(app.startup.ready, true);
     await bot.waitFor(/Caught up with the market after \d+ failed attempt\(s\)/);
-    // The held /buy ran once the candles were in: a proposal at the stand-in's last close.
+    assert.equal(count(bot.text(), /market data not caught up at start/), 1, `told once over many attempts:\n${bot.text()}`);
+    bot.say('/buy BTC/USDT');
     await bot.waitFor(/Proposal P\S*: buy/i);
     assert.ok(candleCount(app.db, SYMBOL, '1m') >= N - 1);
-    assert.equal(count(bot.text(), /market data not caught up at start/), 1, `told once over ${app.startup.progress?.failures ?? 'all'} attempts:\n${bot.text()}`);
 
     bot.say('/status');
     await bot.waitFor(/STATUS[\s\S]*STATUS[\s\S]*Running: new trades are allowed/);
   });
 
+  test('a slow but healthy catch-up: a /buy sent meanwhile waits for it and then proposes on the fetched candles', { timeout: 60_000 }, async () => {
+    const standin = await slowStandin(1_500);
+    const bot = await startingBot(standin, { waitMs: 60_000, retryMs: 30 });
+    const { app, caught } = bot;
+    await until('the candle request on the wire', () => klineAsks(standin) >= 1);
+    bot.say('/buy BTC/USDT');
+    // Without the gate, the /buy would answer at once from the empty cache ("has 0 of the … candles").
+    await bot.waitFor(/Proposal P\S*: buy/i);
+    assert.equal(await caught, true);
+    assert.doesNotMatch(bot.text(), /has 0 of the|Not done|not caught up/);
+    assert.ok(candleCount(app.db, SYMBOL, '1m') >= N - 1);
+  });
+
   test('past the wait, a trader command and a button are refused with the reason, and nothing changes; once caught up they run', { timeout: 60_000 }, async () => {
-    const standin = await downStandin();
+    const standin = await slowStandin(3_000);
     const bot = await startingBot(standin, { waitMs: 300, retryMs: 30 });
     const { app, router, caught } = bot;
 
@@ -109,6 +138,7 @@ describe('the chat answers while the bot catches up after a start', () => {
     await bot.waitFor(/Not done: \/buy arrived while the bot is still catching up after its start[\s\S]*Catching up: fetching the market[\s\S]*Nothing was changed/);
     const press = () => router.onButton({ adapter: 'console', chatId: 'console', messageId: '1', user: { id: 'console', name: 'alice' }, data: signButton(app.buttonKey, 'ap', 'P-nope') });
     assert.match(await press(), /Not done: the bot is still catching up after its start/);
+    assert.equal(app.startup.ready, false, 'refused by the wait, before the catch-up ended');
     assert.equal(orderPosts(standin), 0);
     const refused = app.db.prepare("SELECT action, allowed, detail FROM audit_log WHERE detail = 'still catching up after a start' ORDER BY rowid").all() as Array<{ action: string; allowed: number }>;
     assert.deepEqual(
@@ -119,7 +149,6 @@ describe('the chat answers while the bot catches up after a start', () => {
       ],
     );
 
-    standin.endFailures();
     assert.equal(await caught, true);
     // The same press now reaches the proposal lookup.
     assert.match(await press(), /No proposal P-nope/);

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * - a viewer's command runs at once, on what SQLite holds (/status says the bot is catching up);
  * - anything that may change something (a trader's command, a button) waits until the catch-up
  *   is done, at most CATCH_UP_WAIT_MS: a /buy never sizes off candles from before the restart
- *   and never races the recovery of an order. Past the wait it is refused, with the reason, and
- *   nothing changes.
+ *   and never races the recovery of an order. Past the wait, or as soon as an attempt fails
+ *   (the exchange is down), it is refused with the reason, and nothing changes.
  */
 export type CatchUpStep = 'market' | 'orders';
 
@@ -29,6 +29,7 @@ export class StartupGate {
   private progressNow: CatchUpProgress | null;
   private readonly opened: Promise<void>;
   private release!: () => void;
+  private readonly onFailure = new Set<() => void>();
 
   /**
    * `starting`: the app waits for catchUp() (main.ts); an app built otherwise (tests, the CLI) is
@@ -52,19 +53,33 @@ export class StartupGate {
     return this.progressNow;
   }
 
-  /** True once ready; false if `ms` (default: the gate's wait) pass first. */
+  /**
+   * True once ready; false if `ms` (default: the gate's wait) pass first, or at once when an
+   * attempt has failed (the exchange is down: waiting would only hold the chat, whose updates
+   * are handled in order, and the answer says why).
+   */
   async whenReady(ms = this.waitMs): Promise<boolean> {
     if (this.ready) return true;
+    if (this.progressNow!.failures > 0) return false;
     const ac = new AbortController();
     const timedOut = sleep(ms, false, { signal: ac.signal, ref: false }).catch(() => false);
-    const ok = await Promise.race([this.opened.then(() => true), timedOut]);
+    let refuse!: () => void;
+    const failed = new Promise<boolean>((r) => (refuse = () => r(false)));
+    this.onFailure.add(refuse);
+    const ok = await Promise.race([this.opened.then(() => true), timedOut, failed]);
     ac.abort();
+    this.onFailure.delete(refuse);
     return ok;
   }
 
-  /** catchUp's bookkeeping. */
+  /** catchUp's bookkeeping; a failed attempt lets every waiter go (refused). */
   report(p: Partial<CatchUpProgress>): void {
-    if (this.progressNow) Object.assign(this.progressNow, p);
+    if (!this.progressNow) return;
+    Object.assign(this.progressNow, p);
+    if (this.progressNow.failures > 0) {
+      for (const f of this.onFailure) f();
+      this.onFailure.clear();
+    }
   }
 
   open(): void {
