@@ -28,7 +28,7 @@ export async function catchUp(app: App, opts: { signal?: AbortSignal; retry?: { 
   let failures = 0;
   const fetchMarket = async () => {
     const symbols = managedSymbols(app);
-    gate.report({ step: 'market', done: 0, total: symbols.length });
+    gate.report({ step: 'market', done: 0 });
     for (const [i, symbol] of symbols.entries()) {
       await backfillSymbol(app, symbol);
       gate.report({ done: i + 1 });
@@ -76,6 +76,6 @@ export function catchUpLine(app: App): string | null {
   const p = app.startup.progress;
   if (!p) return null;
   const L = app.cfg.language;
-  const doing = p.step === 'market' ? str(L, 'catchup_market', { done: p.done, total: p.total }) : str(L, 'catchup_orders');
+  const doing = p.step === 'market' ? str(L, 'catchup_market', { done: p.done, total: managedSymbols(app).length }) : str(L, 'catchup_orders');
   return p.failures ? str(L, 'catchup_line_failing', { doing, failures: p.failures, error: p.lastError ?? '' }) : str(L, 'catchup_line', { doing });
 }

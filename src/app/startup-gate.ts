@@ -17,9 +17,8 @@ export type CatchUpStep = 'market' | 'orders';
 
 export interface CatchUpProgress {
   step: CatchUpStep;
-  /** Symbols fetched so far (step 'market'). */
+  /** Symbols fetched so far (step 'market'; of managedSymbols, which only a gated command changes). */
   done: number;
-  total: number;
   /** Failed attempts so far, and the latest failure (secrets already scrubbed). */
   failures: number;
   lastError: string | null;
@@ -39,7 +38,7 @@ export class StartupGate {
     starting: boolean,
     private readonly waitMs = CATCH_UP_WAIT_MS,
   ) {
-    this.progressNow = starting ? { step: 'market', done: 0, total: 0, failures: 0, lastError: null } : null;
+    this.progressNow = starting ? { step: 'market', done: 0, failures: 0, lastError: null } : null;
     this.opened = new Promise<void>((r) => (this.release = r));
     if (!starting) this.release();
   }
