@@ -276,9 +276,10 @@ function benchCVariant(key: VariantC): void {
       return { ms: ms(t0), trades: r.trades, finalEquity: r.finalEquity };
     }
     const f = key === 'every feature' ? computeFeatures(s) : computeFeatures(s, 'fast', featuresFor([emaCross]));
-    const r = runEngine({ series: s, features: f, strategy: emaCross, state: newAgentState(s.symbol, 'trend_following'), settings: rs, ctx: { learn: false, rng: createRng(42), allowShort: false }, startingEquity: EQUITY, priceOnly: key === 'ranking' });
-    seriesMetricsOf(s.ts, r.equity, r.trades, s.timeframe);
-    return { ms: ms(t0), trades: r.trades.length, finalEquity: r.finalEquity };
+    const ranking = key === 'ranking';
+    const r = runEngine({ series: s, features: f, strategy: emaCross, state: newAgentState(s.symbol, 'trend_following'), settings: rs, ctx: { learn: false, rng: createRng(42), allowShort: false }, startingEquity: EQUITY, priceOnly: ranking, tallyOnly: ranking });
+    const m = seriesMetricsOf(s.ts, r.equity, ranking ? r.tally : r.trades, s.timeframe);
+    return { ms: ms(t0), trades: m.trades, finalEquity: r.finalEquity };
   };
   for (let k = 0; k < 3; k++) once(); // warm-up: optimised code, as in a search's thousands of runs
   const runs = Array.from({ length: 8 }, once);

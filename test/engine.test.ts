@@ -25,6 +25,7 @@ import { engineSettings } from '../src/kernel/settings.js';
 import { sliceSeries } from '../src/market/types.js';
 import { REPO } from './support/spawn-bot.js';
 import { createRng } from '../src/util/rng.js';
+import { seriesMetricsOf, tallyOf } from '../src/metrics/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -370,4 +371,36 @@ test('several agents on other calendars: an idle agent changes nothing for the o
       assert.equal(r.ts.length, new Set([...a.ts.subarray(from), ...b.ts]).size, 'the merged timeline is the union of both calendars');
     }
   }
+});
+
+test('a ranking run (tallyOnly) fills, marks and refuses exactly like a backtest, and keeps only the tally of its trades', () => {
+  const base = engineSettings(loadConfig({ env: { TRADECREW_CONFIG: path.join(REPO, 'config', 'default.yaml') } }));
+  // The configured risk rules all in play (kill switch, daily limits, cooldown), shorts allowed.
+  const settings: EngineSettings = { ...base, risk: { ...base.risk, allow_short: true } };
+  const s = generateDemoSeries({ seed: 5, symbol: 'BTC/USDT', timeframe: '1h', startTs: Date.UTC(2022, 0, 1) }, 6000);
+  const f = computeFeatures(s);
+  for (const name of ['trend_following', 'mean_reversion', 'breakout'] as const) {
+    const go = (tallyOnly: boolean) =>
+      runEngine({ series: s, features: f, strategy: STRATEGIES[name], state: newAgentState(s.symbol, name), settings, ctx: { learn: false, rng: createRng(3), allowShort: true }, startingEquity: 10_000, from: 200, priceOnly: true, tallyOnly });
+    const full = go(false);
+    const ranked = go(true);
+    assert.ok(full.trades.length > 30, `${name}: too few trades (${full.trades.length}) to test anything`);
+    assert.equal(ranked.trades.length, 0, `${name}: a ranking run keeps no trade records`);
+    assert.ok(Buffer.from(ranked.equity.buffer, ranked.equity.byteOffset, ranked.equity.byteLength).equals(Buffer.from(full.equity.buffer, full.equity.byteOffset, full.equity.byteLength)), `${name}: the equity curves differ`);
+    assert.ok(Object.is(ranked.finalEquity, full.finalEquity), `${name}: final equity ${ranked.finalEquity} vs ${full.finalEquity}`);
+    assert.deepEqual(ranked.refusals, full.refusals, `${name}: other refusals`);
+    // The tally is the records' sums, in their order: the summary metrics come out bit-identical.
+    assert.deepEqual(ranked.tally, tallyOf(full.trades), `${name}: the tally is not the records' sums`);
+    assert.deepEqual(full.tally, ranked.tally, `${name}: a backtest's own tally differs`);
+    assert.equal(ranked.tally.wins, full.trades.filter((t) => t.wasSuccessful).length);
+    const ts = s.ts.subarray(200);
+    assert.deepEqual(seriesMetricsOf(ts, ranked.equity, ranked.tally, s.timeframe), seriesMetricsOf(ts, full.equity, full.trades, s.timeframe), `${name}: the metrics differ`);
+  }
+});
+
+test('a ranking run refuses a learning agent: it would keep no record for the agent to learn from', () => {
+  const s = generateDemoSeries({ seed: 6, symbol: 'BTC/USDT', timeframe: '1h', startTs: T0 }, 400);
+  const input = { series: s, features: computeFeatures(s), strategy: rlQLearning, state: newAgentState(s.symbol, 'rl_qlearning'), settings: settings(), ctx: { learn: true, rng: createRng(1), allowShort: true }, startingEquity: 10_000 };
+  assert.throws(() => runEngine({ ...input, tallyOnly: true }), /tallyOnly run keeps no trade records/);
+  assert.doesNotThrow(() => runEngine(input), 'the same learning run with its records');
 });

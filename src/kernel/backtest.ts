@@ -3,10 +3,11 @@ import type { AgentState, Strategy, StrategyContext } from '../agents/types.js';
 import type { Features } from '../indicators/features.js';
 import { timeframeMs } from '../market/timeframe.js';
 import type { Series } from '../market/types.js';
-import type { DetailedTradeMetric, ExitReason } from '../metrics/types.js';
+import { addToTally, newTally } from '../metrics/series.js';
+import type { DetailedTradeMetric, ExitReason, TradeTally } from '../metrics/types.js';
 import type { RiskState } from '../risk/gate.js';
-import { applyEntry, applyExit, equityOf, markAccount, newPortfolio, type Portfolio } from './portfolio.js';
-import { anchorLevels, closePosition, heldCandles, openPosition, unrealised, type OpenPosition } from './position.js';
+import { applyEntry, applyExit, equityOf, markAccount, markAccountAt, newPortfolio, type Portfolio } from './portfolio.js';
+import { anchorLevels, closePosition, durationHours, exitFill, heldCandles, openPosition, unrealised, type OpenPosition } from './position.js';
 import type { EngineSettings } from './settings.js';
 import { decideAtClose, watchBar, type AgentView } from './step.js';
 
@@ -55,6 +56,12 @@ export interface PortfolioRunInput {
   seq?: Record<string, number>;
   /** false: leave agentEquity empty (one agent on its own account, where it is the account's). */
   agentEquity?: boolean;
+  /**
+   * A ranking run: closed trades only summed into `tally`, no DetailedTradeMetric each (`trades`
+   * and `agentTrades` stay empty). The fills, cash and equity are the same. Not with learning
+   * agents (their onTradeClosed reads the record).
+   */
+  tallyOnly?: boolean;
 }
 
 export interface PortfolioRunResult {
@@ -66,6 +73,8 @@ export interface PortfolioRunResult {
   /** Each agent's attributed equity on the same timeline. */
   agentEquity: Record<string, Float64Array>;
   agentTrades: Record<string, DetailedTradeMetric[]>;
+  /** Every trade closed in the run, summed (with or without tallyOnly). */
+  tally: TradeTally;
   /** Raw strategy signal at each of the agent's traded bars (recordSignals). */
   signals: Record<string, Int8Array>;
   refusals: Record<string, number>;
@@ -78,6 +87,9 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   const agentTrades: Record<string, DetailedTradeMetric[]> = {};
   const refusals: Record<string, number> = {};
   const signals: Record<string, Int8Array> = {};
+  const tally = newTally();
+  const tallyOnly = input.tallyOnly === true;
+  if (tallyOnly && agents.some((a) => a.ctx.learn && a.strategy.onTradeClosed)) throw new Error('runPortfolio: a tallyOnly run keeps no trade records, and a learning agent reads them');
   const cursor = agents.map((a) => a.from);
   const tfMs = agents.map((a) => timeframeMs(a.series.timeframe));
   for (const a of agents) {
@@ -118,6 +130,13 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
    * from a function V8 does not inline (decide is not) is boxed, a heap number per bar.
    */
   const eqNow = Float64Array.of(equityOf(pf));
+  /**
+   * One agent whose symbol is the only one the account may hold (runEngine's own account, and
+   * any account holding nothing else at the start: only this function moves it during the run).
+   * Its equity at a mark is then the cash plus its own position's unrealised PnL at its mark:
+   * equityOf's sum, in the same order, without walking the positions by key on every bar.
+   */
+  const sole = agents.length === 1 && Object.keys(pf.positions).every((sym) => sym === agents[0].symbol);
   const trailing = settings.trailingStopAtr;
   const { recordSignals, closeAtEnd, decideLastBar } = input;
 
@@ -126,21 +145,18 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     const s = a.series;
     const pos = pf.positions[a.symbol];
     const exitCandle = Math.round(s.ts[bar] / tfMs[k]);
-    const t = closePosition(pos, {
-      ref,
-      reason,
-      ts: s.ts[bar],
-      candles: heldCandles(pos.entryCandle, exitCandle, reason),
-      costs: settings.costs,
-      balanceBefore: pf.cash + pos.entryFee,
-      timeframeMs: tfMs[k],
-      symbol: a.symbol,
-      timeframe: s.timeframe,
-    });
-    applyExit(pf, a.symbol, t.pnl, exitCandle);
-    agentCash[a.symbol] += t.pnl + pos.entryFee;
+    const candles = heldCandles(pos.entryCandle, exitCandle, reason);
+    // A ranking run settles the exit without its record (tallyOnly): the same fill arithmetic.
+    const t = tallyOnly
+      ? null
+      : closePosition(pos, { ref, reason, ts: s.ts[bar], candles, costs: settings.costs, balanceBefore: pf.cash + pos.entryFee, timeframeMs: tfMs[k], symbol: a.symbol, timeframe: s.timeframe });
+    const fill = t ?? exitFill(pos, ref, reason, settings.costs);
+    applyExit(pf, a.symbol, fill.pnl, exitCandle);
+    agentCash[a.symbol] += fill.pnl + pos.entryFee;
     cashOf[k] = agentCash[a.symbol];
     held[k] = undefined;
+    addToTally(tally, fill.pnl, t ? t.durationHours : durationHours(candles, tfMs[k]), fill.fee);
+    if (!t) return;
     trades.push(t);
     agentTrades[a.symbol].push(t);
     if (a.ctx.learn && a.strategy.onTradeClosed) a.strategy.onTradeClosed(a.state, t, a.features, bar, a.ctx);
@@ -160,8 +176,9 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
       if (exit) closeAt(k, i, exit.ref, exit.reason);
     }
     markOf[k] = s.close[i];
-    if (held[k]) pf.marks[a.symbol] = markOf[k];
-    eqNow[0] = markAccount(pf, s.ts[i]);
+    const now = held[k];
+    if (now && !sole) pf.marks[a.symbol] = markOf[k];
+    eqNow[0] = sole ? markAccountAt(pf, s.ts[i], now ? pf.cash + unrealised(now, markOf[k]) : pf.cash) : markAccount(pf, s.ts[i]);
   };
 
   /**
@@ -204,7 +221,9 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
         leverage: settings.risk.leverage,
         cycleId: input.cycleId,
       });
-      Object.assign(pos, anchorLevels(intent.decision, pos.entryPrice));
+      const { stop, target } = anchorLevels(intent.decision, pos.entryPrice);
+      pos.stop = stop;
+      pos.target = target;
       applyEntry(pf, pos, s.ts[i + 1]);
       agentCash[a.symbol] -= pos.entryFee;
       cashOf[k] = agentCash[a.symbol];
@@ -262,7 +281,7 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     equity[ts.length - 1] = equityOf(pf);
     if (agentLength) for (const a of agents) agentEquity[a.symbol][ts.length - 1] = agentCash[a.symbol];
   }
-  return { trades, ts, equity, agentEquity, agentTrades, signals, refusals };
+  return { trades, ts, equity, agentEquity, agentTrades, tally, signals, refusals };
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -285,10 +304,14 @@ export interface RunInput {
   review?: EntryReview;
   /** A ranking run: entries without their description (AgentView.priceOnly); the same fills and equity. */
   priceOnly?: boolean;
+  /** A ranking run: trades summed into `tally` only, `trades` empty (PortfolioRunInput.tallyOnly). */
+  tallyOnly?: boolean;
 }
 
 export interface RunResult {
   trades: DetailedTradeMetric[];
+  /** The closed trades summed (count, wins, hours, fees, pnl): all a ranking run keeps of them. */
+  tally: TradeTally;
   /** Equity at the close of each traded bar (length to - from). */
   equity: Float64Array;
   signals?: Int8Array;
@@ -314,6 +337,7 @@ export function runEngine(input: RunInput): RunResult {
     agentEquity: false,
     review: input.review,
     recordSignals: input.recordSignals,
+    tallyOnly: input.tallyOnly,
   });
-  return { trades: r.trades, equity: r.equity, signals: r.signals[s.symbol], finalEquity: equityOf(pf), refusals: r.refusals };
+  return { trades: r.trades, tally: r.tally, equity: r.equity, signals: r.signals[s.symbol], finalEquity: equityOf(pf), refusals: r.refusals };
 }

@@ -87,15 +87,30 @@ export function markCandle(p: Portfolio, symbol: string, candleTs: number, close
  * equityOf reads it.
  */
 export function markAccount(p: Portfolio, candleTs: number): number {
-  const d = dayOf(candleTs);
+  return markAccountAt(p, candleTs, equityOf(p));
+}
+
+/** markAccount with the equity the caller worked out (it must be equityOf(p)). */
+export function markAccountAt(p: Portfolio, candleTs: number, eq: number): number {
+  // A candle of the day of the last mark (all but one a day) needs no division: the historical
+  // clock marks every candle. Exact for millisecond timestamps: one inside [from, from + day)
+  // divides to less than a day number plus one by far more than a rounding step.
+  const from = p.day * DAY_MS;
+  const d = candleTs >= from && candleTs < from + DAY_MS ? p.day : dayOf(candleTs);
   if (d !== p.day) {
     if (p.day !== -1) p.dayStart = p.lastMark;
     p.day = d;
   }
-  const eq = equityOf(p);
   if (eq > p.peak) p.peak = eq;
   p.lastMark = eq;
   return eq;
+}
+
+/** How many keys an object has, without Object.keys's array (riskView runs at every entry signal). */
+function countOf(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
 }
 
 /** Is the kill switch tripped (equity past max_drawdown below the peak)? `equity`: when the caller has it. */
@@ -110,7 +125,7 @@ export function riskView(p: Portfolio, symbol: string, candleTs: number, candle:
     equity: equityOf(p),
     peakEquity: p.peak,
     dayStartEquity: p.dayStart,
-    openPositions: Object.keys(p.positions).length + p.reserved.positions,
+    openPositions: countOf(p.positions) + p.reserved.positions,
     exposure: exposureOf(p),
     tradesToday: p.entries.day === dayOf(candleTs) ? p.entries.count : 0,
     candlesSinceExit: last === undefined ? Infinity : candle - last,

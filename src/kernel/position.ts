@@ -121,21 +121,43 @@ export function unrealised(pos: OpenPosition, price: number): number {
   return pos.dir * (price - pos.entryPrice) * pos.quantity;
 }
 
+/** What an exit fills at and settles (exitFill). */
+export interface ExitFill {
+  exitPrice: number;
+  exitFee: number;
+  exitSlippage: number;
+  /** Entry and exit fees. */
+  fee: number;
+  /** Net of both fees. */
+  pnl: number;
+}
+
 /**
- * Closes a position into the seed's DetailedTradeMetric. Take-profit exits are limit orders and
- * pay no slippage; every other exit is a market order and does. `balanceBefore` is the account
+ * An exit's fill at reference price `ref`: take-profit exits are limit orders and pay no
+ * slippage, every other exit is a market order and does. closePosition's arithmetic, alone: a
+ * ranking run settles its exits with it and keeps no record.
+ */
+export function exitFill(pos: OpenPosition, ref: number, reason: ExitReason, costs: Costs): ExitFill {
+  const exitPrice = reason === 'TAKE_PROFIT' ? ref : slippedPrice(ref, (-pos.dir) as 1 | -1, costs.slippage);
+  const exitFee = exitPrice * pos.quantity * costs.fee;
+  const exitSlippage = Math.abs(exitPrice - ref) * pos.quantity;
+  const gross = pos.dir * (exitPrice - pos.entryPrice) * pos.quantity;
+  const fee = pos.entryFee + exitFee;
+  return { exitPrice, exitFee, exitSlippage, fee, pnl: gross - fee };
+}
+
+/** A trade's duration in hours from its candles (held candles x the timeframe). */
+export const durationHours = (candles: number, timeframeMs: number): number => (candles * timeframeMs) / 3_600_000;
+
+/**
+ * Closes a position into the seed's DetailedTradeMetric, filled by exitFill. `balanceBefore` is the account
  * balance before this trade's PnL (entry fee not yet deducted), so balanceAfter = before + pnl.
  */
 export function closePosition(
   pos: OpenPosition,
   x: { ref: number; reason: ExitReason; ts: number; candles: number; costs: Costs; balanceBefore: number; timeframeMs: number; symbol: string; timeframe: string },
 ): DetailedTradeMetric {
-  const exitPrice = x.reason === 'TAKE_PROFIT' ? x.ref : slippedPrice(x.ref, (-pos.dir) as 1 | -1, x.costs.slippage);
-  const exitFee = exitPrice * pos.quantity * x.costs.fee;
-  const exitSlippage = Math.abs(exitPrice - x.ref) * pos.quantity;
-  const gross = pos.dir * (exitPrice - pos.entryPrice) * pos.quantity;
-  const fee = pos.entryFee + exitFee;
-  const pnl = gross - fee;
+  const { exitPrice, exitSlippage, fee, pnl } = exitFill(pos, x.ref, x.reason, x.costs);
   const balanceUsed = (pos.entryPrice * pos.quantity) / pos.leverage;
   const pnlPct = balanceUsed > 0 ? pnl / balanceUsed : 0;
   const d = pos.decision;
@@ -163,7 +185,7 @@ export function closePosition(
     entryTime: pos.entryTs,
     exitTime: x.ts,
     durationCandles: x.candles,
-    durationHours: (x.candles * x.timeframeMs) / 3_600_000,
+    durationHours: durationHours(x.candles, x.timeframeMs),
     pnl,
     pnlPct,
     balanceUsed,

@@ -6,7 +6,7 @@
  * reports and charts never have to special-case it. The README section "Metrics" repeats these
  * definitions; change both together.
  */
-import type { DetailedTradeMetric, EquityPoint } from './types.js';
+import type { DetailedTradeMetric, EquityPoint, TradeTally } from './types.js';
 
 export interface SeriesMetrics {
   totalReturn: number;
@@ -34,6 +34,24 @@ const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 
 const ZERO_SPREAD = 1e-12;
 function isZeroSpread(sd: number, m: number): boolean {
   return !(sd > ZERO_SPREAD * Math.max(1, Math.abs(m)));
+}
+
+export const newTally = (): TradeTally => ({ count: 0, wins: 0, hours: 0, fees: 0, pnl: 0 });
+
+/** One closed trade into a tally (the same sums, in the same order, as tallyOf over the records). */
+export function addToTally(t: TradeTally, pnl: number, durationHours: number, fee: number): void {
+  t.count++;
+  if (pnl > 0) t.wins++;
+  t.hours += durationHours;
+  t.fees += fee;
+  t.pnl += pnl;
+}
+
+/** The tally of closed trades, in their order. */
+export function tallyOf(trades: readonly DetailedTradeMetric[]): TradeTally {
+  const t = newTally();
+  for (const x of trades) addToTally(t, x.pnl, x.durationHours, x.fee);
+  return t;
 }
 
 /** Arithmetic mean; 0 for an empty list. */
@@ -291,7 +309,7 @@ export function var95(dailyReturns: number[]): number {
  * - sharpe, sortino: on per-candle returns, annualised by periodsPerYear(timeframe, calendar):
  *   365 days a year for crypto, 252 trading days for exchange-traded data;
  * - var95: on the returns between consecutive daily closes;
- * - winRate = trades with wasSuccessful / trades (0 when none); trades = count;
+ * - winRate = trades with wasSuccessful (pnl > 0) / trades (0 when none); trades = count;
  * - avgDurationHours = mean durationHours (0 when none); fees = sum fee; pnl = sum pnl (net).
  */
 export function seriesMetrics(points: EquityPoint[], trades: DetailedTradeMetric[], timeframe: string, calendar: Calendar = 'crypto'): SeriesMetrics {
@@ -314,7 +332,7 @@ export function seriesMetrics(points: EquityPoint[], trades: DetailedTradeMetric
  * the mean first). A year of 1-minute candles is 525,600 points: seven passes and a 4 MB list of
  * returns were a fifth of a ranking run (test/metrics.test.ts holds the two equal).
  */
-export function seriesMetricsOf(ts: ArrayLike<number>, equity: ArrayLike<number>, trades: DetailedTradeMetric[], timeframe: string, calendar: Calendar = 'crypto'): SeriesMetrics {
+export function seriesMetricsOf(ts: ArrayLike<number>, equity: ArrayLike<number>, trades: readonly DetailedTradeMetric[] | TradeTally, timeframe: string, calendar: Calendar = 'crypto'): SeriesMetrics {
   const ppy = periodsPerYear(timeframe, calendar);
   const n = equity.length;
   const nr = Math.max(0, n - 1);
@@ -354,17 +372,8 @@ export function seriesMetricsOf(ts: ArrayLike<number>, equity: ArrayLike<number>
     const dd = Math.sqrt(down / nr);
     if (!isZeroSpread(dd, m)) sortinoRatio = (m / dd) * Math.sqrt(ppy);
   }
-  let wins = 0;
-  let hours = 0;
-  let fees = 0;
-  let pnl = 0;
-  for (const t of trades) {
-    if (t.wasSuccessful) wins++;
-    hours += t.durationHours;
-    fees += t.fee;
-    pnl += t.pnl;
-  }
-  const k = trades.length;
+  // A ranking run brings its trades' tally (RunInput.tallyOnly), any other caller the records.
+  const { count: k, wins, hours, fees, pnl } = Array.isArray(trades) ? tallyOf(trades) : (trades as TradeTally);
   return {
     totalReturn: totalReturn(equity),
     sharpe: sharpeOfCurve(equity, sum, ppy),

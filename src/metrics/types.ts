@@ -61,6 +61,20 @@ export interface DetailedTradeMetric {
   timeframe: string;
 }
 
+/**
+ * What the summary metrics read of a run's closed trades, summed in the order they closed: the
+ * count, the winners (pnl > 0), and the sums of durationHours, fee and pnl. A ranking run keeps
+ * only this (RunInput.tallyOnly), not a DetailedTradeMetric per trade: a search scores thousands
+ * of configurations and reads no single trade of them.
+ */
+export interface TradeTally {
+  count: number;
+  wins: number;
+  hours: number;
+  fees: number;
+  pnl: number;
+}
+
 /** An equity curve sampled at every candle close (mark-to-market). */
 export interface EquityPoint {
   ts: number;

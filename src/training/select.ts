@@ -142,12 +142,14 @@ export function scoreCandidates(x: FitWindow & { candidates: Candidate[] }): Can
       from: x.from,
       to: x.to,
       idPrefix: 'fit',
-      // Candidates are ranked on equity and trade count: entries need no description.
+      // Candidates are ranked on equity and trade count: entries need no description, and
+      // trades no record each.
       priceOnly: true,
+      tallyOnly: true,
     });
     const r = returnsOf(run.equity);
     const m = skewKurtosis(r);
-    return { sr: periodSharpe(r), trades: run.trades.length, n: r.length, skew: m.skew, kurtosis: m.kurtosis };
+    return { sr: periodSharpe(r), trades: run.tally.count, n: r.length, skew: m.skew, kurtosis: m.kurtosis };
   });
 }
 
