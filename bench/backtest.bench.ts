@@ -14,12 +14,14 @@
  *     and the kernel's ATR, the kernel with its risk gate, the full metrics) in two modes:
  *       - a backtest as the CLI runs it: every entry described (confluence, regime, reason), so
  *         the description's columns are computed at the first entry;
- *       - a ranking run as a walk-forward search runs each configuration (priceOnly: levels only);
+ *       - a ranking run as a walk-forward search runs each configuration (priceOnly: levels only;
+ *         tallyOnly: its trades summed, not recorded one by one);
  *     and, for the record, the engine on every feature as before this issue; vs a hand-written
  *     Float64Array loop (only the three indicators, one pass with the fills and the summary
  *     figures). All must find the same trades and end on the same equity. Each variant runs in a
  *     process of its own (as a search or a CLI backtest does), 7 rounds alternating; medians
- *     (min-max). Target: the engine within 3x of the loop.
+ *     (min-max), the ratio of the medians and the median of each round's ratio (the variant over
+ *     the loop of the same round). Target: the engine within 3x of the loop.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -259,7 +261,7 @@ function handLoop(s: Series, risk: EngineSettings['risk'], costs: EngineSettings
 type VariantC = 'backtest' | 'ranking' | 'every feature' | 'loop';
 const VARIANTS_C: Array<{ key: VariantC; name: string }> = [
   { key: 'backtest', name: 'tradecrew backtest (declared columns + kernel + full metrics, entries described)' },
-  { key: 'ranking', name: 'tradecrew ranking run (declared columns + kernel + full metrics, levels only)' },
+  { key: 'ranking', name: 'tradecrew ranking run (declared columns + kernel + full metrics, levels only, trades tallied)' },
   { key: 'every feature', name: 'tradecrew on every feature (as before issue #17), entries described' },
   { key: 'loop', name: 'hand-written Float64Array loop (3 indicators + one pass)' },
 ];
@@ -316,7 +318,15 @@ function benchC(): void {
   console.log(`(c) the same rule (EMA ${RULE.fast}/${RULE.slow} cross, ${RULE.stopAtr} x ATR(${RULE.atr}) stop) over ${N_C.toLocaleString('en')} 1-minute candles; each variant in its own process, median (min–max) of ${ROUNDS_C} alternating rounds`);
   VARIANTS_C.forEach((v, j) => {
     const m = median(times[j]);
-    const ratio = j < loop ? ` · ${(m / loopMs).toFixed(1)}x the loop (${m <= 3 * loopMs ? 'within' : 'NOT within'} 3x); fastest runs ${(mins[j] / mins[loop]).toFixed(1)}x` : '';
+    // Paired: each round's variant against the loop process run seconds before or after it, so a
+    // slow spell of this shared machine (it halves the speed of whatever runs for seconds at a
+    // time) counts against both sides of a ratio, not against whichever variant it fell on.
+    const paired = times[j].map((t, k) => t / times[loop][k]);
+    const pr = median(paired);
+    const ratio =
+      j < loop
+        ? ` · ${(m / loopMs).toFixed(1)}x the loop on medians (${m <= 3 * loopMs ? 'within' : 'NOT within'} 3x); paired by round ${pr.toFixed(1)}x (${Math.min(...paired).toFixed(1)}–${Math.max(...paired).toFixed(1)}; ${pr <= 3 ? 'within' : 'NOT within'} 3x); fastest runs ${(mins[j] / mins[loop]).toFixed(1)}x`
+        : '';
     console.log(`    ${v.name}: ${range(times[j])}, fastest run ${mins[j].toFixed(0)} ms; ${fmtRate((N_C / m) * 1000)} bars/s; ${results[j].trades} trades, final equity ${results[j].finalEquity.toFixed(6)}${ratio}`);
   });
   const l = results[loop];

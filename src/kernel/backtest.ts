@@ -90,8 +90,11 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   const tally = newTally();
   const tallyOnly = input.tallyOnly === true;
   if (tallyOnly && agents.some((a) => a.ctx.learn && a.strategy.onTradeClosed)) throw new Error('runPortfolio: a tallyOnly run keeps no trade records, and a learning agent reads them');
-  const cursor = agents.map((a) => a.from);
-  const tfMs = agents.map((a) => timeframeMs(a.series.timeframe));
+  // Typed arrays and arrays built by push from a literal, not agents.map: an array map() makes can
+  // take another elements kind from one run to the next, and the optimised loop that read the
+  // last run's then deoptimises on the first bar ("wrong map"), run after run of a search.
+  const cursor = Int32Array.from(agents, (a) => a.from);
+  const tfMs = Float64Array.from(agents, (a) => timeframeMs(a.series.timeframe));
   for (const a of agents) {
     agentTrades[a.symbol] = [];
     agentCash[a.symbol] ??= 0;
@@ -115,8 +118,12 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   // By agent index, so the loop below looks nothing up by name per candle: each agent's equity
   // column, open position, attributed cash and mark, kept in step with pf and agentCash (only
   // this function moves them during a run).
-  const agentEq = agents.map((a) => agentEquity[a.symbol]);
-  const held: Array<OpenPosition | undefined> = agents.map((a) => pf.positions[a.symbol]);
+  const agentEq: Float64Array[] = [];
+  const held: Array<OpenPosition | undefined> = [];
+  for (const a of agents) {
+    agentEq.push(agentEquity[a.symbol]);
+    held.push(pf.positions[a.symbol]);
+  }
   const cashOf = Float64Array.from(agents, (a) => agentCash[a.symbol]);
   // Each agent's mark (last close). pf.marks gets it only while the agent holds a position (the
   // only time equityOf reads it) and at the end: a double written to an object property on every
