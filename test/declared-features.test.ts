@@ -9,7 +9,9 @@
  *   3. a ranking run (priceOnly) has the same equity, fills and PnL as the full run, and leaves
  *      the description's columns uncomputed;
  *   4. a walk-forward refit on declared columns and ranking runs chooses exactly what it chose
- *      on every column with full runs.
+ *      on every column with full runs;
+ *   5. a configuration the risk gate's risk:reward test refuses at every bar of the window is
+ *      scored without its run, and that score is the run's.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,7 +26,10 @@ import { engineSettings } from '../src/kernel/settings.js';
 import { readCandlesCsv } from '../src/market/csv.js';
 import { generateDemoSeries } from '../src/market/demo.js';
 import { seriesFromCandles, type Series } from '../src/market/types.js';
-import { candidatesFor, fitAgent, FIT_STRATEGIES } from '../src/training/select.js';
+import { candidateStrategy } from '../src/agents/fitted.js';
+import { returnsOf } from '../src/metrics/series.js';
+import { skewKurtosis } from '../src/metrics/uncertainty.js';
+import { anyEntryPasses, candidatesFor, fitAgent, FIT_STRATEGIES, periodSharpe, scoreCandidates, type Candidate, type FitWindow } from '../src/training/select.js';
 import { createRng } from '../src/util/rng.js';
 import { REPO } from './support/spawn-bot.js';
 
@@ -113,4 +118,39 @@ test('a walk-forward refit on declared columns and ranking runs chooses what it 
     fits++;
   }
   assert.equal(fits, 4);
+});
+
+/** A candidate's score from its own ranking run, with every trade recorded: what scoreCandidates computed before it skipped any run. */
+function scoreByRun(x: FitWindow, c: Candidate) {
+  const run = runEngine({ series: x.series, features: x.features, strategy: candidateStrategy(c), state: newAgentState(x.series.symbol, c.strategy), settings: x.settings, ctx: { learn: false, rng: createRng(1), allowShort: x.allowShort }, startingEquity: x.startingEquity, from: x.from, to: x.to, idPrefix: 'fit', priceOnly: true });
+  const r = returnsOf(run.equity);
+  const m = skewKurtosis(r);
+  return { sr: periodSharpe(r), trades: run.trades.length, n: r.length, skew: m.skew, kurtosis: m.kurtosis };
+}
+
+test('a configuration whose every entry the risk:reward test refuses is scored without its run, and the score is its run\'s', () => {
+  // The search bench's grid: 25 stop/target pairs, 11 of them with the target nearer than 1.5
+  // stops (the default min_risk_reward), and pairs at exactly 1.5 (3/2, 4.5/3, 6/4) on the edge.
+  const candidates = candidatesFor(FIT_STRATEGIES, { stops: [1.5, 2, 3, 4, 5], targets: [2, 3, 4.5, 6, 8], holds: [24] });
+  // A market so quiet its ATR is a rounding error: the levels' risk:reward is whatever the last bits say.
+  const still = generateDemoSeries({ seed: 9, symbol: 'STILL/USDT', timeframe: '1h', startTs: Date.UTC(2024, 0, 1) }, 3000);
+  for (const k of ['open', 'high', 'low', 'close'] as const) still[k].forEach((v, i) => (still[k][i] = 100 + (i % 3) * 1e-12));
+  let skipped = 0;
+  let ran = 0;
+  for (const s of [demo, still, ...real]) {
+    const f = computeFeatures(s, 'fast', featuresFor(FIT_STRATEGIES.map((n) => STRATEGIES[n])));
+    for (const settings of [longOnly, withShorts]) {
+      for (const to of [Math.min(s.ts.length, 2600), s.ts.length]) {
+        const x: FitWindow = { series: s, features: f, from: to - 2160 > 250 ? to - 2160 : 250, to, settings, allowShort: settings.risk.allow_short, startingEquity: 10_000 };
+        const scores = scoreCandidates({ ...x, candidates });
+        candidates.forEach((c, k) => {
+          const passes = anyEntryPasses(f, x.from, x.to, { atrStopMult: c.exits!.atrStopMult!, atrTargetMult: c.exits!.atrTargetMult! }, settings.risk);
+          if (passes) ran++;
+          else skipped++;
+          assert.deepEqual(scores[k], scoreByRun(x, c), `${s.symbol} ${c.id}, window ending at ${to}${passes ? '' : ' (scored without its run)'}`);
+        });
+      }
+    }
+  }
+  assert.ok(skipped > 0 && ran > 0, `both kinds must be compared (${skipped} skipped, ${ran} run)`);
 });

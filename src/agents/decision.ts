@@ -105,7 +105,7 @@ export const MANUAL_REASON = 'reason_manual_';
 export const DESCRIBE_FEATURES = ['atr', 'emaFast', 'emaSlow', 'sma50', 'macdHist', 'rsi', 'pdi', 'mdi', 'momentum', 'volSma', 'adx', 'volatility', 'volatilityAvg'] as const satisfies readonly FeatureName[];
 
 /** An entry's price, stop, target and risk:reward at bar i: everything that moves money, from ATR alone. */
-function entryLevels(f: Features, i: number, dir: 1 | -1, rule: StopRule): { price: number; atr: number; stop: number; target: number; riskReward: number } {
+export function entryLevels(f: Features, i: number, dir: 1 | -1, rule: StopRule): { price: number; atr: number; stop: number; target: number; riskReward: number } {
   const price = f.close[i];
   const atr = Number.isNaN(f.atr[i]) ? price * 0.01 : f.atr[i];
   const stop = price - dir * rule.atrStopMult * atr;

@@ -43,6 +43,17 @@ export function accountRefusal(s: RiskState, r: RiskSettings): string | null {
 }
 
 /**
+ * The gate's risk:reward test alone (the search asks it of a configuration's levels before it
+ * runs one: src/training/select.ts). A relative tolerance: a 3 ATR target over a 2 ATR stop is
+ * 1.5 on paper but 1.4999999999 or 1.5000000001 in floating point, depending on the ATR's last
+ * bits; an exact compare refused such entries by a coin flip (and made results depend on how far
+ * back the indicators warmed up).
+ */
+export function riskRewardOk(riskReward: number, r: RiskSettings): boolean {
+  return riskReward >= r.min_risk_reward * (1 - 1e-9);
+}
+
+/**
  * A refusal's key and figures, for the chat to say in its language (`gate.<code>` in strings.txt);
  * `reason` is the same in English words (logs, the backtest CLI).
  */
@@ -67,10 +78,7 @@ export function gate(d: Decision, s: RiskState, r: RiskSettings): GateResult {
   if (s.openPositions >= r.max_open_positions) return { ok: false, reason: `max_open_positions ${r.max_open_positions} reached`, code: 'max_open', params: { n: r.max_open_positions } };
   if (s.tradesToday >= r.daily_trade_limit) return { ok: false, reason: `daily_trade_limit ${r.daily_trade_limit} reached`, code: 'daily_trades', params: { n: r.daily_trade_limit } };
   if (s.candlesSinceExit < r.cooldown_candles) return { ok: false, reason: `cooldown: ${s.candlesSinceExit}/${r.cooldown_candles} candles since the last exit`, code: 'cooldown', params: { since: s.candlesSinceExit, need: r.cooldown_candles } };
-  // A relative tolerance: a 3 ATR target over a 2 ATR stop is 1.5 on paper but 1.4999999999 or
-  // 1.5000000001 in floating point, depending on the ATR's last bits; an exact compare refused such
-  // entries by a coin flip (and made results depend on how far back the indicators warmed up).
-  if (!(d.riskReward >= r.min_risk_reward * (1 - 1e-9))) return { ok: false, reason: `risk:reward ${d.riskReward.toFixed(2)} is below min_risk_reward ${r.min_risk_reward}`, code: 'risk_reward', params: { rr: d.riskReward, min: r.min_risk_reward } };
+  if (!riskRewardOk(d.riskReward, r)) return { ok: false, reason: `risk:reward ${d.riskReward.toFixed(2)} is below min_risk_reward ${r.min_risk_reward}`, code: 'risk_reward', params: { rr: d.riskReward, min: r.min_risk_reward } };
   const stopDist = Math.abs(d.price - d.stop);
   if (!(stopDist > 0) || !(d.price > 0)) return { ok: false, reason: 'no valid stop distance', code: 'no_stop', params: {} };
   let qty = (s.equity * r.risk_per_trade) / stopDist;

@@ -1,7 +1,10 @@
+import { entryLevels, type StopRule } from '../agents/decision.js';
 import { candidateStrategy } from '../agents/fitted.js';
 import { newAgentState, type FitChoice, type StrategyName } from '../agents/types.js';
 import type { Features } from '../indicators/features.js';
 import { runEngine, type EngineSettings } from '../kernel/backtest.js';
+import { exitRulesFor } from '../kernel/step.js';
+import { riskRewardOk, type RiskSettings } from '../risk/gate.js';
 import type { Series } from '../market/types.js';
 import { returnsOf } from '../metrics/series.js';
 import { deflatedSharpe, skewKurtosis } from '../metrics/uncertainty.js';
@@ -130,11 +133,20 @@ export interface FitWindow {
  */
 export function scoreCandidates(x: FitWindow & { candidates: Candidate[] }): CandidateScore[] {
   if (x.to - x.from < MIN_FIT_CANDLES) return [];
+  // Whether any entry of a stop/target pair can pass the gate's risk:reward test in this window,
+  // asked once per pair (a grid repeats each pair for every strategy and time stop).
+  const opens = new Map<string, boolean>();
   return x.candidates.map((c) => {
+    const strategy = candidateStrategy(c);
+    const rule = exitRulesFor(strategy, x.settings);
+    const pair = `${rule.atrStopMult}/${rule.atrTargetMult}`;
+    let can = opens.get(pair);
+    if (can === undefined) opens.set(pair, (can = anyEntryPasses(x.features, x.from, x.to, rule, x.settings.risk)));
+    if (!can) return flatScore(x.to - x.from);
     const run = runEngine({
       series: x.series,
       features: x.features,
-      strategy: candidateStrategy(c),
+      strategy,
       state: newAgentState(x.series.symbol, c.strategy),
       settings: x.settings,
       ctx: { learn: false, rng: createRng(1), allowShort: x.allowShort },
@@ -151,6 +163,31 @@ export function scoreCandidates(x: FitWindow & { candidates: Candidate[] }): Can
     const m = skewKurtosis(r);
     return { sr: periodSharpe(r), trades: run.tally.count, n: r.length, skew: m.skew, kurtosis: m.kurtosis };
   });
+}
+
+/**
+ * Can an entry with these exit rules pass the risk gate's risk:reward test at any bar of [from,
+ * to), long or short? That test reads only the entry's levels (the close, the ATR and the stop and
+ * target multiples), not the strategy, its state or the account. Where it fails at every bar the
+ * configuration opens nothing whatever its strategy signals, and its ranking run is the starting
+ * equity at every bar: flatScore. Asked with the gate's own functions (entryLevels, riskRewardOk)
+ * on the window's own columns, so the answer is exact: a run is skipped only where it would open
+ * nothing. With the default min_risk_reward (1.5), a target nearer than 1.5 stops: 11 of the 25
+ * stop/target pairs of the search bench, 3 of the 9 of training's grid.
+ */
+export function anyEntryPasses(f: Features, from: number, to: number, rule: StopRule, risk: RiskSettings): boolean {
+  for (let i = from; i < to; i++) {
+    if (riskRewardOk(entryLevels(f, i, 1, rule).riskReward, risk) || riskRewardOk(entryLevels(f, i, -1, rule).riskReward, risk)) return true;
+  }
+  return false;
+}
+
+/**
+ * The score of a ranking run on `candles` bars that never opens: a flat curve, so every return is
+ * 0 (periodSharpe 0, skewKurtosis's zero-spread answer), no trades.
+ */
+export function flatScore(candles: number): CandidateScore {
+  return { sr: 0, trades: 0, n: Math.max(0, candles - 1), skew: 0, kurtosis: 3 };
 }
 
 /**
