@@ -29,7 +29,7 @@ import { seriesFromCandles, type Series } from '../src/market/types.js';
 import { candidateStrategy } from '../src/agents/fitted.js';
 import { returnsOf } from '../src/metrics/series.js';
 import { skewKurtosis } from '../src/metrics/uncertainty.js';
-import { anyEntryPasses, candidatesFor, fitAgent, FIT_STRATEGIES, periodSharpe, scoreCandidates, type Candidate, type FitWindow } from '../src/training/select.js';
+import { anyEntryPasses, candidatesFor, curveScore, fitAgent, FIT_STRATEGIES, periodSharpe, scoreCandidates, type Candidate, type FitWindow } from '../src/training/select.js';
 import { createRng } from '../src/util/rng.js';
 import { REPO } from './support/spawn-bot.js';
 
@@ -153,4 +153,25 @@ test('a configuration whose every entry the risk:reward test refuses is scored w
     }
   }
   assert.ok(skipped > 0 && ran > 0, `both kinds must be compared (${skipped} skipped, ${ran} run)`);
+});
+
+test('a curve\'s score in two passes has the bits of returnsOf, periodSharpe and skewKurtosis, edge cases included', () => {
+  const byParts = (e: number[]) => {
+    const r = returnsOf(e);
+    const m = skewKurtosis(r);
+    return { sr: periodSharpe(r), n: r.length, skew: m.skew, kurtosis: m.kurtosis };
+  };
+  const rng = createRng(11);
+  const walk = Array.from({ length: 500 }, (_, i) => 10_000 * (1 + 0.01 * Math.sin(i / 7)) + 50 * rng());
+  const curves: Array<[string, number[]]> = [
+    ['empty', []],
+    ['one point', [10_000]],
+    ['two points', [10_000, 10_100]],
+    ['three points', [10_000, 10_100, 9_950]],
+    ['flat', Array(300).fill(10_000)],
+    ['flat with one step', [...Array(150).fill(10_000), ...Array(150).fill(10_010)]],
+    ['a random walk', walk],
+    ['through zero and below', [100, 50, 0, -20, 10, 30, 30, 45]],
+  ];
+  for (const [what, e] of curves) assert.deepEqual(curveScore(Float64Array.from(e)), byParts(e), what);
 });

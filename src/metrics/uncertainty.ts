@@ -13,7 +13,7 @@ const EULER_GAMMA = 0.5772156649015329;
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /** Same rule as src/metrics/series.ts: a spread this small next to the mean is rounding noise (Sharpe 0). */
-const ZERO_SPREAD = 1e-12;
+export const ZERO_SPREAD = 1e-12;
 
 /**
  * Standard normal CDF, Phi(x) = P(Z <= x). Hart (1968) double-precision rational approximation as

@@ -7,7 +7,7 @@ import { exitRulesFor } from '../kernel/step.js';
 import { riskRewardOk, type RiskSettings } from '../risk/gate.js';
 import type { Series } from '../market/types.js';
 import { returnsOf } from '../metrics/series.js';
-import { deflatedSharpe, skewKurtosis } from '../metrics/uncertainty.js';
+import { deflatedSharpe, ZERO_SPREAD } from '../metrics/uncertainty.js';
 import { createRng } from '../util/rng.js';
 
 /**
@@ -90,6 +90,40 @@ export function periodSharpe(r: number[]): number {
   return sd > 1e-12 ? m / sd : 0;
 }
 
+/**
+ * periodSharpe and skewKurtosis of an equity curve's returns (returnsOf), with n the number of
+ * returns: two passes over the curve and no list of returns. The same operations on the same
+ * values in the same order as the three functions, so the same bits (test/declared-features.test.ts
+ * compares them on every configuration's curve). A refit scores every configuration with it: five
+ * passes and a list of n numbers per run were ~6% of a search.
+ */
+export function curveScore(equity: ArrayLike<number>): { sr: number; n: number; skew: number; kurtosis: number } {
+  const n = Math.max(0, equity.length - 1);
+  if (n < 2) return { sr: 0, n, skew: 0, kurtosis: 3 };
+  let s = 0;
+  for (let i = 1; i <= n; i++) {
+    const prev = equity[i - 1];
+    s += prev > 0 ? equity[i] / prev - 1 : 0;
+  }
+  const m = s / n;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let i = 1; i <= n; i++) {
+    const prev = equity[i - 1];
+    const d = (prev > 0 ? equity[i] / prev - 1 : 0) - m;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  const sd = Math.sqrt(m2 / (n - 1));
+  const sr = sd > 1e-12 ? m / sd : 0;
+  const v = m2 / n;
+  if (!(Math.sqrt(v) > ZERO_SPREAD * Math.max(1, Math.abs(m)))) return { sr, n, skew: 0, kurtosis: 3 };
+  return { sr, n, skew: m3 / n / v ** 1.5, kurtosis: m4 / n / (v * v) };
+}
+
 /** Fewest candles a fit window must have (about two weeks of hours; otherwise stand aside). */
 export const MIN_FIT_CANDLES = 300;
 
@@ -159,9 +193,8 @@ export function scoreCandidates(x: FitWindow & { candidates: Candidate[] }): Can
       priceOnly: true,
       tallyOnly: true,
     });
-    const r = returnsOf(run.equity);
-    const m = skewKurtosis(r);
-    return { sr: periodSharpe(r), trades: run.tally.count, n: r.length, skew: m.skew, kurtosis: m.kurtosis };
+    const { sr, n, skew, kurtosis } = curveScore(run.equity);
+    return { sr, trades: run.tally.count, n, skew, kurtosis };
   });
 }
 
