@@ -126,10 +126,11 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
   }
   const cashOf = Float64Array.from(agents, (a) => agentCash[a.symbol]);
   // Each agent's mark (last close). pf.marks gets it only while the agent holds a position (the
-  // only time equityOf reads it) and at the end: a double written to an object property on every
-  // bar cost a heap number per bar. With eqNow below, these boxes were half of a ranking run's
-  // ~50 MB of allocations on a year of minutes; without them its median run (garbage collection
-  // included) is ~9% faster: 7403858 against this, alternating processes, 14 pairs, 12 faster.
+  // only time equityOf reads it; a sole agent, below, only when its position opens) and at the
+  // end: a double written to an object property on every bar cost a heap number per bar. With
+  // eqNow below, these boxes were half of a ranking run's ~50 MB of allocations on a year of
+  // minutes; without them its median run (garbage collection included) is ~9% faster: 7403858
+  // against this, alternating processes, 14 pairs, 12 faster.
   const markOf = Float64Array.from(agents, (a) => pf.marks[a.symbol] ?? NaN);
   /**
    * The account's equity now, [0]: set by each mark, summed again only after a fill. The steps
@@ -141,7 +142,9 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
    * One agent whose symbol is the only one the account may hold (runEngine's own account, and
    * any account holding nothing else at the start: only this function moves it during the run).
    * Its equity at a mark is then the cash plus its own position's unrealised PnL at its mark:
-   * equityOf's sum, in the same order, without walking the positions by key on every bar.
+   * equityOf's sum, in the same order, without walking the positions by key on every bar. Nothing
+   * reads pf.marks while it holds (equityOf runs after fills and at entry signals, when it is
+   * flat), so its mark is written there only when the position opens and at the end.
    */
   const sole = agents.length === 1 && Object.keys(pf.positions).every((sym) => sym === agents[0].symbol);
   const trailing = settings.trailingStopAtr;
@@ -162,7 +165,7 @@ export function runPortfolio(input: PortfolioRunInput): PortfolioRunResult {
     agentCash[a.symbol] += fill.pnl + pos.entryFee;
     cashOf[k] = agentCash[a.symbol];
     held[k] = undefined;
-    addToTally(tally, fill.pnl, t ? t.durationHours : durationHours(candles, tfMs[k]), fill.fee);
+    addToTally(tally, fill.pnl, t ? t.durationHours : durationHours(candles, tfMs[k]), fill.fee, fill.pnl > 0);
     if (!t) return;
     trades.push(t);
     agentTrades[a.symbol].push(t);

@@ -38,10 +38,10 @@ function isZeroSpread(sd: number, m: number): boolean {
 
 export const newTally = (): TradeTally => ({ count: 0, wins: 0, hours: 0, fees: 0, pnl: 0 });
 
-/** One closed trade into a tally (the same sums, in the same order, as tallyOf over the records). */
-export function addToTally(t: TradeTally, pnl: number, durationHours: number, fee: number): void {
+/** One closed trade into a tally (`won`: its wasSuccessful, pnl > 0 for every trade the kernel closes). */
+export function addToTally(t: TradeTally, pnl: number, durationHours: number, fee: number, won: boolean): void {
   t.count++;
-  if (pnl > 0) t.wins++;
+  if (won) t.wins++;
   t.hours += durationHours;
   t.fees += fee;
   t.pnl += pnl;
@@ -50,7 +50,7 @@ export function addToTally(t: TradeTally, pnl: number, durationHours: number, fe
 /** The tally of closed trades, in their order. */
 export function tallyOf(trades: readonly DetailedTradeMetric[]): TradeTally {
   const t = newTally();
-  for (const x of trades) addToTally(t, x.pnl, x.durationHours, x.fee);
+  for (const x of trades) addToTally(t, x.pnl, x.durationHours, x.fee, x.wasSuccessful);
   return t;
 }
 
@@ -309,7 +309,7 @@ export function var95(dailyReturns: number[]): number {
  * - sharpe, sortino: on per-candle returns, annualised by periodsPerYear(timeframe, calendar):
  *   365 days a year for crypto, 252 trading days for exchange-traded data;
  * - var95: on the returns between consecutive daily closes;
- * - winRate = trades with wasSuccessful (pnl > 0) / trades (0 when none); trades = count;
+ * - winRate = trades with wasSuccessful / trades (0 when none); trades = count;
  * - avgDurationHours = mean durationHours (0 when none); fees = sum fee; pnl = sum pnl (net).
  */
 export function seriesMetrics(points: EquityPoint[], trades: DetailedTradeMetric[], timeframe: string, calendar: Calendar = 'crypto'): SeriesMetrics {

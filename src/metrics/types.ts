@@ -63,7 +63,7 @@ export interface DetailedTradeMetric {
 
 /**
  * What the summary metrics read of a run's closed trades, summed in the order they closed: the
- * count, the winners (pnl > 0), and the sums of durationHours, fee and pnl. A ranking run keeps
+ * count, the winners (wasSuccessful: pnl > 0), and the sums of durationHours, fee and pnl. A ranking run keeps
  * only this (RunInput.tallyOnly), not a DetailedTradeMetric per trade: a search scores thousands
  * of configurations and reads no single trade of them.
  */

@@ -6,7 +6,6 @@ import { runEngine, type EngineSettings } from '../kernel/backtest.js';
 import { exitRulesFor } from '../kernel/step.js';
 import { riskRewardOk, type RiskSettings } from '../risk/gate.js';
 import type { Series } from '../market/types.js';
-import { returnsOf } from '../metrics/series.js';
 import { deflatedSharpe, ZERO_SPREAD } from '../metrics/uncertainty.js';
 import { createRng } from '../util/rng.js';
 
