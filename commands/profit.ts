@@ -1,6 +1,7 @@
 import { catchUpLine } from '../src/app/catch-up.js';
 import type { App } from '../src/app/context.js';
 import type { Command, CommandContext } from '../src/chat/command.js';
+import type { ChatAdapter } from '../src/chat/types.js';
 import { closedIn, exposure, humanScore } from '../src/reports/stats.js';
 import { humanScoreText, simpleMessage } from '../src/render/views.js';
 import type { ClosedTradeRow } from '../src/store/reports.js';
@@ -157,6 +158,12 @@ export const version: Command = {
   },
 };
 
+/** One chat in /health: its name, how many chats it pushes to, and its own health (⚠️ when failing), asked once. */
+function chatHealthLine(a: ChatAdapter): string {
+  const h = a.health?.();
+  return `${a.name} (${a.pushChatIds.length}${h ? `, ${h.detail}${h.ok ? '' : ' ⚠️'}` : ''})`;
+}
+
 export const health: Command = {
   name: 'health',
   description: 'Is the bot well: database, chats, scans, outbox, training',
@@ -179,7 +186,7 @@ export const health: Command = {
         t(app, 'health_text', {
             uptime: f.duration(process.uptime() * 1000),
             db: db.ok ? t(app, 'health_ok') : t(app, 'health_db_bad', { code: db.code }),
-            chats: app.adapters.map((a) => `${a.name} (${a.pushChatIds.length}${((h) => (h ? `, ${h.detail}${h.ok ? '' : ' ⚠️'}` : ''))(a.health?.())})`).join(', '),
+            chats: app.adapters.map(chatHealthLine).join(', '),
             scan: lastScan === null ? t(app, 'not_yet') : `${f.duration(app.now() - lastScan)} ${t(app, 'health_ago')}${late ? ` ⚠️ ${t(app, 'health_late')}` : ''}`,
             backlog,
             training: ((cur) => (cur ? t(app, 'health_train_running', { runId: cur.runId, done: cur.done, total: cur.total }) : t(app, 'health_train_idle')))(app.trainer.current()),
